@@ -1,0 +1,157 @@
+"""Wiring: the PTB Application and the Starlette server on one event loop.
+
+This follows PTB's custom-webhook-bot example: `async with application`, start it, serve HTTP
+with uvicorn, and stop both in order on SIGINT/SIGTERM so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Generator
+from dataclasses import dataclass
+
+import uvicorn
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.config import Settings
+from bot.context import SERVICES_KEY, VitrineContext
+from bot.services import Services
+from bot.texts import LANGUAGES
+from bot.web import build_web_app, webhook_path
+from handlers import register_handlers
+
+log = logging.getLogger(__name__)
+
+# Telegram's language codes for our catalogues; the default (no code) list is Chinese.
+COMMAND_LANGUAGE_CODES = {"zh_Hans": "zh", "en": "en"}
+
+
+@dataclass(frozen=True)
+class BotEndpoint:
+    """Which Bot API server to talk to, with which token."""
+
+    token: str
+    api_url: str
+    file_url: str
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal capture: the runner owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def build_application(endpoint: BotEndpoint, *, polling: bool) -> Application:  # type: ignore[type-arg]
+    """The PTB application pointed at the endpoint, with every handler registered."""
+    builder = (
+        ApplicationBuilder()
+        .token(endpoint.token)
+        .base_url(endpoint.api_url)
+        .base_file_url(endpoint.file_url)
+        .context_types(ContextTypes(context=VitrineContext))
+        .concurrent_updates(8)
+        .connect_timeout(10)
+        .read_timeout(15)
+        .get_updates_read_timeout(40)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    register_handlers(application)
+    return application
+
+
+async def register_commands(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Publish the command menu in every language (and Chinese as the default)."""
+    for language in LANGUAGES:
+        commands = [BotCommand(c, d) for c, d in services.texts.commands(language)]
+        await application.bot.set_my_commands(
+            commands, language_code=COMMAND_LANGUAGE_CODES[language]
+        )
+    default = [BotCommand(c, d) for c, d in services.texts.commands("zh_Hans")]
+    await application.bot.set_my_commands(default)
+
+
+@dataclass
+class Runtime:
+    """A running bot: its application, services and HTTP server."""
+
+    application: Application  # type: ignore[type-arg]
+    services: Services
+    server: uvicorn.Server
+    server_task: asyncio.Task[None]
+
+    @property
+    def http_url(self) -> str:
+        """Where the bot's HTTP side listens."""
+        settings = self.services.settings
+        return f"http://{settings.http_host}:{settings.http_port}"
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Runtime]:
+    """Start the bot and its HTTP server; on exit stop both in order and close the database."""
+    services = await Services.start(settings)
+    application = build_application(endpoint, polling=not settings.webhook_mode)
+    application.bot_data[SERVICES_KEY] = services
+    web = build_web_app(application, services)
+    config = uvicorn.Config(
+        web,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+    )
+    server = _Server(config)
+    try:
+        async with application:
+            await register_commands(application, services)
+            await application.start()
+            if settings.webhook_url:
+                await application.bot.set_webhook(
+                    url=settings.webhook_url.rstrip("/") + webhook_path(services),
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                await application.bot.delete_webhook()
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
+                )
+            server_task = asyncio.create_task(server.serve(), name="vitrine-http")
+            while not server.started:
+                if server_task.done():
+                    server_task.result()  # re-raise why the HTTP server could not start
+                await asyncio.sleep(0.02)
+            log.info("Vitrine is up as @%s", application.bot.username)
+            try:
+                yield Runtime(application, services, server, server_task)
+            finally:
+                server.should_exit = True
+                await server_task
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
+    finally:
+        await services.close()
+
+
+async def wait_for_stop_signal() -> None:
+    """Return on SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

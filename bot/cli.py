@@ -1,0 +1,147 @@
+"""The `vitrine` command: run the bot, migrate the database, run the sandbox, seed demo data."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("vitrine")
+
+# The token the bot uses against the local sandbox; any well-formed token works there.
+SANDBOX_TOKEN = "100001:vitrine-sandbox-demo-token-0000"
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import BotEndpoint, running, wait_for_stop_signal
+
+    sandbox = None
+    if settings.sandbox_mode:
+        from bot.demo import DEMO_ADMIN_ID, seed_demo
+
+        if not settings.admin_ids:  # the chat page's admin panel is an admin in the demo
+            settings = dataclasses.replace(settings, admin_ids=frozenset({DEMO_ADMIN_ID}))
+        from sandbox.server import SandboxServer
+
+        sandbox = SandboxServer(
+            host=settings.http_host, port=settings.sandbox_port, limits=settings.sandbox_limits
+        )
+        sandbox.start()
+        endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+        await seed_demo(settings)
+    else:
+        assert settings.telegram_bot_token is not None
+        endpoint = BotEndpoint(
+            settings.telegram_bot_token, settings.telegram_api_url, settings.telegram_file_url
+        )
+    try:
+        async with running(settings, endpoint) as runtime:
+            if sandbox is not None:
+                from bot.demo import create_demo_users
+
+                await create_demo_users(sandbox.url, settings)
+                print(
+                    f"\nVitrine is running against the local sandbox.\n"
+                    f"  Chat page:   {sandbox.url}/\n"
+                    f"  Bot HTTP:    {runtime.http_url}/healthz\n"
+                    f"Press Ctrl+C to stop.\n",
+                    flush=True,
+                )
+            else:
+                print(f"Vitrine is running. HTTP on {runtime.http_url}", flush=True)
+            stop = asyncio.create_task(wait_for_stop_signal())
+            done, _ = await asyncio.wait(
+                {stop, runtime.server_task}, return_when=asyncio.FIRST_COMPLETED
+            )
+            stop.cancel()
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    print("Vitrine stopped cleanly.", flush=True)
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.database import migrate_sync
+
+    migrate_sync(settings.database_url)
+    print("Database is up to date.")
+
+
+def _sandbox(args: argparse.Namespace) -> None:
+    from sandbox.server import run_forever
+
+    print(f"Sandbox Bot API at http://{args.host}:{args.port}/bot<token>/<method>", flush=True)
+    print(f"Chat page at http://{args.host}:{args.port}/", flush=True)
+    run_forever(args.host, args.port, args.limits)
+
+
+async def _seed_demo(settings: Settings) -> None:
+    from bot.demo import seed_demo
+
+    links = await seed_demo(settings)
+    for handle, link in links.items():
+        print(f"{handle}: {link}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `vitrine run | migrate | sandbox | seed-demo`."""
+    parser = argparse.ArgumentParser(
+        prog="vitrine",
+        description="Vitrine: a fan-service social-commerce Telegram bot.",
+        epilog="Settings come from environment variables (see README.md).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run", help="run the bot (no TELEGRAM_BOT_TOKEN: local sandbox with demo data)"
+    )
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    sandbox = commands.add_parser("sandbox", help="run only the local Telegram sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument("--limits", choices=("telegram", "off", "paid"), default="telegram")
+    commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `vitrine` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        _configure_logging("INFO")
+        _sandbox(args)
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"vitrine: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    if args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "seed-demo":
+        asyncio.run(_seed_demo(settings))
+    elif args.command == "run":
+        try:
+            asyncio.run(_run(settings))
+        except OSError as exc:
+            print(f"vitrine: could not start: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,218 @@
+"""Demo data: a few verified experts with windows of realistic items, merchants, agreements.
+
+Used by `vitrine run` in sandbox mode and by `vitrine seed-demo`. Seeding is idempotent: running it
+twice leaves one copy. Item photos are drawn locally with Pillow (no network).
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.config import Settings
+from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from storage.database import create_engine, migrate
+from storage.repositories import Repositories
+
+# Telegram ids of the people on the sandbox chat page.
+DEMO_FAN_ID = 1001
+DEMO_EXPERT_ID = 1002
+DEMO_MERCHANT_ID = 1003
+DEMO_ADMIN_ID = 1004
+DEMO_USERS = (
+    (DEMO_FAN_ID, "小美", "zh-hans"),
+    (DEMO_EXPERT_ID, "Lina", "zh-hans"),
+    (DEMO_MERCHANT_ID, "Lumière Store", "en"),
+    (DEMO_ADMIN_ID, "Admin", "en"),
+)
+
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+
+
+@dataclass(frozen=True)
+class DemoItem:
+    title: str
+    reason: str
+    price_fen: int
+    stock: int
+    url: str
+    shop: str  # key into DEMO_SHOPS
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoExpert:
+    telegram_id: int
+    first_name: str
+    handle: str
+    display_name: str
+    vertical: str
+    tags: tuple[str, ...]
+    bio: str
+    items: tuple[DemoItem, ...]
+
+
+# shop key -> (partner, shop id, name, owner telegram id)
+DEMO_SHOPS = {
+    "lumiere": ("tmall", "5550001", "Lumière 官方旗舰店", DEMO_MERCHANT_ID),
+    "wangtech": ("taobao", "7770002", "小王数码铺", 2001),
+    "meikitchen": ("weimai", "880003", "梅家厨房", 2002),
+}
+
+DEMO_EXPERTS = (
+    DemoExpert(
+        DEMO_EXPERT_ID, "Lina", "lina_beauty", "丽娜美妆 Lina", "beauty", ("skincare", "makeup"),
+        "十年美妆编辑，只推荐自己用空过的产品。Beauty editor; I only recommend what I finished.",
+        (
+            DemoItem("玻尿酸保湿精华 30ml", "干皮救星，连用两周上妆不卡粉，敏感肌也没有刺痛。",
+                     16900, 42, "https://detail.tmall.com/item.htm?id=600000000001&spm=a1z10", "lumiere",
+                     ("skincare",)),
+            DemoItem("Silk Matte Lipstick #Rose", "Stays put through lunch without drying; the rose shade suits most skin tones.",
+                     12800, 8, "https://detail.tmall.com/item.htm?id=600000000002", "lumiere", ("makeup",)),
+            DemoItem("温和氨基酸洁面乳", "洗完不紧绷，早晚都能用，一支能用三个月，性价比很高。",
+                     5900, 120, "https://detail.tmall.com/item.htm?id=600000000003", "lumiere", ("skincare",)),
+            DemoItem("便携防晒喷雾 SPF50", "补涂方便不搓泥，通勤包里常备，清爽不油腻。",
+                     8900, 0, "https://detail.tmall.com/item.htm?id=600000000004", "lumiere", ("skincare",)),
+            DemoItem("Velvet Eyeshadow Palette", "Twelve wearable shades, blends easily, almost no fallout under the eyes.",
+                     19900, 15, "https://detail.tmall.com/item.htm?id=600000000005", "lumiere", ("makeup",)),
+        ),
+    ),
+    DemoExpert(
+        3001, "Wang", "techwang", "科技王 TechWang", "digital", ("audio", "phones"),
+        "数码测评博主，拆过两百台手机。I test gadgets for a living.",
+        (
+            DemoItem("降噪蓝牙耳机 Pro", "地铁里开降噪几乎听不到报站，续航实测 28 小时，通话清楚。",
+                     59900, 30, "https://item.taobao.com/item.htm?id=700000000001&ali_trackid=2%3Aabc", "wangtech",
+                     ("audio",)),
+            DemoItem("65W 氮化镓快充头", "一个头同时给笔记本和手机充电，体积只有火柴盒大小。",
+                     12900, 200, "https://item.taobao.com/item.htm?id=700000000002", "wangtech", ("phones",)),
+            DemoItem("Mechanical Keyboard 75%", "Hot-swappable switches and a quiet, solid typing feel for the price.",
+                     39900, 12, "https://item.taobao.com/item.htm?id=700000000003", "wangtech", ("gaming",)),
+        ),
+    ),
+    DemoExpert(
+        3002, "Mei", "chef_mei", "梅姐厨房", "food", ("cooking", "snacks"),
+        "家常菜和地方小吃，每周三直播做饭。Home cooking every Wednesday.",
+        (
+            DemoItem("云南小粒咖啡豆 500g", "中度烘焙，坚果和焦糖味明显，手冲和摩卡壶都合适。",
+                     6800, 60, "https://shop880003.weimai.com/item/900000001", "meikitchen", ("tea_coffee",)),
+            DemoItem("手工麻辣牛肉干", "四川老师傅做的，辣得香不齁咸，追剧必备。",
+                     4500, 3, "https://shop880003.weimai.com/item/900000002", "meikitchen", ("snacks",)),
+            DemoItem("Cast-iron Skillet 26cm", "Pre-seasoned, heats evenly, and goes from stove to oven for a proper sear.",
+                     15900, 25, "https://shop880003.weimai.com/item/900000003", "meikitchen", ("cooking",)),
+        ),
+    ),
+)
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for candidate in CJK_FONT_CANDIDATES:
+        if Path(candidate).exists():
+            return ImageFont.truetype(candidate, size)
+    return ImageFont.load_default(size)
+
+
+def draw_item_photo(title: str, path: Path) -> Path:
+    """A 640×640 product card with the title on a colour derived from it."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hue = int(hashlib.sha256(title.encode()).hexdigest()[:4], 16) / 0xFFFF
+    top = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.35, 0.98))
+    bottom = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.75))
+    image = Image.new("RGB", (640, 640))
+    draw = ImageDraw.Draw(image)
+    for y in range(640):
+        t = y / 639
+        draw.line([(0, y), (640, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+    draw.rounded_rectangle([60, 200, 580, 440], radius=36, fill=(255, 255, 255))
+    font = _font(40)
+    lines, line = [], ""
+    for char in title:
+        if draw.textlength(line + char, font=font) > 460:
+            lines.append(line)
+            line = ""
+        line += char
+    lines.append(line)
+    y = 320 - 26 * len(lines[:3])
+    for text in lines[:3]:
+        width = draw.textlength(text, font=font)
+        draw.text(((640 - width) / 2, y), text, font=font, fill=(40, 40, 48))
+        y += 52
+    draw.text((60, 560), "Vitrine demo", font=_font(24), fill=(255, 255, 255))
+    image.save(path, "PNG")
+    return path
+
+
+async def _ensure_user(repos: Repositories, telegram_id: int, first_name: str, language: str) -> int:
+    user = await repos.users.upsert_from_telegram(telegram_id, first_name, None, language)
+    return user.id
+
+
+async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
+    """Insert the demo catalogue unless it is there; return {handle: deep-link payload}."""
+    await repos.partners.sync(
+        (p.key, p.name, {"host_suffixes": list(p.host_suffixes)}) for p in DEFAULT_PARTNERS
+    )
+    merchant_ids: dict[str, int] = {}
+    for shop_key, (partner, shop_id, name, owner) in DEMO_SHOPS.items():
+        merchant = await repos.merchants.by_shop(partner, shop_id)
+        if merchant is None:
+            owner_id = await _ensure_user(repos, owner, name, "zh-hans")
+            merchant = await repos.merchants.create(
+                user_id=owner_id, partner_key=partner, shop_id=shop_id, name=name,
+                notice_chat_id=owner, status="verified",
+            )
+            await repos.merchants.add_agreement(merchant.id, 800, expert_id=None, accepted=True)
+        merchant_ids[shop_key] = merchant.id
+    links: dict[str, str] = {}
+    for demo in DEMO_EXPERTS:
+        links[demo.handle] = demo.handle
+        if await repos.experts.by_handle(demo.handle) is not None:
+            continue
+        user_id = await _ensure_user(repos, demo.telegram_id, demo.first_name, "zh-hans")
+        expert = await repos.experts.create(
+            user_id=user_id, handle=demo.handle, display_name=demo.display_name,
+            vertical=demo.vertical, tags=list(demo.tags), bio=demo.bio, status="verified",
+        )
+        for number, item in enumerate(demo.items, start=1):
+            link = parse_partner_link(item.url, DEFAULT_PARTNERS)
+            photo = draw_item_photo(item.title, photo_dir / f"{demo.handle}-{number}.png")
+            await repos.items.create(
+                expert_id=expert.id, partner_key=link.partner_key, partner_item_id=link.item_id,
+                canonical_url=link.canonical_url, title=item.title, reason=item.reason,
+                price_fen=item.price_fen, stock=item.stock, merchant_id=merchant_ids[item.shop],
+                shop_id=DEMO_SHOPS[item.shop][1], photo_path=str(photo), tags=list(item.tags),
+            )
+    return links
+
+
+async def seed_demo(settings: Settings) -> dict[str, str]:
+    """Migrate the configured database and load the demo data into it."""
+    await migrate(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        repos = Repositories.build(engine, default_timezone=settings.default_timezone)
+        return await seed_into(repos, settings.data_dir / "demo_photos")
+    finally:
+        await engine.dispose()
+
+
+async def create_demo_users(sandbox_url: str, settings: Settings) -> None:
+    """Create the chat page's people in the sandbox (fan, expert, merchant, admin)."""
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as client:
+        for telegram_id, first_name, language in DEMO_USERS:
+            response = await client.post(
+                "/sim/users",
+                json={"id": telegram_id, "first_name": first_name, "language_code": language},
+            )
+            response.raise_for_status()

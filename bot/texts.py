@@ -1,0 +1,136 @@
+"""Every sentence a person reads comes from a Jinja2 template, translated with gettext.
+
+Templates live in `templates/messages/<audience>/<screen>.j2` (Telegram HTML, autoescaped) and
+`templates/web/` (pages). Catalogues are `templates/locale/<lang>/LC_MESSAGES/messages.po`; they
+are compiled in memory at start-up, so editing a `.po` file needs no build step.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from functools import cached_property
+from html.parser import HTMLParser
+from importlib import resources
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bot.domain.money import format_fen
+
+LANGUAGES = ("zh_Hans", "en")
+DEFAULT_LANGUAGE = "zh_Hans"
+MESSAGE_LIMIT = 4096  # Telegram counts characters after entity parsing
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64  # bytes
+
+
+class MessageTooLong(ValueError):
+    """A rendered text would be refused by Telegram; the caller must page or shorten it."""
+
+    def __init__(self, template: str, length: int, limit: int) -> None:
+        super().__init__(f"{template} renders to {length} characters (limit {limit})")
+        self.template = template
+        self.length = length
+        self.limit = limit
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text Telegram will show once it has parsed the HTML entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_length(html: str) -> int:
+    """Length of the displayed text in UTF-16 code units, the unit Telegram's limits use."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return len("".join(parser.parts).encode("utf-16-le")) // 2
+
+
+def load_translations(language: str) -> NullTranslations:
+    """Compile the language's .po catalogue in memory (English is the source language)."""
+    if language == "en":
+        return NullTranslations()
+    po_path = resources.files("templates").joinpath(
+        "locale", language, "LC_MESSAGES", "messages.po"
+    )
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language.replace("_Hans", "_Hans_CN").split("_")[0])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def _environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("templates", "."),
+        autoescape=select_autoescape(enabled_extensions=("j2", "html"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(load_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["money"] = format_fen
+    env.globals["language"] = language
+    return env
+
+
+class Texts:
+    """Renders named templates for a language and checks Telegram's limits."""
+
+    def __init__(self) -> None:
+        self._envs = {language: _environment(language) for language in LANGUAGES}
+
+    def env(self, language: str) -> Environment:
+        """The Jinja2 environment of a language (unknown languages fall back to the default)."""
+        return self._envs.get(language, self._envs[DEFAULT_LANGUAGE])
+
+    def render(self, name: str, language: str, *, caption: bool = False, **context: Any) -> str:
+        """Render `messages/<name>.j2` as Telegram HTML, refusing what Telegram would refuse."""
+        template_name = f"messages/{name}.j2"
+        text = self.env(language).get_template(template_name).render(**context).strip()
+        limit = CAPTION_LIMIT if caption else MESSAGE_LIMIT
+        length = visible_length(text)
+        if length > limit:
+            raise MessageTooLong(template_name, length, limit)
+        return text
+
+    def render_page(self, name: str, language: str, **context: Any) -> str:
+        """Render a web page `web/<name>.html.j2`."""
+        return self.env(language).get_template(f"web/{name}.html.j2").render(**context)
+
+    def labels(self, language: str) -> Mapping[str, str]:
+        """Button labels (short texts) from `messages/labels.j2`, translated."""
+        return self._labels[language if language in LANGUAGES else DEFAULT_LANGUAGE]
+
+    def label(self, language: str, key: str, **params: Any) -> str:
+        """One button label, formatted with `params` (e.g. a count)."""
+        text = self.labels(language)[key]
+        return text.format(**params) if params else text
+
+    def commands(self, language: str) -> list[tuple[str, str]]:
+        """The bot's command menu for a language: (command, description) pairs."""
+        module = self.env(language).get_template("messages/commands.j2").module
+        return [(c, str(d)) for c, d in module.commands]  # type: ignore[attr-defined]
+
+    @cached_property
+    def _labels(self) -> dict[str, Mapping[str, str]]:
+        return {
+            language: {
+                k: str(v)
+                for k, v in self.env(language).get_template("messages/labels.j2").module.labels.items()  # type: ignore[attr-defined]
+            }
+            for language in LANGUAGES
+        }

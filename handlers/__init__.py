@@ -1,0 +1,35 @@
+"""The one place where every handler is registered, in order. Order matters!"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+
+from handlers import common
+
+# Handler groups run in ascending order; one handler per group handles an update.
+GROUP_LOAD_USER = -10  # every update first loads (or creates) the Vitrine user
+GROUP_MAIN = 0
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler of every role to the application."""
+    application.add_handler(TypeHandler(Update, common.load_user), group=GROUP_LOAD_USER)
+
+    # Common commands.
+    application.add_handler(CommandHandler("start", common.start), group=GROUP_MAIN)
+    application.add_handler(CommandHandler("help", common.help_command), group=GROUP_MAIN)
+
+    # Fallbacks: last in the main group, so every specific handler above wins.
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, common.unknown_command),
+        group=GROUP_MAIN,
+    )
+    application.add_handler(
+        MessageHandler(
+            ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
+            common.unexpected_message,
+        ),
+        group=GROUP_MAIN,
+    )
+    application.add_error_handler(common.on_error)  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""Handlers everyone uses: loading the user, /start, /help, the fallbacks and the error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import VitrineContext
+
+log = logging.getLogger(__name__)
+
+DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def load_user(update: Update, context: VitrineContext) -> None:
+    """Find or create the Vitrine user behind every update (runs before all other handlers)."""
+    tg_user = update.effective_user
+    if tg_user is None or tg_user.is_bot:
+        return
+    context.vitrine_user = await context.services.repos.users.upsert_from_telegram(
+        tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code
+    )
+
+
+async def reply(update: Update, context: VitrineContext, template: str, **values: object) -> None:
+    """Reply in the user's language with a rendered template."""
+    text = context.services.texts.render(template, context.language, **values)
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+
+async def start(update: Update, context: VitrineContext) -> None:
+    """Greet the user; a deep-link payload that names no expert gets a friendly word."""
+    payload = context.args[0] if context.args else None
+    unknown_payload = payload is not None  # no expert can match until the experts slice lands
+    if payload is not None and not DEEP_LINK_PAYLOAD.match(payload):
+        log.info("malformed deep-link payload ignored")
+    await reply(
+        update,
+        context,
+        "common/start",
+        first_name=context.user.first_name,
+        returning=context.user.onboarded,
+        unknown_payload=unknown_payload,
+    )
+    await context.services.repos.users.mark_onboarded(context.user.id)
+
+
+async def help_command(update: Update, context: VitrineContext) -> None:
+    """List the commands in the user's language."""
+    commands = context.services.texts.commands(context.language)
+    await reply(update, context, "common/help", commands=commands)
+
+
+async def unknown_command(update: Update, context: VitrineContext) -> None:
+    """Any command no other handler took."""
+    text = update.effective_message.text or "" if update.effective_message else ""
+    command = text.split()[0].split("@")[0][:32] if text else "/"
+    await reply(update, context, "common/unknown_command", command=command)
+
+
+async def unexpected_message(update: Update, context: VitrineContext) -> None:
+    """Free text or media outside any conversation."""
+    await reply(update, context, "common/unexpected_message")
+
+
+async def on_error(update: object, context: VitrineContext) -> None:
+    """Log every handler error with its context and apologise to the user, never stay silent."""
+    error = context.error
+    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        # The user blocked the bot while we were answering: remember it, nobody to apologise to.
+        await context.services.repos.users.mark_unreachable(update.effective_user.id)
+        return
+    log.error(
+        "handler failed for update %s",
+        update.update_id if isinstance(update, Update) else type(update).__name__,
+        exc_info=error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        text = context.services.texts.render("common/error", context.language)
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
+    except TelegramError:
+        log.warning("could not deliver the apology for update %s", update.update_id)
+    except Exception:  # the apology must never raise out of the error handler
+        log.exception("apology rendering failed")
+        await context.bot.send_message(update.effective_chat.id, html.escape("Sorry — please try again."))

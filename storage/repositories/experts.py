@@ -1,0 +1,133 @@
+"""Expert profiles: applications, verification, lookup by handle, follower counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import experts, follows
+
+
+@dataclass(frozen=True)
+class Expert:
+    """An expert's public profile."""
+
+    id: int
+    user_id: int
+    handle: str
+    display_name: str
+    vertical: str
+    tags: tuple[str, ...]
+    bio: str
+    status: str
+    verified_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        """Verified and not suspended: may publish, be followed and be shown."""
+        return self.status == "verified"
+
+
+def _to_expert(row: object) -> Expert:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Expert(
+        id=r["id"],
+        user_id=r["user_id"],
+        handle=r["handle"],
+        display_name=r["display_name"],
+        vertical=r["vertical"],
+        tags=tuple(r["tags"] or ()),
+        bio=r["bio"],
+        status=r["status"],
+        verified_at=r["verified_at"],
+    )
+
+
+class ExpertRepository:
+    """Reads and writes the experts table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(
+        self,
+        *,
+        user_id: int,
+        handle: str,
+        display_name: str,
+        vertical: str,
+        tags: list[str],
+        bio: str,
+        status: str = "pending",
+    ) -> Expert:
+        """Store an expert application (or a verified profile, for demo data)."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                insert(experts).values(
+                    user_id=user_id,
+                    handle=handle,
+                    handle_key=handle.lower(),
+                    display_name=display_name,
+                    vertical=vertical,
+                    tags=tags,
+                    bio=bio,
+                    status=status,
+                    verified_at=now if status == "verified" else None,
+                    created_at=now,
+                )
+            )
+            row = (
+                await conn.execute(
+                    select(experts).where(experts.c.id == result.inserted_primary_key[0])  # type: ignore[index]
+                )
+            ).one()
+        return _to_expert(row)
+
+    async def by_handle(self, handle: str) -> Expert | None:
+        """The expert with this handle, case-insensitively."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(experts).where(experts.c.handle_key == handle.lower()))
+            ).first()
+        return None if row is None else _to_expert(row)
+
+    async def by_user(self, user_id: int) -> Expert | None:
+        """The expert profile of a user, if they have one."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(experts).where(experts.c.user_id == user_id))).first()
+        return None if row is None else _to_expert(row)
+
+    async def get(self, expert_id: int) -> Expert | None:
+        """The expert with this id."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(experts).where(experts.c.id == expert_id))).first()
+        return None if row is None else _to_expert(row)
+
+    async def set_status(self, expert_id: int, status: str, *, reason: str | None = None) -> None:
+        """Verify, reject or suspend an expert."""
+        now = datetime.now(UTC)
+        values: dict[str, object] = {"status": status, "reject_reason": reason}
+        if status == "verified":
+            values["verified_at"] = now
+            values["suspended_at"] = None
+        elif status == "suspended":
+            values["suspended_at"] = now
+        async with self._engine.begin() as conn:
+            await conn.execute(update(experts).where(experts.c.id == expert_id).values(**values))
+
+    async def follower_count(self, expert_id: int) -> int:
+        """How many fans follow this expert."""
+        async with self._engine.connect() as conn:
+            return int(
+                (
+                    await conn.execute(
+                        select(func.count()).select_from(follows).where(
+                            follows.c.expert_id == expert_id
+                        )
+                    )
+                ).scalar_one()
+            )

@@ -1,0 +1,145 @@
+"""Users (fans, experts, merchants and admins are all users) and their push settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import fan_settings, users
+
+SUPPORTED_LANGUAGES = ("zh_Hans", "en")
+
+
+def language_from_telegram(code: str | None) -> str:
+    """Map Telegram's IETF language code to one of our catalogues (Chinese by default)."""
+    if code and code.lower().split("-")[0] == "en":
+        return "en"
+    return "zh_Hans"
+
+
+@dataclass(frozen=True)
+class User:
+    """A person known to the bot."""
+
+    id: int
+    telegram_id: int | None
+    first_name: str
+    language: str
+    timezone: str
+    onboarded: bool
+    unreachable: bool
+    created_at: datetime
+
+
+def _to_user(row: object) -> User:
+    return User(
+        id=row.id,  # type: ignore[attr-defined]
+        telegram_id=row.telegram_id,  # type: ignore[attr-defined]
+        first_name=row.first_name,  # type: ignore[attr-defined]
+        language=row.language,  # type: ignore[attr-defined]
+        timezone=row.timezone,  # type: ignore[attr-defined]
+        onboarded=row.onboarded_at is not None,  # type: ignore[attr-defined]
+        unreachable=row.unreachable_at is not None,  # type: ignore[attr-defined]
+        created_at=row.created_at,  # type: ignore[attr-defined]
+    )
+
+
+class UserRepository:
+    """Create, find and update users by their Telegram identity."""
+
+    def __init__(self, engine: AsyncEngine, *, default_timezone: str = "Asia/Shanghai") -> None:
+        self._engine = engine
+        self._default_timezone = default_timezone
+
+    async def upsert_from_telegram(
+        self,
+        telegram_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
+    ) -> User:
+        """Return the user for this Telegram id, creating them (with settings) on first contact.
+
+        The language follows Telegram's until the user picks one with /settings.
+        """
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(select(users).where(users.c.telegram_id == telegram_id))
+            ).first()
+            if row is None:
+                result = await conn.execute(
+                    insert(users).values(
+                        telegram_id=telegram_id,
+                        first_name=first_name[:128],
+                        username=username,
+                        language=language_from_telegram(language_code),
+                        language_chosen=False,
+                        timezone=self._default_timezone,
+                        created_at=now,
+                    )
+                )
+                user_id = result.inserted_primary_key[0]  # type: ignore[index]
+                await conn.execute(insert(fan_settings).values(user_id=user_id))
+            else:
+                changes: dict[str, object] = {}
+                if row.first_name != first_name[:128] or row.username != username:
+                    changes.update(first_name=first_name[:128], username=username)
+                if not row.language_chosen and row.language != language_from_telegram(
+                    language_code
+                ):
+                    changes["language"] = language_from_telegram(language_code)
+                if row.unreachable_at is not None:
+                    changes["unreachable_at"] = None  # they wrote to us: reachable again
+                if changes:
+                    await conn.execute(update(users).where(users.c.id == row.id).values(**changes))
+                user_id = row.id
+            fresh = (await conn.execute(select(users).where(users.c.id == user_id))).one()
+        return _to_user(fresh)
+
+    async def get(self, user_id: int) -> User | None:
+        """The user with this internal id, if any."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+        return None if row is None else _to_user(row)
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        """The user with this Telegram id, if any."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(users).where(users.c.telegram_id == telegram_id))
+            ).first()
+        return None if row is None else _to_user(row)
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Pin the user's language (it no longer follows Telegram's)."""
+        if language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(language=language, language_chosen=True)
+            )
+
+    async def mark_onboarded(self, user_id: int) -> bool:
+        """Record that onboarding was shown; True only the first time."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(users)
+                .where(users.c.id == user_id, users.c.onboarded_at.is_(None))
+                .values(onboarded_at=datetime.now(UTC))
+            )
+        return result.rowcount == 1
+
+    async def mark_unreachable(self, telegram_id: int) -> None:
+        """The user blocked the bot: stop sending until they write again."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.telegram_id == telegram_id, users.c.unreachable_at.is_(None))
+                .values(unreachable_at=datetime.now(UTC))
+            )

@@ -1,0 +1,478 @@
+// One simulated user's chat with the bot: the bubbles, keyboards, composer and command menu.
+"use strict";
+
+(function () {
+  const SAFE_LINK_RE = /^(https?:|tg:)/i;
+  const SAFE_MEDIA_RE = /^(https?:|blob:|\/(?!\/))/i;
+
+  /** Returns the first field of `obj` among `names` that is set. */
+  function pick(obj, ...names) {
+    for (const name of names) if (obj && obj[name] !== undefined && obj[name] !== null) return obj[name];
+    return undefined;
+  }
+
+  /** Returns a URL for a photo or file given as a string, an object or a list of sizes. */
+  function mediaUrl(media) {
+    if (!media) return null;
+    if (Array.isArray(media)) return mediaUrl(media[media.length - 1]);
+    const url = typeof media === "string" ? media : pick(media, "url", "file_url", "src", "href");
+    return typeof url === "string" && SAFE_MEDIA_RE.test(url) ? url : null;
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function formatTime(date) {
+    if (!date) return "";
+    const when = new Date(typeof date === "number" ? date * 1000 : date);
+    return Number.isNaN(when.getTime()) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function formatSize(bytes) {
+    if (!bytes) return "";
+    return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
+  }
+
+  /** A user's chat panel; talks to the sandbox through `context.callApi`. */
+  class ChatPanel {
+    constructor(user, template, context) {
+      this.user = user;
+      this.context = context;
+      this.blocked = false;
+      this.commands = [];
+      this.entries = new Map(); // message key -> { node, signature }
+      this.toastCounts = null; // message key -> toasts already seen (null before the first load)
+      this.usedOneTimeKeyboard = null;
+      this.refreshing = null;
+      this.refreshAgain = false;
+      this.toastTimer = null;
+
+      this.root = template.content.firstElementChild.cloneNode(true);
+      const $ = (selector) => this.root.querySelector(selector);
+      this.log = $(".messages");
+      this.toast = $(".toast");
+      this.replyKeyboard = $(".reply-keyboard");
+      this.commandMenu = $(".command-menu");
+      this.menuButton = $(".menu-button");
+      this.textInput = $(".text-input");
+      this.blockToggle = $(".block-toggle");
+      this.langSelect = $(".lang-select");
+
+      this.root.dataset.userId = String(user.id);
+      this.root.dataset.role = user.role || "";
+      this.root.setAttribute("aria-label", `Chat of ${user.name}`);
+      const avatar = $(".avatar");
+      avatar.textContent = (user.name || "?").trim().charAt(0).toUpperCase() || "?";
+      avatar.style.setProperty("--avatar-hue", String((user.id * 47) % 360));
+      $(".who-name").textContent = user.name;
+      $(".who-meta").textContent = [user.role, `id ${user.id}`].filter(Boolean).join(" · ");
+      this.langSelect.value = user.lang;
+
+      $(".composer").addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.send(this.textInput.value);
+      });
+      this.textInput.addEventListener("input", () => this.suggestCommands());
+      this.textInput.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") this.closeMenu();
+      });
+      this.menuButton.addEventListener("click", () => (this.commandMenu.hidden ? this.openMenu("") : this.closeMenu()));
+      $(".photo-input").addEventListener("change", (event) => {
+        const file = event.target.files && event.target.files[0];
+        event.target.value = "";
+        if (file) this.sendPhoto(file);
+      });
+      this.blockToggle.addEventListener("click", () => this.setBlocked(!this.blocked));
+      this.langSelect.addEventListener("change", () => this.setLanguage(this.langSelect.value));
+      this.toast.addEventListener("click", () => this.hideToast());
+      document.addEventListener("click", (event) => {
+        if (!this.commandMenu.hidden && !this.commandMenu.contains(event.target) && event.target !== this.menuButton) this.closeMenu();
+      });
+    }
+
+    /** Registers the user with the sandbox, then loads the commands and the transcript. */
+    async start(known) {
+      if (known) this.showBlocked(Boolean(pick(known, "blocked", "is_blocked", "has_blocked_bot")));
+      await this.ensureUser();
+      await Promise.all([this.loadCommands(), this.refresh()]);
+    }
+
+    async ensureUser() {
+      try {
+        await this.context.callApi("POST", "/sim/users", {
+          id: this.user.id, first_name: this.user.name, language_code: this.user.lang,
+        });
+      } catch (error) {
+        this.showToast(`Could not create the user: ${error.message}`, false, true);
+      }
+    }
+
+    async setLanguage(lang) {
+      this.user.lang = lang;
+      this.context.rememberLanguage(this.user.id, lang);
+      await this.ensureUser();
+      await this.loadCommands();
+    }
+
+    async loadCommands() {
+      try {
+        const data = await this.context.callApi("GET", `/sim/commands?language_code=${encodeURIComponent(this.user.lang)}`);
+        const list = Array.isArray(data) ? data : (data && (data.commands || data.result)) || [];
+        this.commands = list.filter((entry) => entry && typeof entry.command === "string");
+      } catch (_) {
+        this.commands = [];
+      }
+      this.menuButton.disabled = this.commands.length === 0;
+      this.menuButton.title = this.commands.length ? "Commands" : "The bot has no commands";
+    }
+
+    /** Reloads the transcript; calls made while one is in flight coalesce into one more. */
+    refresh() {
+      if (this.refreshing) {
+        this.refreshAgain = true;
+        return this.refreshing;
+      }
+      this.refreshing = (async () => {
+        do {
+          this.refreshAgain = false;
+          try {
+            const data = await this.context.callApi("GET", `/sim/users/${this.user.id}/transcript`);
+            const messages = Array.isArray(data) ? data : (data && (data.messages || data.result)) || [];
+            this.reconcile(messages);
+          } catch (_) { /* the next event or poll retries */ }
+        } while (this.refreshAgain);
+      })().finally(() => { this.refreshing = null; });
+      return this.refreshing;
+    }
+
+    /** Makes the log show exactly `messages`: new ones added, edited ones replaced, deleted ones gone. */
+    reconcile(messages) {
+      const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120;
+      const firstLoad = this.toastCounts === null;
+      const toastCounts = new Map();
+      const seen = new Set();
+      let previous = null;
+      let added = false;
+      for (const message of messages) {
+        const key = `${this.isFromBot(message) ? "bot" : "user"}:${message.message_id}`;
+        seen.add(key);
+        const signature = JSON.stringify(message);
+        let entry = this.entries.get(key);
+        if (!entry || entry.signature !== signature) {
+          const node = this.renderMessage(message);
+          if (entry) entry.node.replaceWith(node);
+          else added = true;
+          entry = { node, signature };
+          this.entries.set(key, entry);
+        }
+        const wantedPrevious = previous;
+        if (entry.node.parentNode !== this.log || entry.node.previousElementSibling !== wantedPrevious) {
+          if (wantedPrevious) wantedPrevious.after(entry.node);
+          else this.log.prepend(entry.node);
+        }
+        previous = entry.node;
+        const toasts = Array.isArray(message.toasts) ? message.toasts : [];
+        toastCounts.set(key, toasts.length);
+        // Toasts reach us by the event stream too; this path covers polling (showToast dedupes).
+        if (!firstLoad && toasts.length > (this.toastCounts.get(key) || 0)) {
+          const last = toasts[toasts.length - 1];
+          this.showToast(typeof last === "string" ? last : last && last.text, Boolean(last && last.show_alert));
+        }
+      }
+      for (const [key, entry] of this.entries) {
+        if (!seen.has(key)) {
+          entry.node.remove();
+          this.entries.delete(key);
+        }
+      }
+      this.toastCounts = toastCounts;
+      this.renderReplyKeyboard(messages);
+      if (firstLoad || nearBottom || (added && this.log.children.length === 1)) this.scrollToBottom();
+    }
+
+    isFromBot(message) {
+      const from = message.from;
+      return from === "bot" || Boolean(from && typeof from === "object" && from.is_bot);
+    }
+
+    /** Builds the bubble of one transcript message. */
+    renderMessage(message) {
+      const fromBot = this.isFromBot(message);
+      const row = el("div", `message-row ${fromBot ? "from-bot" : "from-user"}`);
+      row.dataset.messageId = String(message.message_id);
+      const bubble = el("div", "bubble");
+      row.appendChild(bubble);
+
+      const via = pick(message, "via_bot");
+      if (via) {
+        const botName = String(typeof via === "string" ? via : via.username || "bot").replace(/^@/, "");
+        const sender = pick(message, "sender_name");
+        bubble.appendChild(el("div", "via", `${sender ? `${sender} ` : ""}via @${botName}`));
+      }
+
+      const photoUrl = mediaUrl(pick(message, "photo", "photo_url"));
+      if (photoUrl) {
+        const link = el("a", "photo-link");
+        link.href = photoUrl;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        const img = el("img", "photo");
+        img.alt = "Photo";
+        img.src = photoUrl;
+        img.addEventListener("load", () => this.scrollToBottomIfNear(img.height));
+        link.appendChild(img);
+        bubble.appendChild(link);
+        bubble.classList.add("has-photo");
+      }
+
+      const documentInfo = pick(message, "document");
+      if (documentInfo) bubble.appendChild(this.renderDocument(documentInfo));
+
+      const body = this.renderBody(message, fromBot);
+      if (body) bubble.appendChild(body);
+
+      const meta = el("span", "meta");
+      if (message.edited || message.edit_date) meta.appendChild(el("span", "edited", "edited"));
+      meta.appendChild(el("span", "time", formatTime(message.date)));
+      bubble.appendChild(meta);
+
+      const markup = message.reply_markup;
+      if (markup && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length) {
+        row.appendChild(this.renderInlineKeyboard(message.message_id, markup.inline_keyboard));
+      }
+      return row;
+    }
+
+    /** Returns the text or caption node: bot text as Telegram formatting, user text as typed. */
+    renderBody(message, fromBot) {
+      const isCaption = message.text === undefined || message.text === null;
+      const text = isCaption ? message.caption : message.text;
+      if (text === undefined || text === null || text === "") return null;
+      const node = el("div", "text");
+      const html = pick(message, isCaption ? "caption_html" : "text_html", "html");
+      const entities = pick(message, isCaption ? "caption_entities" : "entities", "entities");
+      const parseMode = String(pick(message, "parse_mode") || "").toLowerCase();
+      if (typeof html === "string") {
+        node.appendChild(this.context.renderTelegramHtml(html));
+      } else if (Array.isArray(entities)) {
+        node.appendChild(this.context.renderEntities(String(text), entities));
+      } else if (fromBot && parseMode === "html") {
+        node.appendChild(this.context.renderTelegramHtml(String(text)));
+      } else {
+        node.textContent = String(text);
+      }
+      return node;
+    }
+
+    renderDocument(info) {
+      const url = mediaUrl(info);
+      const name = pick(info, "file_name", "name") || "document";
+      const link = el(url ? "a" : "div", "document");
+      if (url) {
+        link.href = url;
+        link.download = name;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+      }
+      link.appendChild(el("span", "document-icon", "⤓"));
+      const label = el("span", "document-label");
+      label.appendChild(el("span", "document-name", name));
+      const size = formatSize(pick(info, "file_size", "size"));
+      if (size) label.appendChild(el("span", "document-size", size));
+      link.appendChild(label);
+      return link;
+    }
+
+    renderInlineKeyboard(messageId, rows) {
+      const keyboard = el("div", "inline-keyboard");
+      for (const row of rows) {
+        const line = el("div", "keyboard-row");
+        for (const button of row || []) {
+          if (!button || typeof button.text !== "string") continue;
+          line.appendChild(this.renderInlineButton(messageId, button));
+        }
+        keyboard.appendChild(line);
+      }
+      return keyboard;
+    }
+
+    renderInlineButton(messageId, button) {
+      if (typeof button.url === "string") {
+        const link = el("a", "inline-button url-button", button.text);
+        if (SAFE_LINK_RE.test(button.url)) {
+          link.href = button.url;
+          link.target = "_blank";
+          link.rel = "noopener noreferrer";
+        } else {
+          link.classList.add("disabled");
+        }
+        link.appendChild(el("span", "corner-arrow", "↗"));
+        return link;
+      }
+      const node = el("button", "inline-button", button.text);
+      node.type = "button";
+      if (typeof button.callback_data === "string") {
+        node.dataset.callbackData = button.callback_data;
+        node.addEventListener("click", () => this.press(messageId, button.callback_data, node));
+      } else {
+        node.disabled = true;
+        node.title = "This kind of button is not simulated";
+      }
+      return node;
+    }
+
+    /** Shows the reply keyboard the bot left in place (the latest one not removed). */
+    renderReplyKeyboard(messages) {
+      let current = null;
+      let currentKey = null;
+      for (const message of messages) {
+        const markup = message.reply_markup;
+        if (!this.isFromBot(message) || !markup) continue;
+        if (Array.isArray(markup.keyboard)) { current = markup; currentKey = `bot:${message.message_id}`; }
+        if (markup.remove_keyboard) { current = null; currentKey = null; }
+      }
+      this.replyKeyboard.replaceChildren();
+      const show = current && currentKey !== this.usedOneTimeKeyboard;
+      this.replyKeyboard.hidden = !show;
+      if (!show) return;
+      for (const row of current.keyboard) {
+        const line = el("div", "keyboard-row");
+        for (const button of row || []) {
+          const text = typeof button === "string" ? button : button && button.text;
+          if (typeof text !== "string") continue;
+          const node = el("button", "reply-button", text);
+          node.type = "button";
+          node.addEventListener("click", () => {
+            if (current.one_time_keyboard) this.usedOneTimeKeyboard = currentKey;
+            this.send(text);
+          });
+          line.appendChild(node);
+        }
+        this.replyKeyboard.appendChild(line);
+      }
+    }
+
+    async send(text) {
+      if (!text || !text.trim()) return;
+      this.closeMenu();
+      this.textInput.value = "";
+      try {
+        await this.context.callApi("POST", `/sim/users/${this.user.id}/messages`, { text });
+      } catch (error) {
+        if (!this.textInput.value) this.textInput.value = text; // give the text back to retry
+        this.showToast(`Not sent: ${error.message}`, false, true);
+      }
+      await this.refresh();
+      this.scrollToBottom();
+    }
+
+    async sendPhoto(file) {
+      const form = new FormData();
+      form.append("photo", file, file.name || "photo.jpg");
+      const caption = this.textInput.value.trim();
+      if (caption) form.append("caption", caption);
+      try {
+        await this.context.callApi("POST", `/sim/users/${this.user.id}/messages`, form);
+        this.textInput.value = "";
+      } catch (error) {
+        this.showToast(`Photo not sent: ${error.message}`, false, true);
+      }
+      await this.refresh();
+      this.scrollToBottom();
+    }
+
+    /** Presses an inline button; shows the bot's answer as a toast when it comes back with the call. */
+    async press(messageId, data, node) {
+      node.classList.add("pending");
+      try {
+        const result = await this.context.callApi("POST", `/sim/users/${this.user.id}/callbacks`, { message_id: messageId, data });
+        const answer = result && (result.answer || result.toast || result.result || result);
+        if (answer && typeof answer.text === "string" && answer.text) this.showToast(answer.text, Boolean(answer.show_alert));
+      } catch (error) {
+        this.showToast(error.message, false, true);
+      } finally {
+        node.classList.remove("pending");
+      }
+      await this.refresh();
+    }
+
+    async setBlocked(blocked) {
+      try {
+        await this.context.callApi("POST", `/sim/users/${this.user.id}/${blocked ? "block" : "unblock"}`);
+        this.showBlocked(blocked);
+        this.showToast(blocked ? "You blocked the bot" : "You unblocked the bot");
+      } catch (error) {
+        this.showToast(error.message, false, true);
+      }
+    }
+
+    showBlocked(blocked) {
+      this.blocked = blocked;
+      this.root.classList.toggle("blocked", blocked);
+      this.blockToggle.setAttribute("aria-pressed", String(blocked));
+      this.blockToggle.textContent = blocked ? "Unblock bot" : "Block bot";
+    }
+
+    openMenu(filter) {
+      this.commandMenu.replaceChildren();
+      const matching = this.commands.filter((entry) => entry.command.startsWith(filter));
+      if (!matching.length) return this.closeMenu();
+      for (const entry of matching) {
+        const item = el("button", "command-item");
+        item.type = "button";
+        item.setAttribute("role", "menuitem");
+        item.appendChild(el("span", "command-name", `/${entry.command}`));
+        item.appendChild(el("span", "command-description", entry.description || ""));
+        item.addEventListener("click", () => this.send(`/${entry.command}`));
+        this.commandMenu.appendChild(item);
+      }
+      this.commandMenu.hidden = false;
+      this.menuButton.setAttribute("aria-expanded", "true");
+    }
+
+    closeMenu() {
+      this.commandMenu.hidden = true;
+      this.menuButton.setAttribute("aria-expanded", "false");
+    }
+
+    /** Offers the matching commands while the user types a command name, as Telegram does. */
+    suggestCommands() {
+      const value = this.textInput.value;
+      if (/^\/[a-z0-9_]*$/i.test(value)) this.openMenu(value.slice(1).toLowerCase());
+      else this.closeMenu();
+    }
+
+    /** Shows a short notice over the chat; the same text shown twice in a row is shown once. */
+    showToast(text, isAlert = false, isError = false) {
+      if (!text) return;
+      const now = Date.now();
+      if (!this.toast.hidden && this.toast.textContent === text && now - this.toastShownAt < this.context.toastMs) return;
+      this.toastShownAt = now;
+      this.toast.textContent = text;
+      this.toast.classList.toggle("alert", isAlert);
+      this.toast.classList.toggle("error", isError);
+      this.toast.hidden = false;
+      window.clearTimeout(this.toastTimer);
+      // An alert waits for a click, like Telegram's show_alert dialog.
+      if (!isAlert) this.toastTimer = window.setTimeout(() => this.hideToast(), this.context.toastMs);
+    }
+
+    hideToast() {
+      this.toast.hidden = true;
+    }
+
+    scrollToBottom() {
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+
+    scrollToBottomIfNear(grownBy) {
+      if (this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120 + grownBy) this.scrollToBottom();
+    }
+  }
+
+  window.SandboxPanel = { ChatPanel };
+})();

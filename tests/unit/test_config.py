@@ -1,0 +1,121 @@
+"""Settings: defaults, every setting parsed, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678"
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"VITRINE_DATA_DIR": str(tmp_path / "data"), **values}
+
+
+def test_defaults_mean_sandbox_mode_with_a_generated_persistent_secret(tmp_path: Path) -> None:
+    settings = load_settings(env(tmp_path))
+    assert settings.sandbox_mode and not settings.webhook_mode
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.telegram_file_url == "https://api.telegram.org/file/bot"
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
+    assert settings.database_url == "sqlite+aiosqlite:///vitrine.sqlite3"
+    assert len(settings.secret_key) >= 32
+    secret_file = tmp_path / "data" / "secret_key"
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    # The key survives a restart, so signed links stay valid.
+    assert load_settings(env(tmp_path)).secret_key == settings.secret_key
+
+
+def test_every_setting_is_read(tmp_path: Path) -> None:
+    settings = load_settings(
+        env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            VITRINE_TELEGRAM_API_URL="http://127.0.0.1:9000/bot",
+            VITRINE_DATABASE_URL="sqlite:///x.db",
+            VITRINE_PUBLIC_URL="https://shop.example/",
+            VITRINE_HTTP_HOST="0.0.0.0",
+            VITRINE_HTTP_PORT="9090",
+            VITRINE_SECRET_KEY="k" * 40,
+            VITRINE_ADMIN_IDS="1, 22,333",
+            VITRINE_WEBHOOK_URL="https://bot.example/",
+            VITRINE_LOG_LEVEL="debug",
+        )
+    )
+    assert settings.telegram_bot_token == TOKEN and not settings.sandbox_mode
+    assert settings.telegram_file_url == "http://127.0.0.1:9000/file/bot"
+    assert settings.database_url == "sqlite+aiosqlite:///x.db"
+    assert settings.public_url == "https://shop.example"
+    assert settings.http_port == 9090
+    assert settings.admin_ids == frozenset({1, 22, 333})
+    assert settings.webhook_mode and settings.log_level == "DEBUG"
+    assert TOKEN not in repr(settings) and settings.secret_key not in repr(settings)
+
+
+def test_toml_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    config = tmp_path / "vitrine.toml"
+    config.write_text('[vitrine]\nVITRINE_HTTP_PORT = 7000\nVITRINE_ADMIN_IDS = "5"\n')
+    settings = load_settings(
+        env(tmp_path, VITRINE_CONFIG=str(config), VITRINE_ADMIN_IDS="6")
+    )
+    assert settings.http_port == 7000
+    assert settings.admin_ids == frozenset({6})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "not-a-token"),
+        ("TELEGRAM_BOT_TOKEN", "123:short"),
+        ("VITRINE_TELEGRAM_API_URL", "ftp://x/bot"),
+        ("VITRINE_DATABASE_URL", "mysql://x"),
+        ("VITRINE_PUBLIC_URL", "not a url"),
+        ("VITRINE_HTTP_PORT", "http"),
+        ("VITRINE_HTTP_PORT", "70000"),
+        ("VITRINE_SANDBOX_PORT", "0"),
+        ("VITRINE_SECRET_KEY", "short"),
+        ("VITRINE_ADMIN_IDS", "1,abc"),
+        ("VITRINE_LOG_LEVEL", "LOUD"),
+        ("VITRINE_TIMEZONE", "Mars/Olympus"),
+        ("VITRINE_SANDBOX_LIMITS", "fast"),
+    ],
+)
+def test_invalid_values_name_the_setting(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, **{name: value}))
+    assert caught.value.setting == name
+    assert str(caught.value).startswith(f"{name}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_token_is_never_echoed(tmp_path: Path) -> None:
+    secret_looking = "123456:this is a secret with spaces"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, TELEGRAM_BOT_TOKEN=secret_looking))
+    assert secret_looking not in str(caught.value)
+
+
+def test_webhook_needs_https_with_a_real_token(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="VITRINE_WEBHOOK_URL"):
+        load_settings(env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, VITRINE_WEBHOOK_URL="http://x.example"))
+
+
+def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        env={**os.environ, **env(tmp_path, VITRINE_HTTP_PORT="nope")},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "vitrine: configuration error: VITRINE_HTTP_PORT: expected a port number 1-65535, got 'nope'"
+    ]
