@@ -135,8 +135,8 @@ def _encode_field(spec: _Field, value: object) -> str:
         return str(value)
     if spec.kind == "str" and isinstance(value, str) and _STR.fullmatch(value):
         return value
-    if spec.kind == "literal" and value in spec.choices:
-        return typing.cast(str, value)
+    if spec.kind == "literal" and isinstance(value, str) and value in spec.choices:
+        return value
     raise ValueError(f"callback field {spec.name!r} cannot carry {value!r}")
 
 

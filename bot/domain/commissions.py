@@ -43,7 +43,11 @@ def _non_negative_int(value: object, name: str) -> int:
 
 def validate_rate_bp(rate_bp: object) -> int:
     """Return ``rate_bp`` if it is an int in 0..10000, else raise ``commission.bad_rate``."""
-    if isinstance(rate_bp, bool) or not isinstance(rate_bp, int) or not 0 <= rate_bp <= BASIS_POINTS:
+    if (
+        isinstance(rate_bp, bool)
+        or not isinstance(rate_bp, int)
+        or not 0 <= rate_bp <= BASIS_POINTS
+    ):
         raise DomainError("commission.bad_rate", rate_bp=rate_bp)
     return rate_bp
 
@@ -111,9 +115,7 @@ class AgreementTerm:
         return self.superseded_at is None or self.superseded_at > at
 
 
-def rate_in_force(
-    agreements: Sequence[AgreementTerm], expert_id: int, at: datetime
-) -> int | None:
+def rate_in_force(agreements: Sequence[AgreementTerm], expert_id: int, at: datetime) -> int | None:
     """Return the rate (bp) one merchant's terms give ``expert_id`` at ``at``, or None.
 
     A term for this expert beats the merchant's default; among several in force the most

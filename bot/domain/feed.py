@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -90,70 +91,64 @@ class FeedPage:
     total: int
 
 
-class _Scorer:
-    """Scores candidates for one fan at one instant, caching decay factors per timestamp."""
+def _make_scorer(
+    fan: FanProfile, now: datetime, weights: FeedWeights
+) -> Callable[[FeedCandidate], float]:
+    """A function scoring candidates for `fan` at `now` (see the module docstring)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    pop_half = weights.popularity_half_life.total_seconds()
+    fresh_half = weights.freshness_half_life.total_seconds()
+    if pop_half <= 0 or fresh_half <= 0:
+        raise ValueError("half-lives must be positive")
+    # Everything the hot loop reads is bound to a local once: this runs for every candidate.
+    interests = frozenset(fan.interests)
+    n_interests = len(interests)
+    now_s = now.timestamp()
+    pop_rate = math.log(2) / pop_half
+    fresh_rate = math.log(2) / fresh_half
+    w_interest, w_pop, w_fresh = weights.interest, weights.popularity, weights.freshness
+    follow_bonus, midpoint = weights.follow_bonus, weights.popularity_midpoint
+    ew = weights.engagement
+    w_click, w_fav, w_cart, w_order = ew.click, ew.favourite, ew.cart, ew.order
+    exp = math.exp
+    # Buckets share timestamps across items, so one exp() per distinct instant suffices.
+    decay: dict[datetime, float] = {}
 
-    def __init__(self, fan: FanProfile, now: datetime, weights: FeedWeights) -> None:
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError("now must be timezone-aware")
-        pop_half = weights.popularity_half_life.total_seconds()
-        fresh_half = weights.freshness_half_life.total_seconds()
-        if pop_half <= 0 or fresh_half <= 0:
-            raise ValueError("half-lives must be positive")
-        self.interests = frozenset(fan.interests)
-        self.now = now
-        self.now_s = now.timestamp()
-        self.weights = weights
-        self.pop_rate = math.log(2) / pop_half
-        self.fresh_rate = math.log(2) / fresh_half
-        # Buckets share timestamps across items, so one exp() per distinct instant suffices.
-        self.decay_cache: dict[datetime, float] = {}
-
-    def popularity(self, engagement: Sequence[Engagement]) -> float:
-        """Decayed weighted engagement `p` squashed to 0..1 as p / (p + midpoint)."""
-        ew = self.weights.engagement
-        cache = self.decay_cache
-        total = 0.0
-        for record in engagement:
-            factor = cache.get(record.at)
-            if factor is None:
-                at = record.at
-                if at.tzinfo is None:
-                    raise ValueError("engagement times must be timezone-aware")
-                factor = math.exp(-self.pop_rate * max(self.now_s - at.timestamp(), 0.0))
-                cache[at] = factor
-            total += factor * (
-                record.clicks * ew.click
-                + record.favourites * ew.favourite
-                + record.carts * ew.cart
-                + record.orders * ew.order
-            )
-        midpoint = self.weights.popularity_midpoint
-        return total / (total + midpoint) if total > 0 else 0.0
-
-    def score(self, candidate: FeedCandidate) -> float:
-        """The candidate's feed score (see the module docstring)."""
-        w = self.weights
+    def score(candidate: FeedCandidate) -> float:
         tags = candidate.tags
-        interests = self.interests
-        interest = 0.0
-        if tags and interests:
-            interest = len(tags & interests) / min(len(tags), len(interests))
+        value = 0.0
+        if tags and n_interests:
+            value = w_interest * len(tags & interests) / min(len(tags), n_interests)
         created = candidate.created_at
         if created.tzinfo is None:
             raise ValueError("created_at must be timezone-aware")
-        age = max(self.now_s - created.timestamp(), 0.0)
-        freshness = math.exp(-self.fresh_rate * age)
-        popularity = self.popularity(candidate.engagement) if candidate.engagement else 0.0
-        score = w.interest * interest + w.popularity * popularity + w.freshness * freshness
+        age = now_s - created.timestamp()
+        value += w_fresh * (exp(-fresh_rate * age) if age > 0 else 1.0)
+        if candidate.engagement:
+            total = 0.0
+            for record in candidate.engagement:
+                at = record.at
+                factor = decay.get(at)
+                if factor is None:
+                    if at.tzinfo is None:
+                        raise ValueError("engagement times must be timezone-aware")
+                    record_age = now_s - at.timestamp()
+                    factor = exp(-pop_rate * record_age) if record_age > 0 else 1.0
+                    decay[at] = factor
+                total += factor * (
+                    record.clicks * w_click
+                    + record.favourites * w_fav
+                    + record.carts * w_cart
+                    + record.orders * w_order
+                )
+            if total > 0:
+                value += w_pop * total / (total + midpoint)
         if candidate.followed:
-            score += w.follow_bonus
-        return score
+            value += follow_bonus
+        return value
 
-    def pinned(self, candidate: FeedCandidate) -> bool:
-        """Whether a headline campaign pins the candidate to the top right now."""
-        until = candidate.headline_until
-        return until is not None and until > self.now
+    return score
 
 
 def score_candidate(
@@ -164,7 +159,7 @@ def score_candidate(
     weights: FeedWeights = DEFAULT_FEED_WEIGHTS,
 ) -> float:
     """The feed score of one candidate for `fan` at `now` (pinning and caps aside)."""
-    return _Scorer(fan, now, weights).score(candidate)
+    return _make_scorer(fan, now, weights)(candidate)
 
 
 def rank_candidates(
@@ -178,20 +173,27 @@ def rank_candidates(
 
     A duplicated item id keeps its best-ranked copy.
     """
-    scorer = _Scorer(fan, now, weights)
-    keyed = [
-        ((not scorer.pinned(c), -scorer.score(c), c.item_id), c)
-        for c in candidates
-        if not c.sold_out
-    ]
-    keyed.sort(key=lambda row: row[0])
+    score = _make_scorer(fan, now, weights)
+    kept: list[FeedCandidate] = []
+    keys: list[tuple[bool, float, int, int]] = []
+    for candidate in candidates:
+        if candidate.sold_out:
+            continue
+        until = candidate.headline_until
+        unpinned = until is None or until <= now
+        keys.append((unpinned, -score(candidate), candidate.item_id, len(kept)))
+        kept.append(candidate)
+    keys.sort()
+    ranked = [kept[key[3]] for key in keys]
+    if len({candidate.item_id for candidate in ranked}) == len(ranked):
+        return ranked
     seen: set[int] = set()
-    ranked: list[FeedCandidate] = []
-    for _, candidate in keyed:
+    unique: list[FeedCandidate] = []
+    for candidate in ranked:
         if candidate.item_id not in seen:
             seen.add(candidate.item_id)
-            ranked.append(candidate)
-    return ranked
+            unique.append(candidate)
+    return unique
 
 
 def paginate_with_cap(
@@ -199,45 +201,61 @@ def paginate_with_cap(
 ) -> FeedPage:
     """Cut page `page` (0-based) of `ranked`, holding at most `per_expert_cap` per expert.
 
-    Equivalent to filling pages in turn by scanning the remaining items in rank order and
-    taking each one whose expert is still under the cap on the page being filled.
+    Same result as filling pages in turn by scanning the remaining items in rank order and
+    taking each one whose expert is still under the cap on the page being filled; done lazily,
+    so an early page costs little more than its own items.
     """
     if page < 0:
         raise DomainError("feed.bad_page", page=page)
     if page_size < 1 or per_expert_cap < 1:
         raise ValueError("page_size and per_expert_cap must be at least 1")
-    # One queue of rank positions per expert; a heap holds each open expert's best position.
-    queues: dict[int, list[int]] = {}
-    for position, candidate in enumerate(ranked):
-        queues.setdefault(candidate.expert_id, []).append(position)
-    heads = {expert: 0 for expert in queues}
-    heap = [(positions[0], expert) for expert, positions in queues.items()]
-    heapq.heapify(heap)
+    count = len(ranked)
+    cursor = 0  # next never-looked-at position
+    # Items passed over because their expert was capped, by expert, in rank order. Each expert
+    # with waiting items is in `ready` (a heap of head positions) or capped on this page.
+    waiting: dict[int, deque[int]] = {}
+    ready: list[tuple[int, int]] = []
     current = 0
-    taken: list[int] = []
-    while heap:
-        taken = []
+    while True:
+        taken: list[int] = []
         on_page: dict[int, int] = {}
         capped: list[int] = []
-        while heap and len(taken) < page_size:
-            position, expert = heapq.heappop(heap)
-            taken.append(position)
-            heads[expert] += 1
-            count = on_page.get(expert, 0) + 1
-            on_page[expert] = count
-            if heads[expert] < len(queues[expert]):
-                if count < per_expert_cap:
-                    heapq.heappush(heap, (queues[expert][heads[expert]], expert))
+        while len(taken) < page_size:
+            if ready and (cursor >= count or ready[0][0] < cursor):
+                position, expert = heapq.heappop(ready)
+                queue = waiting[expert]
+                queue.popleft()
+                taken.append(position)
+                on_page[expert] = on_page.get(expert, 0) + 1
+                if not queue:
+                    del waiting[expert]
+                elif on_page[expert] < per_expert_cap:
+                    heapq.heappush(ready, (queue[0], expert))
                 else:
                     capped.append(expert)
+            elif cursor < count:
+                position = cursor
+                cursor += 1
+                expert = ranked[position].expert_id
+                if expert in waiting:
+                    # Its earlier items are waiting, so it is capped on this page.
+                    waiting[expert].append(position)
+                elif on_page.get(expert, 0) >= per_expert_cap:
+                    waiting[expert] = deque((position,))
+                    capped.append(expert)
+                else:
+                    taken.append(position)
+                    on_page[expert] = on_page.get(expert, 0) + 1
+            else:
+                break
         for expert in capped:
-            heapq.heappush(heap, (queues[expert][heads[expert]], expert))
-        if current == page:
+            heapq.heappush(ready, (waiting[expert][0], expert))
+        has_more = bool(ready) or cursor < count
+        if current == page or not has_more:
             break
         current += 1
-        taken = []
-    items = tuple(ranked[position] for position in taken)
-    return FeedPage(items=items, page=page, has_next=bool(heap), total=len(ranked))
+    items = tuple(ranked[position] for position in taken) if current == page else ()
+    return FeedPage(items=items, page=page, has_next=has_more, total=count)
 
 
 def rank_feed(
@@ -254,6 +272,4 @@ def rank_feed(
     if page < 0:
         raise DomainError("feed.bad_page", page=page)
     ranked = rank_candidates(candidates, fan, now=now, weights=weights)
-    return paginate_with_cap(
-        ranked, page=page, page_size=page_size, per_expert_cap=per_expert_cap
-    )
+    return paginate_with_cap(ranked, page=page, page_size=page_size, per_expert_cap=per_expert_cap)

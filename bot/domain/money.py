@@ -1,4 +1,4 @@
-"""Money in integer fen (1 yuan = 100 fen): showing it, and reading prices and stock typed by people."""
+"""Money in integer fen (1 yuan = 100 fen): showing it; reading prices and stock people type."""
 
 from __future__ import annotations
 
@@ -16,19 +16,19 @@ MAX_INPUT_CHARS = 40
 
 # Currency marks people write around a number; matched after NFKC, so "￥" is already "¥".
 _CURRENCY_PREFIX = re.compile(r"^(?:¥|rmb|cny)\s*", re.IGNORECASE)
-_CURRENCY_SUFFIX = re.compile(r"\s*(?:元|块|rmb|cny)$", re.IGNORECASE)
+_CURRENCY_SUFFIX = re.compile(r"\s*(?:元|块|rmb|cny)\Z", re.IGNORECASE)
 _MINUS_SIGNS = ("-", "\u2212", "\u2012", "\u2013", "\u2014", "\ufe63")
-_NOT_FINITE = re.compile(r"^[+-]?(?:s?nan|inf|infinity|\u221e)$", re.IGNORECASE)
-_SCIENTIFIC = re.compile(r"^[0-9.,]*[0-9][eE][+-]?[0-9]+$")
+_NOT_FINITE = re.compile(r"^[+-]?(?:s?nan|inf|infinity|\u221e)\Z", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"^[0-9.,]*[0-9][eE][+-]?[0-9]+\Z")
 # Commas as thousands separators: 1,234 or 12,345,678 (groups of exactly three digits).
-_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
-_PLAIN_NUMBER = re.compile(r"^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$")
-_WHOLE_NUMBER = re.compile(r"^[0-9]+$")
-_STOCK_SUFFIX = re.compile(r"\s*(?:件|个|份|pcs|pieces|items?)$", re.IGNORECASE)
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+\Z")
+_PLAIN_NUMBER = re.compile(r"^(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
+_WHOLE_NUMBER = re.compile(r"^[0-9]+\Z")
+_STOCK_SUFFIX = re.compile(r"\s*(?:件|个|份|pcs|pieces|items?)\Z", re.IGNORECASE)
 
 
 def format_fen(fen: int) -> str:
-    """Show an amount of fen as yuan with two decimals and thousands commas: 123450 -> "¥1,234.50"."""
+    """Show fen as yuan with two decimals and thousands commas: 123450 -> "¥1,234.50"."""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), FEN_PER_YUAN)
     return f"{sign}¥{yuan:,}.{cents:02d}"
@@ -105,7 +105,7 @@ def parse_price_to_fen(text: str, *, max_fen: int = DEFAULT_MAX_PRICE_FEN) -> in
 
 
 def validate_price_fen(fen: int, *, max_fen: int = DEFAULT_MAX_PRICE_FEN) -> int:
-    """Return `fen` when it is a sellable price (1 fen up to `max_fen`), else raise a price.* error."""
+    """Return `fen` when it is a sellable price (1 fen up to `max_fen`), else raise price.*."""
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise DomainError("price.not_a_number", text=repr(fen))
     if fen < 0:

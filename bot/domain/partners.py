@@ -1,4 +1,4 @@
-"""The partner whitelist: which shops' links experts may publish, read, canonicalised and attributed.
+"""The partner whitelist: which shops' links experts may publish; canonical form; attribution.
 
 Every link a fan is sent to passes `parse_partner_link` when it is published and
 `is_whitelisted_url` again when it is followed, so both share one parser and agree by construction.
@@ -24,16 +24,27 @@ DEFAULT_ITEM_ID_FORMAT = r"[0-9]{1,20}"
 # Redirectors hide the real destination, so we cannot check it; matched on label boundaries,
 # and checked before the whitelist because some live under partner domains (s.click.taobao.com).
 SHORT_LINK_HOSTS: tuple[str, ...] = (
-    "s.click.taobao.com", "uland.taobao.com", "tb.cn", "t.cn", "url.cn", "dwz.cn", "suo.im",
-    "bit.ly", "t.co", "tinyurl.com", "goo.gl", "is.gd", "ow.ly",
+    "s.click.taobao.com",
+    "uland.taobao.com",
+    "tb.cn",
+    "t.cn",
+    "url.cn",
+    "dwz.cn",
+    "suo.im",
+    "bit.ly",
+    "t.co",
+    "tinyurl.com",
+    "goo.gl",
+    "is.gd",
+    "ow.ly",
 )
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-_PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
-_SHOP_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_CLICK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
+_PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}\Z")
+_SHOP_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}\Z")
+_CLICK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}\Z")
 # RFC 3986 path characters; "%" stays so existing escapes are not escaped twice.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
@@ -157,7 +168,8 @@ def load_partners(config: Sequence[Mapping[str, object]]) -> tuple[Partner, ...]
             raise _bad_config(label, unknown[0], "unknown_field")
         # TOML arrays arrive as lists; the frozen dataclass wants hashable tuples.
         values = {
-            name: tuple(value) if isinstance(value, list) else value for name, value in entry.items()
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in entry.items()
         }
         try:
             partners.append(Partner(**values))  # type: ignore[arg-type]
@@ -277,7 +289,9 @@ def _check_host(authority: str) -> str:
     return host
 
 
-def _read_item_id(partner: Partner, path: str, query: list[tuple[str, str]]) -> tuple[str, str | None]:
+def _read_item_id(
+    partner: Partner, path: str, query: list[tuple[str, str]]
+) -> tuple[str, str | None]:
     """Return (item id, the query parameter it came from or None when read from the path)."""
     found: list[tuple[str, str | None]] = [
         (value, name) for name, value in query if name in partner.item_id_params
@@ -298,7 +312,9 @@ def _read_item_id(partner: Partner, path: str, query: list[tuple[str, str]]) -> 
     return item_id, source
 
 
-def _read_shop_id(partner: Partner, host: str, query: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+def _read_shop_id(
+    partner: Partner, host: str, query: list[tuple[str, str]]
+) -> tuple[str | None, str | None]:
     """Return (shop id, the query parameter it came from) when the link names a shop."""
     if partner.shop_id_host_pattern is not None:
         match = re.fullmatch(partner.shop_id_host_pattern, host)

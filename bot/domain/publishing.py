@@ -1,4 +1,4 @@
-"""What a recommendation must contain: a clean title, a real reason, a price, stock and a partner link.
+"""What a recommendation must contain: clean title, real reason, price, stock, partner link.
 
 Lengths are counted in characters (code points), so a Chinese character counts as one.
 Keyword-stuffing checks look at an NFKC-folded copy (full-width letters and punctuation become
@@ -44,7 +44,7 @@ _SEPARATOR = re.compile(r"[|/,;、·•+~]")
 _DIGIT_BETWEEN = re.compile(r"(?<=[0-9])[,/.](?=[0-9])")  # 1,000 and 3/4 are numbers, not lists
 _BRACKET_GROUP = re.compile(r"[【\[〔〖][^】\]〕〗]*[】\]〕〗]")
 _HASHTAG = re.compile(r"#[^\s#]+#?")
-_SAME_CHAR_RUN = re.compile(r"([^\s0-9])\1{%d,}" % MAX_SAME_CHAR_RUN)
+_SAME_CHAR_RUN = re.compile(rf"([^\s0-9])\1{{{MAX_SAME_CHAR_RUN},}}")
 _SKIN_TONE = range(0x1F3FB, 0x1F400)
 _REGIONAL_INDICATOR = range(0x1F1E6, 0x1F200)
 
@@ -86,9 +86,7 @@ def count_emoji(text: str) -> int:
     singles = sum(
         1
         for char in text
-        if _is_emoji(char)
-        and ord(char) not in _SKIN_TONE
-        and ord(char) not in _REGIONAL_INDICATOR
+        if _is_emoji(char) and ord(char) not in _SKIN_TONE and ord(char) not in _REGIONAL_INDICATOR
     )
     flags = sum(1 for char in text if ord(char) in _REGIONAL_INDICATOR)
     return singles + (flags + 1) // 2
@@ -98,12 +96,13 @@ def _repeated_word(folded: str) -> str | None:
     """Return a word or CJK phrase used more than MAX_WORD_REPEATS times, else None."""
     # Latin (and other spaced scripts): whole words, case-folded.
     spaced = _CJK_CHAR.sub(" ", folded)
-    counts = Counter(_WORD.findall(spaced))
+    counts: Counter[str] = Counter(_WORD.findall(spaced))
     for word, count in counts.most_common(1):
         if count > MAX_WORD_REPEATS:
             return word
     # Chinese has no spaces, so any two-character phrase met three times counts ("爆款爆款爆款").
-    for run in _CJK_RUN.findall(folded):
+    runs: list[str] = _CJK_RUN.findall(folded)
+    for run in runs:
         for start in range(len(run) - 1):
             phrase = run[start : start + 2]
             if phrase[0] != phrase[1] and folded.count(phrase) > MAX_WORD_REPEATS:
@@ -117,28 +116,29 @@ def _shouted_letters(folded_keep_case: str) -> int:
     return sum(len(word) for word in words if len(word) >= 2 and word.isupper())
 
 
-def _check_stuffing(text: str, code_prefix: str) -> None:
-    """Raise `<prefix>.<rule>` when a title reads as a keyword list rather than a title."""
+def _check_stuffing(text: str) -> None:
+    """Raise title.<rule> when a title reads as a keyword list rather than a title."""
     folded_keep_case = unicodedata.normalize("NFKC", text)
     folded = folded_keep_case.casefold()
+    # Emoji first: "🔥🔥🔥🔥" is emoji spam before it is a repeated character.
+    emoji = count_emoji(text)
+    if emoji > MAX_EMOJI:
+        raise DomainError("title.too_many_emoji", count=emoji, max=MAX_EMOJI)
     run = _SAME_CHAR_RUN.search(folded)
     if run is not None:
-        raise DomainError(f"{code_prefix}.repeated_characters", text=run.group(0))
+        raise DomainError("title.repeated_characters", text=run.group(0))
     word = _repeated_word(folded)
     if word is not None:
-        raise DomainError(f"{code_prefix}.repeated_word", word=word, max=MAX_WORD_REPEATS)
+        raise DomainError("title.repeated_word", word=word, max=MAX_WORD_REPEATS)
     unlisted = _DIGIT_BETWEEN.sub("", folded)
     separators = len(_SEPARATOR.findall(unlisted)) + len(_BRACKET_GROUP.findall(unlisted))
     if separators > MAX_SEPARATORS:
-        raise DomainError(f"{code_prefix}.too_many_separators", count=separators, max=MAX_SEPARATORS)
+        raise DomainError("title.too_many_separators", count=separators, max=MAX_SEPARATORS)
     hashtags = len(_HASHTAG.findall(folded))
     if hashtags > MAX_HASHTAGS:
-        raise DomainError(f"{code_prefix}.too_many_hashtags", count=hashtags, max=MAX_HASHTAGS)
+        raise DomainError("title.too_many_hashtags", count=hashtags, max=MAX_HASHTAGS)
     if _shouted_letters(folded_keep_case) > MAX_SHOUTED_LETTERS:
-        raise DomainError(f"{code_prefix}.shouting", max=MAX_SHOUTED_LETTERS)
-    emoji = count_emoji(text)
-    if emoji > MAX_EMOJI:
-        raise DomainError(f"{code_prefix}.too_many_emoji", count=emoji, max=MAX_EMOJI)
+        raise DomainError("title.shouting", max=MAX_SHOUTED_LETTERS)
 
 
 def _has_letter_or_digit(text: str) -> bool:
@@ -146,7 +146,9 @@ def _has_letter_or_digit(text: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" for char in text)
 
 
-def validate_title(text: str, *, min_len: int = TITLE_MIN_CHARS, max_len: int = TITLE_MAX_CHARS) -> str:
+def validate_title(
+    text: str, *, min_len: int = TITLE_MIN_CHARS, max_len: int = TITLE_MAX_CHARS
+) -> str:
     """Return the title on one line with single spaces, or raise a title.* DomainError.
 
     Codes: title.empty, title.too_short, title.too_long, title.no_letters,
@@ -166,7 +168,7 @@ def validate_title(text: str, *, min_len: int = TITLE_MIN_CHARS, max_len: int = 
         raise DomainError("title.too_long", max=max_len, length=len(cleaned))
     if not _has_letter_or_digit(cleaned):
         raise DomainError("title.no_letters")
-    _check_stuffing(cleaned, "title")
+    _check_stuffing(cleaned)
     return cleaned
 
 
@@ -204,7 +206,7 @@ def validate_reason(
 
 
 def validate_photo_file_id(photo_file_id: str) -> str:
-    """Return a Telegram file id when it looks like one, else raise draft.no_photo / draft.bad_photo."""
+    """Return a Telegram file id when it looks like one, else raise draft.no_photo/bad_photo."""
     if not isinstance(photo_file_id, str) or not photo_file_id:
         raise DomainError("draft.no_photo")
     if len(photo_file_id) > MAX_PHOTO_FILE_ID_CHARS or not re.fullmatch(
@@ -225,7 +227,7 @@ def validate_draft(
     max_price_fen: int = DEFAULT_MAX_PRICE_FEN,
     max_stock: int = MAX_STOCK,
 ) -> Draft:
-    """Check every field again (a resumed conversation may carry stale input) and build the Draft."""
+    """Check every field again (a resumed conversation may hold stale input); build the Draft."""
     if not isinstance(link, PartnerLink):
         raise DomainError("draft.no_link")
     return Draft(

@@ -139,7 +139,9 @@ def _gap_end(earlier: datetime, later: datetime, zone: ZoneInfo) -> datetime:
     return hi.replace(microsecond=0)
 
 
-def wall_to_utc(day: date, wall: time, zone: ZoneInfo, *, after: datetime | None = None) -> datetime:
+def wall_to_utc(
+    day: date, wall: time, zone: ZoneInfo, *, after: datetime | None = None
+) -> datetime:
     """The UTC instant of wall time `wall` on local `day`, resolving DST as the module says.
 
     A skipped wall time gives the instant the clocks jump; a repeated one gives its first
@@ -275,7 +277,7 @@ def apply_push_setting(settings: FanPushSettings, setting: str, value: str) -> F
     if setting == "mode":
         if value not in PUSH_MODES:
             raise bad
-        return replace(settings, mode=value)  # type: ignore[arg-type]
+        return replace(settings, mode=value)
     if setting == "quiet":
         if value == "none":
             return replace(settings, quiet_start=time(0), quiet_end=time(0))

@@ -36,7 +36,7 @@ class EngagementWeights:
 DEFAULT_WEIGHTS = EngagementWeights()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Engagement:
     """Counts of fan actions on one item at (or bucketed around) the instant `at` (aware)."""
 
@@ -127,7 +127,9 @@ def decayed_score(
     return total
 
 
-def _ranked(entries: list[tuple[tuple[object, ...], float, E]], limit: int | None) -> list[Ranked[E]]:
+def _ranked(
+    entries: list[tuple[tuple[object, ...], float, E]], limit: int | None
+) -> list[Ranked[E]]:
     """Sort by key, cut to `limit` and number the rows from 1."""
     entries.sort(key=lambda row: row[0])
     if limit is not None:

@@ -107,9 +107,7 @@ def sign_buy_token(tok: BuyToken, key: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def verify_buy_token(
-    s: str, key: bytes, *, now: int, max_age: int = DEFAULT_MAX_AGE
-) -> BuyToken:
+def verify_buy_token(s: str, key: bytes, *, now: int, max_age: int = DEFAULT_MAX_AGE) -> BuyToken:
     """Return the token ``s`` encodes if it is well-formed, signed with ``key`` and fresh.
 
     Raises DomainError "token.malformed", "token.version" or "token.bad_signature", and

@@ -220,9 +220,7 @@ def _load_json_object(body: bytes) -> dict[str, Any]:
         return result
 
     try:
-        document = json.loads(
-            text, parse_constant=refuse_constant, object_pairs_hook=unique_object
-        )
+        document = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=unique_object)
     except DomainError:
         raise
     except (ValueError, RecursionError) as error:

@@ -1,4 +1,4 @@
-"""The partner whitelist: which links are accepted, how they are canonicalised, which are refused."""
+"""The partner whitelist: which links are accepted and canonicalised, which are refused."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.domain.partners import (
 TMALL_ITEM = "https://detail.tmall.com/item.htm?id=123456"
 
 # (raw link, partner key, canonical URL, item id, shop id)
+# fmt: off
 ACCEPTED = [
     # Tmall
     (TMALL_ITEM, "tmall", TMALL_ITEM, "123456", None),
@@ -51,10 +52,11 @@ ACCEPTED = [
     ("http://detail.tmall.com/item.htm?id=123456", "tmall", TMALL_ITEM, "123456", None),
     ("HtTpS://detail.tmall.com/item.htm?id=123456", "tmall", TMALL_ITEM, "123456", None),
     ("HTTP://DETAIL.TMALL.COM/item.htm?id=123456", "tmall", TMALL_ITEM, "123456", None),
-    ("https://detail.tmall.com/item.htm?id=123456#description", "tmall", TMALL_ITEM, "123456", None),
+    ("https://detail.tmall.com/item.htm?id=123456#top", "tmall", TMALL_ITEM, "123456", None),
     ("  https://detail.tmall.com/item.htm?id=123456 \n", "tmall", TMALL_ITEM, "123456", None),
     ("https://detail.tmall.com/item.htm?id=123456&id=123456", "tmall", TMALL_ITEM, "123456", None),
-    ("https://detail.tmall.com/item.htm?id=%31%32%33%34%35%36", "tmall", TMALL_ITEM, "123456", None),
+    ("https://detail.tmall.com/item.htm?id=%31%32%33%34%35%36", "tmall", TMALL_ITEM, "123456",
+     None),
     ("https://tmall.com/item.htm?id=9", "tmall", "https://tmall.com/item.htm?id=9", "9", None),
     (
         "https://detail.tmall.com/item.htm?seller_id=2200&spm=1&id=123456",
@@ -113,6 +115,7 @@ ACCEPTED = [
         "weimai", "https://shop9.weimai.com/item/1", "1", "9",
     ),
 ]
+# fmt: on
 
 # (raw link, error code)
 REFUSED = [
@@ -284,7 +287,7 @@ def test_attribution_to_a_path_only_link_starts_the_query() -> None:
     assert attributed == "https://shop1.weimai.com/item/5?vitrine_click=c1"
 
 
-@pytest.mark.parametrize("click_id", ["", "a b", "a&b=c", "x" * 65, "点击", "a\nb"])
+@pytest.mark.parametrize("click_id", ["", "a b", "a&b=c", "x" * 65, "点击", "a\nb", "abc\n"])
 def test_attribution_refuses_malformed_click_ids(click_id: str) -> None:
     """Click ids are short URL-safe tokens, so they cannot smuggle parameters in."""
     with pytest.raises(DomainError) as caught:
@@ -379,13 +382,24 @@ _TMALL = {"key": "tmall", "name": "Tmall", "host_suffixes": ["tmall.com"], "item
         ([{**_TMALL, "host_suffixes": []}], "partners.invalid", "hosts"),
         ([{**_TMALL, "item_id_params": []}], "partners.invalid", "item_id_params"),
         ([{**_TMALL, "item_id_params": ["i d"]}], "partners.invalid", "item_id_params"),
-        ([{**_TMALL, "item_id_path_pattern": r"/item/(\d+)"}], "partners.invalid", "item_id_path_pattern"),
-        ([{**_TMALL, "item_id_path_pattern": r"/item/(?P<id>"}], "partners.invalid", "item_id_path_pattern"),
+        (
+            [{**_TMALL, "item_id_path_pattern": r"/item/(\d+)"}],
+            "partners.invalid",
+            "item_id_path_pattern",
+        ),
+        (
+            [{**_TMALL, "item_id_path_pattern": r"/item/(?P<id>"}],
+            "partners.invalid",
+            "item_id_path_pattern",
+        ),
         ([{**_TMALL, "attribution_param": "id"}], "partners.invalid", "attribution_param"),
         ([{**_TMALL, "attribution_param": "a&b"}], "partners.invalid", "attribution_param"),
         ([_TMALL, {**_TMALL, "host_suffixes": ["tmall.hk"]}], "partners.duplicate_key", None),
         (
-            [_TMALL, {**_TMALL, "key": "tmall2", "hosts": ["detail.tmall.com"], "host_suffixes": []}],
+            [
+                _TMALL,
+                {**_TMALL, "key": "tmall2", "hosts": ["detail.tmall.com"], "host_suffixes": []},
+            ],
             "partners.overlap",
             None,
         ),

@@ -63,11 +63,18 @@ def test_command_menus_are_translated_and_valid(texts: Texts) -> None:
         assert 1 <= len(description) <= 256
 
 
+def chinese_catalogues() -> list:
+    folder = resources.files("templates").joinpath("locale", "zh_Hans", "LC_MESSAGES")
+    catalogues = []
+    for po in folder.iterdir():
+        if po.name.endswith(".po"):
+            with po.open("rb") as handle:
+                catalogues.append(read_po(handle))
+    return catalogues
+
+
 def test_every_message_has_a_chinese_translation() -> None:
-    po = resources.files("templates").joinpath("locale", "zh_Hans", "LC_MESSAGES", "messages.po")
-    with po.open("rb") as handle:
-        catalog = read_po(handle)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
+    untranslated = [m.id for c in chinese_catalogues() for m in c if m.id and not m.string]
     assert untranslated == []
 
 
@@ -75,9 +82,7 @@ def test_catalogue_covers_every_template_string() -> None:
     """Every _() in a template must be in the catalogue (run pybabel extract/update when this fails)."""
     from babel.messages.extract import extract_from_dir
 
-    po = resources.files("templates").joinpath("locale", "zh_Hans", "LC_MESSAGES", "messages.po")
-    with po.open("rb") as handle:
-        known = {m.id for m in read_po(handle) if m.id}
+    known = {m.id for c in chinese_catalogues() for m in c if m.id}
     root = resources.files("templates")
     found = {
         message
