@@ -1,15 +1,16 @@
 """Every sentence a person reads comes from a Jinja2 template, translated with gettext.
 
 Templates live in `templates/messages/<audience>/<screen>.j2` (Telegram HTML, autoescaped) and
-`templates/web/` (pages). Catalogues are `templates/locale/<lang>/LC_MESSAGES/messages.po`; they
-are compiled in memory at start-up, so editing a `.po` file needs no build step.
+`templates/web/` (pages). Catalogues are `templates/locale/<lang>/LC_MESSAGES/<domain>.po`, one
+per audience (common, fan, expert, merchant, admin, web); all of a language's catalogues are
+merged and compiled in memory at start-up, so editing a `.po` file needs no build step.
+Button labels live in `templates/messages/<audience>/labels.j2` as one `labels` dict each.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from functools import cached_property
 from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
@@ -61,15 +62,22 @@ def load_translations(language: str) -> NullTranslations:
     """Compile the language's .po catalogue in memory (English is the source language)."""
     if language == "en":
         return NullTranslations()
-    po_path = resources.files("templates").joinpath(
-        "locale", language, "LC_MESSAGES", "messages.po"
-    )
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language.replace("_Hans", "_Hans_CN").split("_")[0])
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    folder = resources.files("templates").joinpath("locale", language, "LC_MESSAGES")
+    merged: Translations | None = None
+    for po_path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not po_path.name.endswith(".po"):
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=language.split("_")[0])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = Translations(buffer)
+        if merged is None:
+            merged = translations
+        else:
+            merged.merge(translations)
+    return merged if merged is not None else NullTranslations()
 
 
 def _environment(language: str) -> Environment:
@@ -92,6 +100,7 @@ class Texts:
 
     def __init__(self) -> None:
         self._envs = {language: _environment(language) for language in LANGUAGES}
+        self._labels: dict[tuple[str, str], Mapping[str, str]] = {}
 
     def env(self, language: str) -> Environment:
         """The Jinja2 environment of a language (unknown languages fall back to the default)."""
@@ -111,13 +120,19 @@ class Texts:
         """Render a web page `web/<name>.html.j2`."""
         return self.env(language).get_template(f"web/{name}.html.j2").render(**context)
 
-    def labels(self, language: str) -> Mapping[str, str]:
-        """Button labels (short texts) from `messages/labels.j2`, translated."""
-        return self._labels[language if language in LANGUAGES else DEFAULT_LANGUAGE]
+    def labels(self, language: str, audience: str = "common") -> Mapping[str, str]:
+        """Button labels (short texts) from `messages/<audience>/labels.j2`, translated."""
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        key = (language, audience)
+        if key not in self._labels:
+            module = self.env(language).get_template(f"messages/{audience}/labels.j2").module
+            self._labels[key] = {k: str(v) for k, v in module.labels.items()}  # type: ignore[attr-defined]
+        return self._labels[key]
 
     def label(self, language: str, key: str, **params: Any) -> str:
-        """One button label, formatted with `params` (e.g. a count)."""
-        text = self.labels(language)[key]
+        """One button label by "audience.key" (or a common key), formatted with `params`."""
+        audience, _, name = key.rpartition(".")
+        text = self.labels(language, audience or "common")[name]
         return text.format(**params) if params else text
 
     def commands(self, language: str) -> list[tuple[str, str]]:
@@ -125,12 +140,3 @@ class Texts:
         module = self.env(language).get_template("messages/commands.j2").module
         return [(c, str(d)) for c, d in module.commands]  # type: ignore[attr-defined]
 
-    @cached_property
-    def _labels(self) -> dict[str, Mapping[str, str]]:
-        return {
-            language: {
-                k: str(v)
-                for k, v in self.env(language).get_template("messages/labels.j2").module.labels.items()  # type: ignore[attr-defined]
-            }
-            for language in LANGUAGES
-        }

@@ -1,0 +1,113 @@
+"""A person's side of the sandbox, for journey tests: users who type, press buttons and read."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+Message = dict[str, Any]
+
+
+class Sim:
+    """Client of the sandbox's /sim API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def user(self, telegram_id: int, first_name: str, language_code: str = "zh-hans") -> SimUser:
+        """Create (or fetch) a private-chat user."""
+        response = await self.http.post(
+            "/sim/users",
+            json={"id": telegram_id, "first_name": first_name, "language_code": language_code},
+        )
+        response.raise_for_status()
+        return SimUser(self, telegram_id)
+
+    async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
+        """The raw Bot API call log (optionally for one method)."""
+        params = {"method": method} if method else {}
+        response = await self.http.get("/sim/calls", params=params)
+        response.raise_for_status()
+        body = response.json()
+        return body["calls"] if isinstance(body, dict) else body
+
+
+@dataclass
+class SimUser:
+    """One person chatting with the bot."""
+
+    sim: Sim
+    id: int
+
+    async def send(self, text: str) -> Message:
+        """Type a message or command."""
+        response = await self.sim.http.post(f"/sim/users/{self.id}/messages", json={"text": text})
+        response.raise_for_status()
+        return response.json()
+
+    async def press(self, message: Message, data: str) -> dict[str, Any]:
+        """Press the inline button carrying `data` on `message`."""
+        response = await self.sim.http.post(
+            f"/sim/users/{self.id}/callbacks",
+            json={"message_id": message["message_id"], "data": data},
+        )
+        response.raise_for_status()
+        return response.json()
+
+    async def block(self) -> None:
+        (await self.sim.http.post(f"/sim/users/{self.id}/block")).raise_for_status()
+
+    async def unblock(self) -> None:
+        (await self.sim.http.post(f"/sim/users/{self.id}/unblock")).raise_for_status()
+
+    async def transcript(self) -> list[Message]:
+        """Every message in the chat, oldest first, edits applied."""
+        response = await self.sim.http.get(f"/sim/users/{self.id}/transcript")
+        response.raise_for_status()
+        body = response.json()
+        return body["messages"] if isinstance(body, dict) else body
+
+    async def bot_messages(self) -> list[Message]:
+        return [m for m in await self.transcript() if m.get("from") == "bot"]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Message], bool] = lambda m: True,
+        *,
+        after: int = 0,
+        timeout: float = 10.0,
+    ) -> Message:
+        """The first bot message newer than message id `after` that satisfies `predicate`."""
+        deadline = time.monotonic() + timeout
+        seen: list[Message] = []
+        while time.monotonic() < deadline:
+            seen = [m for m in await self.bot_messages() if m["message_id"] > after]
+            for message in seen:
+                if predicate(message):
+                    return message
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no matching bot message within {timeout}s; got {seen!r}")
+
+    async def ask(self, text: str, predicate: Callable[[Message], bool] = lambda m: True) -> Message:
+        """Send `text` and wait for the bot's answer to it."""
+        sent = await self.send(text)
+        return await self.wait_for(predicate, after=sent["message_id"])
+
+
+def text_of(message: Message) -> str:
+    """The visible text or caption of a transcript message."""
+    return message.get("text") or message.get("caption") or ""
+
+
+def buttons_of(message: Message) -> list[dict[str, Any]]:
+    """Every inline button of a message, row by row."""
+    markup = message.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
