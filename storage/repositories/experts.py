@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.schema import experts, follows
+from storage.schema import experts, follows, orders
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Expert:
     bio: str
     status: str
     verified_at: datetime | None
+    reject_reason: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -43,6 +44,7 @@ def _to_expert(row: object) -> Expert:
         bio=r["bio"],
         status=r["status"],
         verified_at=r["verified_at"],
+        reject_reason=r["reject_reason"],
     )
 
 
@@ -131,3 +133,51 @@ class ExpertRepository:
                     )
                 ).scalar_one()
             )
+
+    async def with_status(self, status: str, *, limit: int = 20) -> list[Expert]:
+        """Experts in one status (e.g. pending applications), oldest first."""
+        query = select(experts).where(experts.c.status == status).order_by(experts.c.id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit))).all()
+        return [_to_expert(row) for row in rows]
+
+    async def reapply(
+        self,
+        expert_id: int,
+        *,
+        handle: str,
+        display_name: str,
+        vertical: str,
+        tags: list[str],
+        bio: str,
+    ) -> Expert:
+        """Turn a rejected application into a fresh pending one with new answers."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(experts)
+                .where(experts.c.id == expert_id)
+                .values(
+                    handle=handle,
+                    handle_key=handle.lower(),
+                    display_name=display_name,
+                    vertical=vertical,
+                    tags=tags,
+                    bio=bio,
+                    status="pending",
+                    reject_reason=None,
+                )
+            )
+            row = (await conn.execute(select(experts).where(experts.c.id == expert_id))).one()
+        return _to_expert(row)
+
+    async def order_outcomes(self, expert_id: int) -> tuple[int, int]:
+        """(refunded orders, orders that were paid at some point) attributed to the expert."""
+        refunded = func.sum(case((orders.c.status == "refunded", 1), else_=0))
+        counted = func.sum(case((orders.c.status.in_(("paid", "refunded")), 1), else_=0))
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(refunded, counted).where(orders.c.expert_id == expert_id)
+                )
+            ).one()
+        return int(row[0] or 0), int(row[1] or 0)

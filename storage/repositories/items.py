@@ -32,11 +32,16 @@ class Item:
     status: str
     pinned_until: datetime | None
     created_at: datetime
+    position: int = 0
 
     @property
     def sold_out(self) -> bool:
         """No stock left."""
         return self.stock <= 0
+
+    def pinned_at(self, now: datetime) -> bool:
+        """Whether the item holds the headline slot at `now`."""
+        return self.pinned_until is not None and self.pinned_until > now
 
     @property
     def available(self) -> bool:
@@ -67,6 +72,7 @@ def _to_item(row: object) -> Item:
         status=r["status"],
         pinned_until=r["pinned_until"],
         created_at=r["created_at"],
+        position=r["position"],
     )
 
 
@@ -164,4 +170,94 @@ class ItemRepository:
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(items).where(items.c.id == item_id).values(photo_file_id=file_id)
+            )
+
+    async def of_expert(self, expert_id: int, *, offset: int = 0, limit: int = 10) -> tuple[list[Item], int]:
+        """A page of all the expert's own items (listed, delisted, suspended) in window order."""
+        where = items.c.expert_id == expert_id
+        async with self._engine.connect() as conn:
+            total = (
+                await conn.execute(select(func.count()).select_from(items).where(where))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    _select()
+                    .where(where)
+                    .order_by(items.c.position, items.c.id)
+                    .offset(offset)
+                    .limit(limit)
+                )
+            ).all()
+        return [_to_item(r) for r in rows], int(total)
+
+    async def update_fields(self, item_id: int, **values: object) -> Item:
+        """Change editable fields (title, reason, price_fen, stock) and return the item."""
+        allowed = {"title", "reason", "price_fen", "stock"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        changes: dict[str, object] = {**values, "updated_at": datetime.now(UTC)}
+        if "stock" in values:
+            changes["low_stock_warned"] = False  # a restock re-arms the low-stock warning
+        async with self._engine.begin() as conn:
+            await conn.execute(update(items).where(items.c.id == item_id).values(**changes))
+            row = (await conn.execute(_select().where(items.c.id == item_id))).one()
+        return _to_item(row)
+
+    async def set_status(self, item_id: int, status: str, *, only_from: tuple[str, ...] = ()) -> bool:
+        """Set listed/delisted/suspended; with `only_from`, only when the status is one of those."""
+        where = items.c.id == item_id
+        if only_from:
+            where = where & items.c.status.in_(only_from)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(items).where(where).values(status=status, updated_at=datetime.now(UTC))
+            )
+        return result.rowcount == 1
+
+    async def move(self, item_id: int, direction: int) -> bool:
+        """Swap the item with its neighbour in the window (-1 up, +1 down); False at an end."""
+        async with self._engine.begin() as conn:
+            me = (
+                await conn.execute(
+                    select(items.c.id, items.c.expert_id, items.c.position).where(items.c.id == item_id)
+                )
+            ).first()
+            if me is None:
+                return False
+            siblings = (
+                await conn.execute(
+                    select(items.c.id, items.c.position)
+                    .where(items.c.expert_id == me.expert_id)
+                    .order_by(items.c.position, items.c.id)
+                )
+            ).all()
+            order = [row.id for row in siblings]
+            index = order.index(item_id)
+            other = index + (1 if direction > 0 else -1)
+            if not 0 <= other < len(order):
+                return False
+            order[index], order[other] = order[other], order[index]
+            # Renumber the whole window: positions stay dense even after old ties.
+            for position, sibling_id in enumerate(order, start=1):
+                await conn.execute(
+                    update(items).where(items.c.id == sibling_id).values(position=position)
+                )
+        return True
+
+    async def pin(self, item_id: int, until: datetime | None) -> None:
+        """Give the item the headline slot until `until` (None unpins); one pin per expert."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            if until is not None:
+                expert_id = (
+                    await conn.execute(select(items.c.expert_id).where(items.c.id == item_id))
+                ).scalar_one()
+                await conn.execute(
+                    update(items)
+                    .where(items.c.expert_id == expert_id, items.c.pinned_until.is_not(None))
+                    .values(pinned_until=None, updated_at=now)
+                )
+            await conn.execute(
+                update(items).where(items.c.id == item_id).values(pinned_until=until, updated_at=now)
             )

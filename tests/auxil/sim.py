@@ -53,6 +53,36 @@ class SimUser:
         response.raise_for_status()
         return response.json()
 
+    async def send_photo(self, content: bytes, caption: str | None = None) -> Message:
+        """Send a photo (image bytes), optionally with a caption."""
+        data = {"caption": caption} if caption else {}
+        response = await self.sim.http.post(
+            f"/sim/users/{self.id}/messages",
+            files={"photo": ("photo.png", content, "image/png")},
+            data=data,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    async def ask_photo(
+        self, content: bytes, predicate: Callable[[Message], bool] = lambda m: True
+    ) -> Message:
+        """Send a photo and wait for the bot's answer to it."""
+        sent = await self.send_photo(content)
+        return await self.wait_for(predicate, after=sent["message_id"])
+
+    async def message(self, message_id: int) -> Message:
+        """The current state of one message of the chat (edits applied)."""
+        for message in await self.transcript():
+            if message["message_id"] == message_id:
+                return message
+        raise AssertionError(f"message {message_id} is not in the chat")
+
+    async def last_message_id(self) -> int:
+        """The id of the newest message in the chat (0 when empty)."""
+        messages = await self.transcript()
+        return messages[-1]["message_id"] if messages else 0
+
     async def press(self, message: Message, data: str) -> dict[str, Any]:
         """Press the inline button carrying `data` on `message`."""
         response = await self.sim.http.post(
@@ -102,6 +132,38 @@ class SimUser:
         return await self.wait_for(predicate, after=sent["message_id"])
 
 
+    async def press_answered(self, message: Message, data: str, *, timeout: float = 10.0) -> dict[str, Any]:
+        """Press a button and wait for the bot's answerCallbackQuery; return the answer record."""
+        pressed = await self.press(message, data)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = await self.sim.http.get(f"/sim/callbacks/{pressed['callback_query_id']}")
+            response.raise_for_status()
+            record = response.json()
+            if record.get("answered"):
+                return record
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the bot did not answer the press of {data!r} within {timeout}s")
+
+    async def wait_for_change(
+        self, message_id: int, predicate: Callable[[Message], bool], *, timeout: float = 10.0
+    ) -> Message:
+        """Message `message_id` once an edit makes it satisfy `predicate`."""
+        deadline = time.monotonic() + timeout
+        current: Message | None = None
+        while time.monotonic() < deadline:
+            current = next((m for m in await self.transcript() if m["message_id"] == message_id), None)
+            if current is not None and predicate(current):
+                return current
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"message {message_id} never matched; last seen {current!r}")
+
+    async def inline(self, query: str) -> dict[str, Any]:
+        """Type "@bot <query>" and return the bot's inline answer."""
+        response = await self.sim.http.post(f"/sim/users/{self.id}/inline", json={"query": query})
+        response.raise_for_status()
+        return response.json()
+
 def text_of(message: Message) -> str:
     """The visible text or caption of a transcript message."""
     return message.get("text") or message.get("caption") or ""
@@ -111,3 +173,14 @@ def buttons_of(message: Message) -> list[dict[str, Any]]:
     """Every inline button of a message, row by row."""
     markup = message.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def plant_button(sandbox: Any, user_id: int, message_id: int, data: str) -> None:
+    """Add a button carrying `data` to a bot message, as a modified client could forge one."""
+    for bot in sandbox.sandbox.bots.values():
+        message = bot.chat(user_id).messages.get(message_id)
+        if message is not None:
+            keyboard = (message.reply_markup or {}).get("inline_keyboard", [])
+            message.reply_markup = {"inline_keyboard": [*keyboard, [{"text": "forged", "callback_data": data}]]}
+            return
+    raise AssertionError(f"message {message_id} not found for user {user_id}")

@@ -1,0 +1,1 @@
+"""Admin services: moderation decisions, suspensions, reports and notices."""

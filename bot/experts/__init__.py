@@ -1,0 +1,1 @@
+"""Expert services: applications, cards, publishing and window management."""

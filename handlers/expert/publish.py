@@ -1,0 +1,226 @@
+"""/publish: photo → title → reason → price → stock → link → preview → item. Survives restarts.
+
+The conversation state is persisted by bot.persistence; the draft is stored after every step
+(bot.experts.publishing), so a restarted bot continues exactly where the expert was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import VitrineContext
+from bot.domain.callbacks import callback_pattern, decode
+from bot.domain.errors import DomainError
+from bot.domain.money import parse_price_to_fen, parse_stock
+from bot.domain.partners import accepted_partner_names, find_partner, parse_partner_link
+from bot.domain.publishing import validate_photo_file_id, validate_reason, validate_title
+from bot.experts.callbacks import PublishDecision
+from bot.experts.publishing import (
+    drop_draft,
+    link_from_draft,
+    load_draft,
+    partner_whitelist,
+    publish_draft,
+    save_draft,
+)
+from handlers.common import reply
+from handlers.expert.common import conversation_handler, active_expert, button, keyboard, label, reply_error
+
+PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
+    "photo", "title", "reason", "price", "stock", "link", "confirm"
+)
+
+
+async def _prompt(update: Update, context: VitrineContext, step: str) -> str:
+    """Ask for the next step and return it as the new state."""
+    names = accepted_partner_names(partner_whitelist(context.services))
+    await reply(update, context, "expert/publish_prompt", step=step, partners=names)
+    return step
+
+
+async def start_publishing(update: Update, context: VitrineContext) -> str | int:
+    """Verified experts start a fresh draft; everyone else learns how to become one."""
+    if await active_expert(update, context) is None:
+        return ConversationHandler.END
+    await drop_draft(context.services, context.user.id)
+    return await _prompt(update, context, PHOTO)
+
+
+async def got_photo(update: Update, context: VitrineContext) -> str:
+    """Keep the largest size's file id."""
+    message = update.effective_message
+    assert message is not None and message.photo
+    try:
+        file_id = validate_photo_file_id(message.photo[-1].file_id)
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return PHOTO
+    await save_draft(context.services, context.user.id, photo_file_id=file_id)
+    return await _prompt(update, context, TITLE)
+
+
+async def need_photo(update: Update, context: VitrineContext) -> str:
+    """Anything but a photo at the photo step."""
+    await _prompt(update, context, "need_photo")
+    return PHOTO
+
+
+def _text_step(field: str, parse, next_step: str):  # type: ignore[no-untyped-def]
+    """A handler reading one typed field with `parse`, storing it and asking for `next_step`."""
+
+    async def handle(update: Update, context: VitrineContext) -> str:
+        text = update.effective_message.text or ""  # type: ignore[union-attr]
+        try:
+            value = parse(text)
+        except DomainError as error:
+            await reply_error(update, context, error)
+            return field
+        await save_draft(context.services, context.user.id, **{_DRAFT_FIELD[field]: value})
+        return await _prompt(update, context, next_step)
+
+    handle.__doc__ = f"Read the {field} and ask for the {next_step}."
+    return handle
+
+
+_DRAFT_FIELD = {TITLE: "title", REASON: "reason", PRICE: "price_fen", STOCK: "stock"}
+
+
+async def got_link(update: Update, context: VitrineContext) -> str:
+    """Validate the link against the whitelist, then show the preview with Publish / Cancel."""
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    try:
+        link = parse_partner_link(text, partner_whitelist(context.services))
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return LINK
+    draft = await save_draft(context.services, context.user.id, link=asdict(link))
+    await send_preview(update, context, draft)
+    return CONFIRM
+
+
+async def send_preview(update: Update, context: VitrineContext, draft: dict) -> None:  # type: ignore[type-arg]
+    """The item as it will look, with Publish / Cancel buttons."""
+    services = context.services
+    link = link_from_draft(draft)
+    assert link is not None
+    partner = find_partner(link.partner_key, partner_whitelist(services))
+    merchant = (
+        await services.repos.merchants.by_shop(link.partner_key, link.shop_id) if link.shop_id else None
+    )
+    caption = services.texts.render(
+        "expert/item_caption",
+        context.language,
+        caption=True,
+        preview=True,
+        title=draft["title"],
+        reason=draft["reason"],
+        price_fen=draft["price_fen"],
+        stock=draft["stock"],
+        partner=partner.name if partner else link.partner_key,
+        merchant=merchant.name if merchant and merchant.status == "verified" else None,
+        status="listed",
+        pinned_until=None,
+    )
+    markup = keyboard(
+        [[button(label(context, "publish"), PublishDecision(True)),
+          button(label(context, "cancel"), PublishDecision(False))]]
+    )
+    await update.effective_message.reply_photo(  # type: ignore[union-attr]
+        draft["photo_file_id"], caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def decided(update: Update, context: VitrineContext) -> str | int:
+    """Publish the draft or drop it."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    value = decode(query.data)
+    assert isinstance(value, PublishDecision)
+    await query.edit_message_reply_markup(None)
+    if not value.publish:
+        return await cancel(update, context)
+    expert = await active_expert(update, context)
+    if expert is None:
+        await drop_draft(context.services, context.user.id)
+        return ConversationHandler.END
+    draft = await load_draft(context.services, context.user.id)
+    try:
+        item = await publish_draft(context.services, expert, draft)
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return await _prompt(update, context, PHOTO)  # a stale draft: start the steps again
+    await drop_draft(context.services, context.user.id)
+    await reply(update, context, "expert/publish_status", event="published", title=item.title)
+    return ConversationHandler.END
+
+
+async def confirm_with_buttons(update: Update, context: VitrineContext) -> str:
+    """Typed text while the preview waits for a button."""
+    return await _prompt(update, context, CONFIRM)
+
+
+async def text_needed(update: Update, context: VitrineContext) -> None:
+    """A photo or sticker where text is expected (the state stays)."""
+    await _prompt(update, context, "text_needed")
+
+
+async def cancel(update: Update, context: VitrineContext) -> int:
+    """Drop the draft."""
+    await drop_draft(context.services, context.user.id)
+    await reply(update, context, "expert/publish_status", event="cancelled")
+    return ConversationHandler.END
+
+
+async def stale_decision(update: Update, context: VitrineContext) -> None:
+    """A Publish / Cancel button of a preview whose conversation is over."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await reply(update, context, "expert/publish_status", event="already_done")
+
+
+def conversation(*, persistent: bool = True) -> ConversationHandler:  # type: ignore[type-arg]
+    """The /publish conversation (persistent whenever the application has a persistence)."""
+    text = filters.TEXT & ~filters.COMMAND
+    other = ~filters.COMMAND & ~filters.TEXT
+    return conversation_handler(
+        entry_points=[CommandHandler("publish", start_publishing)],
+        states={
+            PHOTO: [
+                MessageHandler(filters.PHOTO, got_photo),
+                MessageHandler(~filters.COMMAND, need_photo),
+            ],
+            TITLE: [MessageHandler(text, _text_step(TITLE, validate_title, REASON))],
+            REASON: [MessageHandler(text, _text_step(REASON, validate_reason, PRICE))],
+            PRICE: [MessageHandler(text, _text_step(PRICE, parse_price_to_fen, STOCK))],
+            STOCK: [MessageHandler(text, _text_step(STOCK, parse_stock, LINK))],
+            LINK: [MessageHandler(text, got_link)],
+            CONFIRM: [
+                CallbackQueryHandler(decided, pattern=callback_pattern(PublishDecision)),
+                MessageHandler(~filters.COMMAND, confirm_with_buttons),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(other, text_needed),
+        ],
+        allow_reentry=True,
+        persistent=persistent,
+        name="publish",
+    )
+
+
+def stale_handlers() -> list[CallbackQueryHandler]:  # type: ignore[type-arg]
+    """Answer Publish / Cancel presses after the conversation ended."""
+    return [CallbackQueryHandler(stale_decision, pattern=callback_pattern(PublishDecision))]

@@ -1,0 +1,86 @@
+"""The audit log: who did what to which expert, merchant, item or report, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import audit_log
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded action."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    target_kind: str
+    target_id: int | None
+    detail: dict[str, Any]
+    at: datetime
+
+
+class AuditRepository:
+    """Appends to and reads the audit_log table (entries are never changed)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def record(
+        self,
+        actor_id: int | None,
+        action: str,
+        target_kind: str,
+        target_id: int | None,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one entry and return its id."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                insert(audit_log).values(
+                    actor_id=actor_id,
+                    action=action,
+                    target_kind=target_kind,
+                    target_id=target_id,
+                    detail=detail or {},
+                    at=datetime.now(UTC),
+                )
+            )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def for_target(self, target_kind: str, target_id: int) -> list[AuditEntry]:
+        """Every entry about one target, oldest first."""
+        query = (
+            select(audit_log)
+            .where(audit_log.c.target_kind == target_kind, audit_log.c.target_id == target_id)
+            .order_by(audit_log.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_entry(row) for row in rows]
+
+    async def recent(self, limit: int = 20) -> list[AuditEntry]:
+        """The newest entries, newest first."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+            ).all()
+        return [_to_entry(row) for row in rows]
+
+
+def _to_entry(row: object) -> AuditEntry:
+    r = row._mapping  # type: ignore[attr-defined]
+    return AuditEntry(
+        id=r["id"],
+        actor_id=r["actor_id"],
+        action=r["action"],
+        target_kind=r["target_kind"],
+        target_id=r["target_id"],
+        detail=dict(r["detail"] or {}),
+        at=r["at"],
+    )
