@@ -106,7 +106,7 @@ class Texts:
         """The Jinja2 environment of a language (unknown languages fall back to the default)."""
         return self._envs.get(language, self._envs[DEFAULT_LANGUAGE])
 
-    def render(self, name: str, language: str, *, caption: bool = False, **context: Any) -> str:
+    def render(self, name: str, language: str, /, *, caption: bool = False, **context: Any) -> str:
         """Render `messages/<name>.j2` as Telegram HTML, refusing what Telegram would refuse."""
         template_name = f"messages/{name}.j2"
         text = self.env(language).get_template(template_name).render(**context).strip()
@@ -116,7 +116,7 @@ class Texts:
             raise MessageTooLong(template_name, length, limit)
         return text
 
-    def render_page(self, name: str, language: str, **context: Any) -> str:
+    def render_page(self, name: str, language: str, /, **context: Any) -> str:
         """Render a web page `web/<name>.html.j2`."""
         return self.env(language).get_template(f"web/{name}.html.j2").render(**context)
 

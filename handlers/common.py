@@ -36,20 +36,25 @@ async def reply(update: Update, context: VitrineContext, template: str, **values
 
 
 async def start(update: Update, context: VitrineContext) -> None:
-    """Greet the user; a deep-link payload that names no expert gets a friendly word."""
+    """Greet the user; a deep link to an expert follows them, an unknown one gets a friendly word."""
+    # Imported here: the fan handlers import this module's helpers.
+    from handlers.fan import onboarding
+
     payload = context.args[0] if context.args else None
-    unknown_payload = payload is not None  # no expert can match until the experts slice lands
     if payload is not None and not DEEP_LINK_PAYLOAD.match(payload):
         log.info("malformed deep-link payload ignored")
-    await reply(
-        update,
-        context,
-        "common/start",
-        first_name=context.user.first_name,
-        returning=context.user.onboarded,
-        unknown_payload=unknown_payload,
-    )
-    await context.services.repos.users.mark_onboarded(context.user.id)
+    followed = await onboarding.start(update, context, payload, DEEP_LINK_PAYLOAD)
+    if not followed:
+        await reply(
+            update,
+            context,
+            "common/start",
+            first_name=context.user.first_name,
+            returning=context.user.onboarded,
+            unknown_payload=payload is not None,
+        )
+    first_time = await context.services.repos.users.mark_onboarded(context.user.id)
+    await onboarding.ask_interests_once(update, context, first_time)
 
 
 async def help_command(update: Update, context: VitrineContext) -> None:

@@ -1,0 +1,1 @@
+"""Fan-side services: plain async functions over the repositories, no Telegram imports."""

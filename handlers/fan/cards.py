@@ -1,0 +1,190 @@
+"""Item cards: the caption, the buttons, and sending the photo (uploaded once, then by file_id)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import VitrineContext
+from bot.demo import draw_item_photo
+from bot.domain.callbacks import (
+    CartAdd,
+    ExpertCard,
+    FavouriteToggle,
+    ItemDetail,
+    ItemSource,
+    ReportItem,
+    ReservePresale,
+    WindowPage,
+)
+from bot.domain.money import format_fen
+from bot.domain.tokens import BuySource
+from bot.domain.verticals import get_tag, is_tag
+from bot.links import buy_url
+from handlers.fan.ui import button, caption, label, markup, nav_row, short
+from storage.repositories.experts import Expert
+from storage.repositories.items import Item
+
+log = logging.getLogger(__name__)
+
+# Where a card was opened -> the Buy token's source (the token knows fewer places).
+BUY_SOURCE: dict[str, BuySource] = {
+    "window": "window", "feed": "feed", "top": "feed", "favs": "window", "cart": "cart",
+    "push": "campaign", "share": "share", "digest": "campaign",
+}
+
+
+def tag_labels(tags: tuple[str, ...], language: str) -> list[str]:
+    """Display labels of the known tags among `tags`."""
+    return [get_tag(tag).label(language) for tag in tags if is_tag(tag)]
+
+
+def item_caption(
+    context: VitrineContext,
+    item: Item,
+    expert: Expert | None,
+    *,
+    position: int = 0,
+    count: int = 0,
+    presale_opens: datetime | None = None,
+    language: str | None = None,
+) -> str:
+    """The card's caption; `count` > 0 adds "item i of n in the window"."""
+    language = language or context.language
+    values = {
+        "title": item.title,
+        "price_fen": item.price_fen,
+        "stock": item.stock,
+        "sold_out": item.sold_out,
+        "available": item.available,
+        "reason": item.reason if len(item.reason) <= 400 else item.reason[:399] + "…",
+        "partner_key": item.partner_key,
+        "merchant_name": item.merchant_name,
+        "expert_name": expert.display_name if expert else "",
+        "tag_labels": tag_labels(item.tags, language),
+        "position": position,
+        "count": count,
+        "presale_opens": presale_opens.strftime("%Y-%m-%d %H:%M UTC") if presale_opens else None,
+    }
+    return caption(context, "item_card", language=language, **values)
+
+
+def buy_button(context: VitrineContext, item: Item, source: str, *, sharer_id: int | None = None) -> InlineKeyboardButton:
+    """The URL button to the intermediate page, signed for this fan and source."""
+    url = buy_url(
+        context.services.settings,
+        item_id=item.id,
+        fan_id=context.user.id,
+        source=BUY_SOURCE.get(source, "window"),
+        sharer_id=sharer_id,
+    )
+    return InlineKeyboardButton(label(context, "fan.buy", price=_price(item)), url=url)
+
+
+def _price(item: Item) -> str:
+    return format_fen(item.price_fen)
+
+
+def item_keyboard(
+    context: VitrineContext,
+    item: Item,
+    *,
+    source: ItemSource,
+    favourite: bool,
+    window_page: tuple[int, int] | None = None,
+    presale: bool = False,
+    expert_name: str = "",
+) -> InlineKeyboardMarkup:
+    """♥ / 🛒 / Buy / Details / Share / Report, and the window's page buttons if paged."""
+    rows: list[list[InlineKeyboardButton]] = []
+    fav_key = "fan.fav_remove" if favourite else "fan.fav_add"
+    first = [button(label(context, fav_key), FavouriteToggle(item.id))]
+    if item.available and not item.sold_out and not presale:
+        first.append(button(label(context, "fan.cart_add"), CartAdd(item.id)))
+    rows.append(first)
+    if presale:
+        rows.append([button(label(context, "fan.remind", title=short(item.title)), ReservePresale(item.id))])
+    elif item.available and not item.sold_out:
+        rows.append([buy_button(context, item, source)])
+    third = []
+    if window_page is not None:
+        third.append(button(label(context, "fan.details"), ItemDetail(item.id, source)))
+    else:
+        third.append(button(label(context, "fan.window"), WindowPage(item.expert_id, 0)))
+    third.append(
+        InlineKeyboardButton(label(context, "fan.share"), switch_inline_query=f"#{item.id}")
+    )
+    third.append(button(label(context, "fan.report"), ReportItem(item.id, "")))
+    rows.append(third)
+    if window_page is not None:
+        page, pages = window_page
+        rows.append(nav_row(context, lambda p: WindowPage(item.expert_id, p), page, pages))
+    else:
+        rows.append([button(label(context, "fan.expert_card", name=short(expert_name or "…")), ExpertCard(item.expert_id))])
+    return markup(rows)
+
+
+async def _photo_source(context: VitrineContext, item: Item) -> tuple[str | bytes, bool]:
+    """Telegram's file_id if we have one, else the photo's bytes (and True: remember the id)."""
+    if item.photo_file_id:
+        return item.photo_file_id, False
+    path = Path(item.photo_path) if item.photo_path else None
+    if path is None or not path.is_file():
+        # No photo on disk (e.g. removed): draw a plain card so the window still pages.
+        path = context.services.settings.data_dir / "item_photos" / f"item-{item.id}.png"
+        await asyncio.to_thread(draw_item_photo, item.title, path)
+    return await asyncio.to_thread(path.read_bytes), True
+
+
+async def _remember(context: VitrineContext, item: Item, sent: object) -> None:
+    if isinstance(sent, Message) and sent.photo:
+        await context.services.repos.items.remember_photo(item.id, sent.photo[-1].file_id)
+
+
+async def send_item_card(
+    update: Update, context: VitrineContext, item: Item, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    """Send the card as a new photo message."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    photo, uploaded = await _photo_source(context, item)
+    sent = await context.bot.send_photo(
+        chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+    )
+    if uploaded:
+        await _remember(context, item, sent)
+
+
+async def edit_item_card(
+    update: Update, context: VitrineContext, item: Item, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    """Replace the pressed photo message's photo, caption and buttons in place."""
+    query = update.callback_query
+    message = query.message if query else None
+    if not isinstance(message, Message) or not message.photo:
+        await send_item_card(update, context, item, text, keyboard)
+        return
+    photo, uploaded = await _photo_source(context, item)
+    try:
+        edited = await message.edit_media(
+            InputMediaPhoto(photo, caption=text, parse_mode=ParseMode.HTML), reply_markup=keyboard
+        )
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return
+        raise
+    if uploaded:
+        await _remember(context, item, edited)

@@ -1,0 +1,140 @@
+"""/foryou (the personal feed) and /top (ranking boards)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, Update
+
+from bot.context import VitrineContext
+from bot.domain.callbacks import ExpertCard, FeedPage, ItemDetail, ReservePresale, TopPage
+from bot.domain.rankings import TopBoard
+from bot.domain.verticals import is_vertical
+from bot.fan.feed import feed_view
+from bot.fan.top import board_view
+from handlers.fan.experts import vertical_label
+from handlers.fan.ui import answer, button, decoded, label, markup, nav_row, notice, render, short, show_text, stale
+
+BOARDS: tuple[TopBoard, ...] = ("hot24h", "hot7d", "want", "rising")
+
+
+async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
+    """Page `page` of the fan's feed as a list with one button per item."""
+    repos = context.services.repos
+    view = await feed_view(repos, context.user.id, page=page, now=datetime.now(UTC))
+    experts = await repos.browse.experts_by_ids(item.expert_id for item in view.items)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "n": i + 1,
+            "title": item.title,
+            "price_fen": item.price_fen,
+            "expert_name": experts[item.expert_id].display_name if item.expert_id in experts else "",
+            "pinned": item.pinned_until is not None and item.pinned_until > now,
+        }
+        for i, item in enumerate(view.items)
+    ]
+    keyboard = [
+        [button(label(context, "fan.open_item", n=row["n"], title=short(item.title)), ItemDetail(item.id, "feed"))]
+        for row, item in zip(rows, view.items)
+    ]
+    nav = []
+    if page > 0:
+        nav.append(button(label(context, "fan.prev"), FeedPage(page - 1)))
+    if view.has_next:
+        nav.append(button(label(context, "fan.next"), FeedPage(page + 1)))
+    keyboard.append(nav)
+    text = render(context, "feed", rows=rows, page=page, has_interests=bool(view.interests))
+    await show_text(update, context, text, markup(keyboard))
+
+
+async def foryou_command(update: Update, context: VitrineContext) -> None:
+    """/foryou: the first page of the personal feed."""
+    await show_feed(update, context, 0)
+
+
+async def feed_page(update: Update, context: VitrineContext) -> None:
+    """A feed page button."""
+    data = decoded(update, FeedPage)
+    if data is None:
+        await stale(update, context)
+        return
+    await answer(update)
+    await show_feed(update, context, data.page)
+
+
+async def show_top(
+    update: Update, context: VitrineContext, *, board: TopBoard, vertical: str, page: int, prefix: str = ""
+) -> bool:
+    """A page of a ranking board with board switches; False if the page asked for had moved."""
+    view = await board_view(
+        context.services.repos, board=board, vertical=vertical, page=page, now=datetime.now(UTC)
+    )
+    experts = await context.services.repos.browse.experts_by_ids(
+        row.item.expert_id for row in view.rows if row.item is not None
+    )
+    rows = []
+    keyboard: list[list[InlineKeyboardButton]] = []
+    for row in view.rows:
+        if row.expert is not None:
+            rows.append({"rank": row.rank, "name": row.expert.display_name, "handle": row.expert.handle, "gained": row.gained})
+            keyboard.append([button(label(context, "fan.open_item", n=row.rank, title=short(row.expert.display_name)), ExpertCard(row.expert.id))])
+        elif row.item is not None:
+            rows.append(
+                {
+                    "rank": row.rank,
+                    "title": row.item.title,
+                    "price_fen": row.item.price_fen,
+                    "score": row.score,
+                    "opens_at": row.opens_at.strftime("%m-%d %H:%M UTC") if row.opens_at else "",
+                    "expert_name": experts[row.item.expert_id].display_name
+                    if row.item.expert_id in experts
+                    else "",
+                }
+            )
+            opened = button(label(context, "fan.open_item", n=row.rank, title=short(row.item.title)), ItemDetail(row.item.id, "top"))
+            if board == "want":
+                keyboard.append([opened, button(label(context, "fan.remind_short"), ReservePresale(row.item.id))])
+            else:
+                keyboard.append([opened])
+    keyboard.append(nav_row(context, lambda p: TopPage(vertical, board, p), view.paging.page, view.paging.pages))
+    keyboard.append(
+        [
+            button(
+                label(context, "fan.chosen", label=label(context, f"fan.board_{b}")) if b == board else label(context, f"fan.board_{b}"),
+                TopPage(vertical, b, 0),
+            )
+            for b in BOARDS
+        ]
+    )
+    text = render(
+        context,
+        "top",
+        board=board,
+        vertical_label=vertical_label(vertical, context.language) if vertical else "",
+        rows=rows,
+        page=view.paging.page,
+        pages=view.paging.pages,
+    )
+    await show_text(update, context, (prefix + "\n\n" + text) if prefix else text, markup(keyboard))
+    return not view.out_of_range
+
+
+async def top_command(update: Update, context: VitrineContext) -> None:
+    """/top [vertical]: hot items of the last 24 hours; junk arguments fall back to all verticals."""
+    word = " ".join(context.args or []).strip().lower()
+    prefix = ""
+    if word and not is_vertical(word):
+        prefix = notice(context, "unknown_vertical", word=word[:32])
+        word = ""
+    await show_top(update, context, board="hot24h", vertical=word, page=0, prefix=prefix)
+
+
+async def top_page(update: Update, context: VitrineContext) -> None:
+    """A board switch or page button."""
+    data = decoded(update, TopPage)
+    if data is None or (data.vertical and not is_vertical(data.vertical)):
+        await stale(update, context)
+        return
+    current = await show_top(update, context, board=data.board, vertical=data.vertical, page=data.page)
+    await answer(update, None if current else notice(context, "list_changed"))

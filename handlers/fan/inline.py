@@ -1,0 +1,78 @@
+"""Inline mode: a fan drops item cards into any chat; the Buy button credits the sharer."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ParseMode
+
+from bot.context import VitrineContext
+from bot.domain.money import format_fen
+from bot.links import deep_link
+from handlers.fan.cards import buy_button, item_caption
+from handlers.fan.ui import label
+from storage.repositories.items import Item
+
+INLINE_PAGE_SIZE = 10
+_ITEM_QUERY = re.compile(r"^\s*#(\d{1,15})\s*$")
+
+
+async def _items_for(context: VitrineContext, query: str, offset: int) -> list[Item]:
+    repos = context.services.repos
+    match = _ITEM_QUERY.match(query)
+    if match:
+        if offset:
+            return []
+        item = await repos.items.get(int(match.group(1)))
+        expert = await repos.experts.get(item.expert_id) if item else None
+        if item is None or not item.available or expert is None or not expert.is_active:
+            return []
+        return [item]
+    return await repos.browse.search_items(query[:64], offset=offset, limit=INLINE_PAGE_SIZE)
+
+
+async def inline_query(update: Update, context: VitrineContext) -> None:
+    """Answer "@bot <words>" or "@bot #<item id>" with shareable item cards."""
+    query = update.inline_query
+    if query is None:
+        return
+    offset = int(query.offset) if query.offset.isdigit() else 0
+    items = await _items_for(context, query.query, offset)
+    experts = await context.services.repos.browse.experts_by_ids(i.expert_id for i in items)
+    username = context.bot.username
+    results = []
+    for item in items:
+        expert = experts.get(item.expert_id)
+        rows = []
+        if not item.sold_out:
+            rows.append([buy_button(context, item, "share", sharer_id=context.user.id)])
+        if expert is not None:
+            rows.append([InlineKeyboardButton(label(context, "fan.open_in_bot"), url=deep_link(username, expert.handle))])
+        keyboard = InlineKeyboardMarkup(rows)
+        text = item_caption(context, item, expert)
+        if item.photo_file_id:
+            results.append(
+                InlineQueryResultCachedPhoto(
+                    id=str(item.id), photo_file_id=item.photo_file_id, title=item.title,
+                    caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                )
+            )
+        else:
+            results.append(
+                InlineQueryResultArticle(
+                    id=str(item.id), title=item.title, description=format_fen(item.price_fen),
+                    input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML),
+                    reply_markup=keyboard,
+                )
+            )
+    next_offset = str(offset + INLINE_PAGE_SIZE) if len(items) == INLINE_PAGE_SIZE else ""
+    # Personal and uncached: every result's Buy button carries this fan as the sharer.
+    await query.answer(results, cache_time=0, is_personal=True, next_offset=next_offset)
