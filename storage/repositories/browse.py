@@ -10,8 +10,8 @@ from sqlalchemy import String, cast, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.repositories.experts import Expert, _to_expert
-from storage.repositories.items import Item, _select, _to_item
+from storage.repositories.experts import Expert, row_to_expert
+from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import experts, follows, items, reservations
 
 MAX_FEED_CANDIDATES = 500
@@ -119,7 +119,7 @@ class BrowseRepository:
                 )
             ).all()
         return [
-            ExpertSummary(_to_expert(row), int(row.n_followers), int(row.n_items)) for row in rows
+            ExpertSummary(row_to_expert(row), int(row.n_followers), int(row.n_items)) for row in rows
         ], int(total)
 
     async def experts_by_ids(self, expert_ids: Iterable[int]) -> dict[int, Expert]:
@@ -129,7 +129,7 @@ class BrowseRepository:
             return {}
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(experts).where(experts.c.id.in_(ids)))).all()
-        return {row.id: _to_expert(row) for row in rows}
+        return {row.id: row_to_expert(row) for row in rows}
 
     async def items_by_ids(self, item_ids: Iterable[int]) -> dict[int, Item]:
         """The items with these ids (any status), by id."""
@@ -137,8 +137,8 @@ class BrowseRepository:
         if not ids:
             return {}
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(_select().where(items.c.id.in_(ids)))).all()
-        return {row.id: _to_item(row) for row in rows}
+            rows = (await conn.execute(select_items().where(items.c.id.in_(ids)))).all()
+        return {row.id: row_to_item(row) for row in rows}
 
     async def feed_candidates(
         self, fan_id: int, interests: frozenset[str], *, now: datetime
@@ -149,7 +149,7 @@ class BrowseRepository:
         for tag in sorted(interests):
             reach += [_json_has(items.c.tags, tag), _json_has(experts.c.tags, tag)]
         query = (
-            _select()
+            select_items()
             .add_columns(items.c.expert_id.in_(followed).label("is_followed"))
             .join(experts, experts.c.id == items.c.expert_id)
             .where(
@@ -163,7 +163,7 @@ class BrowseRepository:
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [FeedItem(_to_item(row), bool(row.is_followed)) for row in rows]
+        return [FeedItem(row_to_item(row), bool(row.is_followed)) for row in rows]
 
     async def listed_item_ids(self, *, vertical: str | None) -> frozenset[int]:
         """Ids of listed items of verified experts (in `vertical` if given)."""
@@ -199,7 +199,7 @@ class BrowseRepository:
         if vertical:
             where.append(experts.c.vertical == vertical)
         query = (
-            _select()
+            select_items()
             .add_columns(
                 items.c.presale_opens_at.label("opens_at"),
                 func.coalesce(counts.c.n, 0).label("n_reserved"),
@@ -213,7 +213,7 @@ class BrowseRepository:
             rows = (await conn.execute(query)).all()
         return [
             PresaleItem(
-                _to_item(row),
+                row_to_item(row),
                 row.opens_at,
                 int(row.n_reserved),
                 row.last_reserved,
@@ -271,7 +271,7 @@ class BrowseRepository:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    _select()
+                    select_items()
                     .join(experts, experts.c.id == items.c.expert_id)
                     .where(*where)
                     .order_by(items.c.created_at.desc(), items.c.id.desc())
@@ -279,4 +279,4 @@ class BrowseRepository:
                     .limit(limit)
                 )
             ).all()
-        return [_to_item(row) for row in rows]
+        return [row_to_item(row) for row in rows]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.repositories.items import Item, _select, _to_item
+from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import cart_items, items
 from storage.upsert import upsert
 
@@ -77,11 +77,11 @@ class CartRepository:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    _select()
+                    select_items()
                     .add_columns(cart_items.c.quantity.label("cart_quantity"))
                     .join(cart_items, cart_items.c.item_id == items.c.id)
                     .where(cart_items.c.user_id == user_id)
                     .order_by(items.c.merchant_id, cart_items.c.created_at, items.c.id)
                 )
             ).all()
-        return [CartLine(_to_item(row), int(row.cart_quantity)) for row in rows]
+        return [CartLine(row_to_item(row), int(row.cart_quantity)) for row in rows]

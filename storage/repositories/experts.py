@@ -32,7 +32,7 @@ class Expert:
         return self.status == "verified"
 
 
-def _to_expert(row: object) -> Expert:
+def row_to_expert(row: object) -> Expert:
     r = row._mapping  # type: ignore[attr-defined]
     return Expert(
         id=r["id"],
@@ -87,7 +87,7 @@ class ExpertRepository:
                     select(experts).where(experts.c.id == result.inserted_primary_key[0])  # type: ignore[index]
                 )
             ).one()
-        return _to_expert(row)
+        return row_to_expert(row)
 
     async def by_handle(self, handle: str) -> Expert | None:
         """The expert with this handle, case-insensitively."""
@@ -95,19 +95,19 @@ class ExpertRepository:
             row = (
                 await conn.execute(select(experts).where(experts.c.handle_key == handle.lower()))
             ).first()
-        return None if row is None else _to_expert(row)
+        return None if row is None else row_to_expert(row)
 
     async def by_user(self, user_id: int) -> Expert | None:
         """The expert profile of a user, if they have one."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(experts).where(experts.c.user_id == user_id))).first()
-        return None if row is None else _to_expert(row)
+        return None if row is None else row_to_expert(row)
 
     async def get(self, expert_id: int) -> Expert | None:
         """The expert with this id."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(experts).where(experts.c.id == expert_id))).first()
-        return None if row is None else _to_expert(row)
+        return None if row is None else row_to_expert(row)
 
     async def set_status(self, expert_id: int, status: str, *, reason: str | None = None) -> None:
         """Verify, reject or suspend an expert."""
@@ -139,7 +139,7 @@ class ExpertRepository:
         query = select(experts).where(experts.c.status == status).order_by(experts.c.id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
-        return [_to_expert(row) for row in rows]
+        return [row_to_expert(row) for row in rows]
 
     async def reapply(
         self,
@@ -168,7 +168,7 @@ class ExpertRepository:
                 )
             )
             row = (await conn.execute(select(experts).where(experts.c.id == expert_id))).one()
-        return _to_expert(row)
+        return row_to_expert(row)
 
     async def order_outcomes(self, expert_id: int) -> tuple[int, int]:
         """(refunded orders, orders that were paid at some point) attributed to the expert."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.repositories.items import Item, _select, _to_item
+from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import favourites, items
 from storage.upsert import upsert
 
@@ -74,7 +74,7 @@ class FavouriteRepository:
             ).scalar_one()
             rows = (
                 await conn.execute(
-                    _select()
+                    select_items()
                     .join(favourites, favourites.c.item_id == items.c.id)
                     .where(where)
                     .order_by(favourites.c.created_at.desc(), items.c.id.desc())
@@ -82,4 +82,4 @@ class FavouriteRepository:
                     .limit(limit)
                 )
             ).all()
-        return [_to_item(row) for row in rows], int(total)
+        return [row_to_item(row) for row in rows], int(total)

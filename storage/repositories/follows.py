@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.repositories.experts import Expert, _to_expert
+from storage.repositories.experts import Expert, row_to_expert
 from storage.schema import experts, follows
 from storage.upsert import upsert
 
@@ -103,7 +103,7 @@ class FollowRepository:
             ).all()
         return [
             FollowedExpert(
-                expert=_to_expert(row),
+                expert=row_to_expert(row),
                 muted=bool(row.follow_muted),
                 source=row.follow_source,
                 followed_at=row.followed_at,

@@ -52,7 +52,7 @@ class Item:
 _COLUMNS = (items, merchants.c.name.label("merchant_name"))
 
 
-def _to_item(row: object) -> Item:
+def row_to_item(row: object) -> Item:
     r = row._mapping  # type: ignore[attr-defined]
     return Item(
         id=r["id"],
@@ -76,7 +76,7 @@ def _to_item(row: object) -> Item:
     )
 
 
-def _select():  # type: ignore[no-untyped-def]
+def select_items():  # type: ignore[no-untyped-def]
     return select(*_COLUMNS).select_from(
         items.outerjoin(merchants, merchants.c.id == items.c.merchant_id)
     )
@@ -136,14 +136,14 @@ class ItemRepository:
                 )
             )
             item_id = result.inserted_primary_key[0]  # type: ignore[index]
-            row = (await conn.execute(_select().where(items.c.id == item_id))).one()
-        return _to_item(row)
+            row = (await conn.execute(select_items().where(items.c.id == item_id))).one()
+        return row_to_item(row)
 
     async def get(self, item_id: int) -> Item | None:
         """The item with this id, whatever its status."""
         async with self._engine.connect() as conn:
-            row = (await conn.execute(_select().where(items.c.id == item_id))).first()
-        return None if row is None else _to_item(row)
+            row = (await conn.execute(select_items().where(items.c.id == item_id))).first()
+        return None if row is None else row_to_item(row)
 
     async def window(self, expert_id: int, *, offset: int, limit: int) -> tuple[list[Item], int]:
         """A page of an expert's listed items (pinned first, then by position) and the total."""
@@ -156,14 +156,14 @@ class ItemRepository:
             ).scalar_one()
             rows = (
                 await conn.execute(
-                    _select()
+                    select_items()
                     .where(where)
                     .order_by(pinned.desc(), items.c.position, items.c.id)
                     .offset(offset)
                     .limit(limit)
                 )
             ).all()
-        return [_to_item(r) for r in rows], int(total)
+        return [row_to_item(r) for r in rows], int(total)
 
     async def remember_photo(self, item_id: int, file_id: str) -> None:
         """Keep Telegram's file id after the first upload so the photo is never re-uploaded."""
@@ -181,14 +181,14 @@ class ItemRepository:
             ).scalar_one()
             rows = (
                 await conn.execute(
-                    _select()
+                    select_items()
                     .where(where)
                     .order_by(items.c.position, items.c.id)
                     .offset(offset)
                     .limit(limit)
                 )
             ).all()
-        return [_to_item(r) for r in rows], int(total)
+        return [row_to_item(r) for r in rows], int(total)
 
     async def update_fields(self, item_id: int, **values: object) -> Item:
         """Change editable fields (title, reason, price_fen, stock) and return the item."""
@@ -201,8 +201,8 @@ class ItemRepository:
             changes["low_stock_warned"] = False  # a restock re-arms the low-stock warning
         async with self._engine.begin() as conn:
             await conn.execute(update(items).where(items.c.id == item_id).values(**changes))
-            row = (await conn.execute(_select().where(items.c.id == item_id))).one()
-        return _to_item(row)
+            row = (await conn.execute(select_items().where(items.c.id == item_id))).one()
+        return row_to_item(row)
 
     async def set_status(self, item_id: int, status: str, *, only_from: tuple[str, ...] = ()) -> bool:
         """Set listed/delisted/suspended; with `only_from`, only when the status is one of those."""
