@@ -48,8 +48,8 @@ def formatted_text(
 
     `empty` is the error for a missing/blank text; None means blank is allowed (captions).
     """
-    source = params.str(text_key)
-    parse_mode = (params.str("parse_mode") or "").strip()
+    source = params.text(text_key)
+    parse_mode = (params.text("parse_mode") or "").strip()
     if source is None or not source.strip():
         if empty is not None:
             raise BotApiError(400, empty)
@@ -61,7 +61,7 @@ def formatted_text(
         text = source
         entities = parse_entities(params, entities_key)
     else:
-        raise bad_request(f"unsupported parse_mode \"{parse_mode}\"")
+        raise bad_request(f'unsupported parse_mode "{parse_mode}"')
     text, entities = strip_text(text, entities)
     if not text:
         if empty is not None:
@@ -111,7 +111,9 @@ def caption(params: Params) -> tuple[str | None, list[dict[str, Any]]]:
 
 def _inline_button(button: Any) -> dict[str, Any]:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise bad_request(
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
+        )
     if not button["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     actions = [key for key in INLINE_BUTTON_ACTIONS if button.get(key) is not None]
@@ -144,7 +146,7 @@ def _rows(value: Any, key: str) -> list[list[Any]]:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request(
             f"can't parse reply keyboard markup JSON object: "
-            f"Field \"{key}\" must be an Array of Arrays"
+            f'Field "{key}" must be an Array of Arrays'
         )
     return rows
 
@@ -175,7 +177,7 @@ def check_markup(value: Any, *, inline_only: bool = False) -> dict[str, Any] | N
                     button = {"text": button}
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
                     raise bad_request(
-                        "can't parse keyboard button: Field \"text\" must be of type String"
+                        'can\'t parse keyboard button: Field "text" must be of type String'
                     )
                 buttons.append(
                     {k: v for k, v in button.items() if k == "text" or k in REPLY_BUTTON_OPTIONS}

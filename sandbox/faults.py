@@ -21,7 +21,7 @@ class Fault:
     retry_after: int = 1
 
     def matches(self, method: str) -> bool:
-        """Say whether this fault applies to a call of `method` (case-insensitive, like Telegram)."""
+        """Say whether this fault applies to a call of `method` (case-insensitively)."""
         return self.method == "*" or self.method.lower() == method.lower()
 
 
@@ -38,7 +38,7 @@ class FaultPlan:
         count = spec.get("count", 1)
         error = spec.get("error", 500)
         if not isinstance(method, str) or not method:
-            raise SimError(400, "method must be a Bot API method name or \"*\"")
+            raise SimError(400, 'method must be a Bot API method name or "*"')
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise SimError(400, "count must be a positive integer")
         if error not in FAULT_KINDS:

@@ -68,7 +68,7 @@ class _OpenTag:
 
 
 def _parse_attributes(source: str, i: int, tag: str, tag_start: int) -> tuple[dict[str, str], int]:
-    """Read attributes from `source[i:]` up to the closing '>'; return them and the index after it."""
+    """Read attributes from `source[i:]` up to '>'; return them and the index after it."""
     attributes: dict[str, str] = {}
     while True:
         while i < len(source) and source[i].isspace():
@@ -85,7 +85,7 @@ def _parse_attributes(source: str, i: int, tag: str, tag_start: int) -> tuple[di
         match = _ATTR_NAME_RE.match(source, i)
         if not match:
             raise bad_request(
-                f"can't parse entities: Empty attribute name in the tag \"{tag}\" at byte offset "
+                f'can\'t parse entities: Empty attribute name in the tag "{tag}" at byte offset '
                 f"{_byte_offset(source, i)}"
             )
         name = match.group(0).lower()
@@ -98,7 +98,7 @@ def _parse_attributes(source: str, i: int, tag: str, tag_start: int) -> tuple[di
                 continue
             raise bad_request(
                 f"can't parse entities: Expected equal sign in declaration of an attribute of the "
-                f"tag \"{tag}\" at byte offset {_byte_offset(source, i)}"
+                f'tag "{tag}" at byte offset {_byte_offset(source, i)}'
             )
         i += 1
         while i < len(source) and source[i].isspace():
@@ -120,7 +120,7 @@ def _parse_attributes(source: str, i: int, tag: str, tag_start: int) -> tuple[di
 
 
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
-    """Return (plain text, entities) for Telegram-HTML `source`; raise a 400 BotApiError if invalid."""
+    """Return (plain text, entities) for Telegram-HTML `source`, or raise a 400 BotApiError."""
     out: list[str] = []
     out_len = 0  # UTF-16 length of "".join(out)
     stack: list[_OpenTag] = []
@@ -166,8 +166,8 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             if stack[-1].name != name:
                 raise bad_request(
                     "can't parse entities: Unmatched end tag at byte offset "
-                    f"{_byte_offset(source, tag_start)}, expected \"</{stack[-1].name}>\", "
-                    f"found \"</{name}>\""
+                    f'{_byte_offset(source, tag_start)}, expected "</{stack[-1].name}>", '
+                    f'found "</{name}>"'
                 )
             entities.extend(_entities_for(stack.pop(), out_len, stack))
             i = j + 1
@@ -177,7 +177,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         name = name_match.group(0).lower()
         if name not in ENTITY_OF_TAG:
             raise bad_request(
-                f"can't parse entities: Unsupported start tag \"{name}\" at byte offset "
+                f'can\'t parse entities: Unsupported start tag "{name}" at byte offset '
                 f"{_byte_offset(source, tag_start)}"
             )
         attributes, i = _parse_attributes(source, name_match.end(), name, tag_start)
@@ -187,7 +187,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     if stack:
         raise bad_request(
             "can't parse entities: Can't find end tag corresponding to start tag "
-            f"\"{stack[-1].name}\""
+            f'"{stack[-1].name}"'
         )
     return "".join(out), _sorted(entities)
 

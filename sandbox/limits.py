@@ -73,7 +73,9 @@ class RateLimiter:
         """Forget every bucket (all limits start full)."""
         self._buckets.clear()
 
-    def _bucket(self, kind: str, bot: str, chat_id: int, capacity: float, rate: float) -> TokenBucket:
+    def _bucket(
+        self, kind: str, bot: str, chat_id: int, capacity: float, rate: float
+    ) -> TokenBucket:
         key = (kind, bot, chat_id)
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -95,9 +97,7 @@ class RateLimiter:
         if paid and self.mode == "paid":
             buckets.append(self._bucket("paid", bot, 0, n.paid_per_second, n.paid_per_second))
         else:
-            buckets.append(
-                self._bucket("bot", bot, 0, n.per_bot_per_second, n.per_bot_per_second)
-            )
+            buckets.append(self._bucket("bot", bot, 0, n.per_bot_per_second, n.per_bot_per_second))
         if not edit:
             if chat_id < 0:
                 per_second = n.group_per_minute / 60.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.html_check import render_html
-from sandbox.state import BotState, Sandbox, StoredMessage
+from sandbox.records import StoredMessage
+from sandbox.state import BotState, Sandbox
 
 
 def api_chat(sandbox: Sandbox, chat_id: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Bot API parameters from query strings and JSON, form or multipart bodies, read as Telegram does."""
+"""Bot API parameters from query strings and JSON, form or multipart bodies."""
 
 from __future__ import annotations
 
@@ -63,28 +63,28 @@ class Params:
         """Return the raw value of `name` (None if absent)."""
         return self.raw.get(name)
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def text(self, name: str, default: str | None = None) -> str | None:
         """Return `name` as text, or `default` if absent."""
         value = self.raw.get(name)
         if value is None:
             return default
         if isinstance(value, Upload):
-            raise bad_request(f"parameter \"{name}\" must be a string")
+            raise bad_request(f'parameter "{name}" must be a string')
         return value if isinstance(value, str) else json.dumps(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None = None) -> int | None:
         """Return `name` as an integer, or `default` if absent; a non-number is a 400."""
         value = self.raw.get(name)
         if value is None or value == "":
             return default
         if isinstance(value, bool):
-            raise bad_request(f"parameter \"{name}\" must be a Number")
+            raise bad_request(f'parameter "{name}" must be a Number')
         try:
             return int(value)
         except (TypeError, ValueError) as exc:
-            raise bad_request(f"parameter \"{name}\" must be a Number") from exc
+            raise bad_request(f'parameter "{name}" must be a Number') from exc
 
-    def bool(self, name: str) -> bool:
+    def flag(self, name: str) -> bool:
         """Return `name` as a boolean (absent = False)."""
         value = self.raw.get(name)
         if isinstance(value, str):

@@ -12,11 +12,18 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.faults import FaultPlan
 from sandbox.limits import RateLimiter
+from sandbox.records import (
+    CallbackRecord,
+    ChatLog,
+    InlineRecord,
+    SimUser,
+    StoredFile,
+    Webhook,
+)
 from sandbox.settings import SandboxSettings
 
 TOKEN_RE = re.compile(r"^([0-9]{1,20}):([A-Za-z0-9_-]{1,200})$")
@@ -48,164 +55,6 @@ class Signal:
         return True
 
 
-@dataclass
-class SimUser:
-    """A person playing a Telegram user."""
-
-    id: int
-    first_name: str
-    language_code: str | None = None
-    username: str | None = None
-    last_name: str | None = None
-
-    def api_user(self) -> dict[str, Any]:
-        """Return this person as a Bot API User."""
-        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if getattr(self, key):
-                user[key] = getattr(self, key)
-        return user
-
-    def api_chat(self) -> dict[str, Any]:
-        """Return the private chat with this person as a Bot API Chat."""
-        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
-        for key in ("last_name", "username"):
-            if getattr(self, key):
-                chat[key] = getattr(self, key)
-        return chat
-
-    def sim_json(self) -> dict[str, Any]:
-        """Return this person as the /sim/ API shows them."""
-        return {
-            "id": self.id,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "username": self.username,
-            "language_code": self.language_code,
-        }
-
-
-@dataclass
-class StoredFile:
-    """A file the sandbox holds (an upload by the bot or a user, or a fetched URL)."""
-
-    file_id: str
-    file_unique_id: str
-    content: bytes
-    mime_type: str
-    file_name: str | None
-    file_path: str
-    width: int = 0
-    height: int = 0
-
-    def photo_size(self) -> dict[str, Any]:
-        """Return this file as a Bot API PhotoSize."""
-        return {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "width": self.width,
-            "height": self.height,
-            "file_size": len(self.content),
-        }
-
-    def document(self) -> dict[str, Any]:
-        """Return this file as a Bot API Document."""
-        doc: dict[str, Any] = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "mime_type": self.mime_type,
-            "file_size": len(self.content),
-        }
-        if self.file_name:
-            doc["file_name"] = self.file_name
-        return doc
-
-
-@dataclass
-class StoredMessage:
-    """One message in a private chat between a bot and a person."""
-
-    message_id: int
-    chat_id: int
-    sender: str  # "bot" or "user"
-    from_user: dict[str, Any]
-    date: int
-    text: str | None = None
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    caption: str | None = None
-    caption_entities: list[dict[str, Any]] = field(default_factory=list)
-    photo: StoredFile | None = None
-    photo_url: str | None = None  # a photo known only by URL (inline photo results)
-    document: StoredFile | None = None
-    reply_markup: dict[str, Any] | None = None
-    edit_date: int | None = None
-    media_group_id: str | None = None
-    via_bot: dict[str, Any] | None = None
-    inline_message_id: str | None = None
-    reply_to_message_id: int | None = None
-    seq: int = 0  # event sequence number of the last change
-
-
-@dataclass
-class ChatLog:
-    """The messages of one chat, in order, with the ids of deleted ones."""
-
-    messages: dict[int, StoredMessage] = field(default_factory=dict)
-    next_message_id: int = 1
-    deleted: list[tuple[int, int]] = field(default_factory=list)  # (message_id, seq)
-
-
-@dataclass
-class CallbackRecord:
-    """A button press waiting for (or having got) the bot's answerCallbackQuery."""
-
-    id: str
-    user_id: int
-    chat_id: int
-    message_id: int
-    data: str
-    created: float
-    answered: bool = False
-    answer: dict[str, Any] = field(default_factory=dict)
-
-    def sim_json(self) -> dict[str, Any]:
-        """Return the press and its answer as the /sim/ API shows them."""
-        return {
-            "callback_query_id": self.id,
-            "user_id": self.user_id,
-            "message_id": self.message_id,
-            "data": self.data,
-            "answered": self.answered,
-            "text": self.answer.get("text"),
-            "show_alert": bool(self.answer.get("show_alert", False)),
-            "url": self.answer.get("url"),
-        }
-
-
-@dataclass
-class InlineRecord:
-    """An inline query and, once answered, the bot's results."""
-
-    id: str
-    user_id: int
-    query: str
-    created: float
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
-    answer: dict[str, Any] | None = None
-
-
-@dataclass
-class Webhook:
-    """A bot's webhook registration and delivery health."""
-
-    url: str
-    secret_token: str | None
-    max_connections: int = 40
-    allowed_updates: list[str] | None = None
-    last_error_date: int | None = None
-    last_error_message: str | None = None
-
-
 class BotState:
     """Everything about one bot (one token)."""
 
@@ -215,7 +64,6 @@ class BotState:
         self.username = f"sandbox_{bot_id}_bot"
         self.first_name = "Sandbox Bot"
         self.updates: list[dict[str, Any]] = []
-        self.next_update_id = 1
         self.allowed_updates: list[str] | None = None
         self.updates_signal = Signal()
         self.poll_generation = 0
@@ -244,6 +92,15 @@ class BotState:
             "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
+        }
+
+    def message_user(self) -> dict[str, Any]:
+        """Return the bot as it appears in the "from" of its messages (fewer fields than getMe)."""
+        return {
+            "id": self.id,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
         }
 
     def chat(self, chat_id: int) -> ChatLog:
@@ -296,6 +153,10 @@ class Sandbox:
         self.events_signal = Signal()
         self.closing = False
         self._ids = itertools.count(1)
+        self._call_seq = itertools.count(1)
+        # Never reset: a bot that keeps polling through /sim/reset sends its old offset, and
+        # must not have new updates confirmed away by it.
+        self._update_ids = itertools.count(1)
         self._seq = itertools.count(1)  # never reset, so incremental readers stay correct
         self.last_seq = 0
         self.last_active_token: str | None = None
@@ -322,8 +183,7 @@ class Sandbox:
         """Queue an update for the bot (if its allowed_updates wants it) and wake its readers."""
         if not bot.wants(update_type):
             return
-        bot.updates.append({"update_id": bot.next_update_id, update_type: payload})
-        bot.next_update_id += 1
+        bot.updates.append({"update_id": next(self._update_ids), update_type: payload})
         bot.updates_signal.notify()
 
     def new_seq(self) -> int:
@@ -371,15 +231,16 @@ class Sandbox:
         return stored
 
     def log_call(self, entry: dict[str, Any]) -> None:
-        """Append a Bot API call to the bounded call log."""
-        self.calls.append(entry)
+        """Append a Bot API call to the bounded call log, numbering it."""
+        self.calls.append({"seq": next(self._call_seq), **entry})
 
     def reset(self) -> None:
         """Forget everything except the event sequence counter; stop webhook deliveries."""
         for bot in self.bots.values():
             if bot.webhook_task:
                 bot.webhook_task.cancel()
-            bot.updates_signal.notify()
+            bot.updates.clear()
+            bot.updates_signal.notify()  # a waiting long poll answers [] at once
         self.users.clear()
         self.bots.clear()
         self.files.clear()
