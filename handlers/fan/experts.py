@@ -23,6 +23,7 @@ from bot.fan.paging import clamp_page
 from bot.fan.search import search_words, word_groups
 from handlers.fan.cards import tag_labels
 from handlers.fan.ui import (
+    page_button,
     answer,
     button,
     decoded,
@@ -282,11 +283,4 @@ async def following_command(update: Update, context: VitrineContext) -> None:
     await show_following(update, context, 0)
 
 
-async def following_page(update: Update, context: VitrineContext) -> None:
-    """A page button of /following."""
-    data = decoded(update, FollowingPage)
-    if data is None:
-        await stale(update, context)
-        return
-    current = await show_following(update, context, data.page)
-    await answer(update, None if current else notice(context, "list_changed"))
+following_page = page_button(FollowingPage, show_following)

@@ -17,6 +17,7 @@ from bot.fan.cart import group_by_shop, is_buyable, total_fen
 from bot.fan.paging import Paging, clamp_page
 from handlers.fan.cards import buy_button
 from handlers.fan.ui import (
+    page_button,
     answer,
     button,
     decoded,
@@ -82,14 +83,7 @@ async def favourites_command(update: Update, context: VitrineContext) -> None:
     await show_favourites(update, context, 0)
 
 
-async def favourites_page(update: Update, context: VitrineContext) -> None:
-    """A favourites page button."""
-    data = decoded(update, FavouritesPage)
-    if data is None:
-        await stale(update, context)
-        return
-    current = await show_favourites(update, context, data.page)
-    await answer(update, None if current else notice(context, "list_changed"))
+favourites_page = page_button(FavouritesPage, show_favourites)
 
 
 def _cart_keyboard(context: VitrineContext, lines: list, paging: Paging) -> list[list[InlineKeyboardButton]]:
@@ -151,14 +145,7 @@ async def cart_command(update: Update, context: VitrineContext) -> None:
     await show_cart(update, context, 0)
 
 
-async def cart_page(update: Update, context: VitrineContext) -> None:
-    """A cart page button."""
-    data = decoded(update, CartPage)
-    if data is None:
-        await stale(update, context)
-        return
-    current = await show_cart(update, context, data.page)
-    await answer(update, None if current else notice(context, "list_changed"))
+cart_page = page_button(CartPage, show_cart)
 
 
 async def _redraw_cart(update: Update, context: VitrineContext) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -138,3 +139,21 @@ def nav_row(context: VitrineContext, make: Any, page: int, pages: int) -> list[I
     if page + 1 < pages:
         row.append(button(label(context, "fan.next"), make(page + 1)))
     return row
+
+
+PageShower = Callable[[Update, VitrineContext, int], Awaitable[bool]]
+
+
+def page_button(kind: type, show: PageShower) -> Callable[[Update, VitrineContext], Awaitable[None]]:
+    """A handler for the page buttons of a list: redraw page N in place, or say the list moved."""
+
+    async def handle(update: Update, context: VitrineContext) -> None:
+        data = decoded(update, kind)
+        if data is None:
+            await stale(update, context)
+            return
+        current = await show(update, context, data.page)  # type: ignore[attr-defined]
+        await answer(update, None if current else notice(context, "list_changed"))
+
+    handle.__doc__ = f"A page button of the list behind {kind.__name__}."
+    return handle
