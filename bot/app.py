@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import uvicorn
 from telegram import BotCommand, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, BasePersistence, ContextTypes
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, VitrineContext
+from bot.delivery.lifecycle import start_delivery, stop_delivery
+from bot.persistence import DatabasePersistence
 from bot.services import Services
 from bot.texts import LANGUAGES
 from bot.web import build_web_app, webhook_path
@@ -47,7 +49,9 @@ class _Server(uvicorn.Server):
         yield
 
 
-def build_application(endpoint: BotEndpoint, *, polling: bool) -> Application:  # type: ignore[type-arg]
+def build_application(
+    endpoint: BotEndpoint, *, polling: bool, persistence: BasePersistence | None = None  # type: ignore[type-arg]
+) -> Application:  # type: ignore[type-arg]
     """The PTB application pointed at the endpoint, with every handler registered."""
     builder = (
         ApplicationBuilder()
@@ -62,6 +66,8 @@ def build_application(endpoint: BotEndpoint, *, polling: bool) -> Application:  
     )
     if not polling:
         builder = builder.updater(None)
+    if persistence is not None:
+        builder = builder.persistence(persistence)  # conversations survive restarts
     application = builder.build()
     register_handlers(application)
     return application
@@ -98,7 +104,11 @@ class Runtime:
 async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Runtime]:
     """Start the bot and its HTTP server; on exit stop both in order and close the database."""
     services = await Services.start(settings)
-    application = build_application(endpoint, polling=not settings.webhook_mode)
+    application = build_application(
+        endpoint,
+        polling=not settings.webhook_mode,
+        persistence=DatabasePersistence(services.repos.bot_state),
+    )
     application.bot_data[SERVICES_KEY] = services
     web = build_web_app(application, services)
     config = uvicorn.Config(
@@ -114,6 +124,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
         async with application:
             await register_commands(application, services)
             await application.start()
+            await start_delivery(application, services)  # outbox dispatcher + campaign jobs
             if settings.webhook_url:
                 await application.bot.set_webhook(
                     url=settings.webhook_url.rstrip("/") + webhook_path(services),
@@ -139,6 +150,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await server_task
                 if application.updater is not None and application.updater.running:
                     await application.updater.stop()
+                await stop_delivery(services)  # finishes the sends in flight
                 await application.stop()
     finally:
         await services.close()

@@ -30,6 +30,19 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    """How fast and how often Vitrine may send (the delivery engine and the flood rules)."""
+
+    send_rate: float = 30.0  # messages per second for the whole bot (Telegram's limit)
+    paid_broadcast: bool = False  # send with allow_paid_broadcast (Telegram allows up to 1000/s)
+    send_concurrency: int = 8  # sends in flight at once = the duplicate bound after a crash
+    max_attempts: int = 5  # transient failures before a message is marked failed
+    campaigns_per_day: int = 2  # per expert, per the expert's local day
+    pushes_per_fan_per_day: int = 3  # across all experts, per the fan's local day
+    campaign_grace_minutes: int = 30  # a campaign missed by less than this starts on restart
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Vitrine is configured with."""
 
@@ -49,11 +62,25 @@ class Settings:
     sandbox_port: int
     sandbox_limits: str
     default_timezone: str = "Asia/Shanghai"
+    # The money path (issue 6): windows in days, thresholds, the daily merchant summary hour.
+    attribution_window_days: int = 7
+    refund_window_days: int = 15
+    buy_token_max_age_days: int = 30
+    low_stock_threshold: int = 3
+    merchant_summary_hour: int = 21
+    demo_checkout_url: str | None = None  # honoured only in sandbox mode, see demo_checkout
+    # The delivery engine and the flood rules (issue 7).
+    delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
 
     @property
     def sandbox_mode(self) -> bool:
         """True when no token is configured: run against the local sandbox."""
         return self.telegram_bot_token is None
+
+    @property
+    def demo_checkout(self) -> str | None:
+        """The simulated checkout Continue may lead to: only in sandbox mode, never in production."""
+        return self.demo_checkout_url if self.sandbox_mode else None
 
     @property
     def webhook_mode(self) -> bool:
@@ -100,6 +127,17 @@ def _parse_database_url(setting: str, raw: str) -> str:
     if raw.startswith("postgresql://"):
         raw = "postgresql+asyncpg://" + raw[len("postgresql://") :]
     return raw
+
+
+def _int_in_range(low: int, high: int) -> Callable[[str, str], int]:
+    """A parser for a whole number in low..high."""
+
+    def parse(setting: str, raw: str) -> int:
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise ConfigError(setting, f"expected a whole number {low}-{high}, got {raw!r}")
+        return int(raw)
+
+    return parse
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -192,6 +230,49 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sandbox_port=get("VITRINE_SANDBOX_PORT", "8081", _parse_port),
         sandbox_limits=limits,
         default_timezone=timezone,
+        attribution_window_days=get("VITRINE_ATTRIBUTION_WINDOW_DAYS", "7", _int_in_range(1, 90)),
+        refund_window_days=get("VITRINE_REFUND_WINDOW_DAYS", "15", _int_in_range(0, 180)),
+        buy_token_max_age_days=get("VITRINE_BUY_TOKEN_MAX_AGE_DAYS", "30", _int_in_range(1, 365)),
+        low_stock_threshold=get("VITRINE_LOW_STOCK_THRESHOLD", "3", _int_in_range(0, 1_000_000)),
+        merchant_summary_hour=get("VITRINE_MERCHANT_SUMMARY_HOUR", "21", _int_in_range(0, 23)),
+        demo_checkout_url=get("VITRINE_DEMO_CHECKOUT_URL", None, _parse_http_url),
+        delivery=_delivery_settings(get),
+    )
+
+
+def _parse_bool(setting: str, raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(setting, f"expected true or false, got {raw!r}")
+
+
+def _delivery_settings(get: Callable[..., object]) -> DeliverySettings:
+    """The delivery and flood-rule settings; rates above Telegram's free 30/s need paid broadcast."""
+    paid = _parse_bool("VITRINE_PAID_BROADCAST", str(get("VITRINE_PAID_BROADCAST", "false")))
+    raw_rate = str(get("VITRINE_SEND_RATE", "30"))
+    try:
+        rate = float(raw_rate)
+    except ValueError:
+        raise ConfigError("VITRINE_SEND_RATE", f"expected messages per second, got {raw_rate!r}") from None
+    ceiling = 1000.0 if paid else 30.0
+    if not 0.1 <= rate <= ceiling:  # also refuses nan and inf
+        hint = "" if paid else " (set VITRINE_PAID_BROADCAST=true to go above 30)"
+        raise ConfigError("VITRINE_SEND_RATE", f"expected 0.1-{ceiling:g} messages per second{hint}")
+
+    def count(name: str, default: int, low: int, high: int) -> int:
+        return _int_in_range(low, high)(name, str(get(name, str(default))))
+
+    return DeliverySettings(
+        send_rate=rate,
+        paid_broadcast=paid,
+        send_concurrency=count("VITRINE_SEND_CONCURRENCY", 8, 1, 100),
+        max_attempts=count("VITRINE_SEND_MAX_ATTEMPTS", 5, 1, 20),
+        campaigns_per_day=count("VITRINE_CAMPAIGNS_PER_DAY", 2, 0, 100),
+        pushes_per_fan_per_day=count("VITRINE_PUSHES_PER_FAN_PER_DAY", 3, 0, 20),
+        campaign_grace_minutes=count("VITRINE_CAMPAIGN_GRACE_MINUTES", 30, 0, 10080),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.delivery.outbox import Outbox
 from bot.texts import Texts
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
@@ -17,6 +18,7 @@ class Services:
     settings: Settings
     texts: Texts
     repos: Repositories
+    outbox: Outbox
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -24,7 +26,7 @@ class Services:
         await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
         repos = Repositories.build(engine, default_timezone=settings.default_timezone)
-        return cls(settings=settings, texts=Texts(), repos=repos)
+        return cls(settings=settings, texts=Texts(), repos=repos, outbox=Outbox(repos.outbox))
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import common
+from handlers import admin, campaigns, common, expert, fan, merchant, reports
 
 # Handler groups run in ascending order; one handler per group handles an update.
 GROUP_LOAD_USER = -10  # every update first loads (or creates) the Vitrine user
@@ -20,7 +20,16 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(CommandHandler("start", common.start), group=GROUP_MAIN)
     application.add_handler(CommandHandler("help", common.help_command), group=GROUP_MAIN)
 
+    # Experts (conversations own typed text while active) and admins.
+    expert.register(application)
+    campaigns.register(application)  # /campaign, /campaigns, pause/resume/cancel
+    admin.register(application)
+    merchant.register(application)  # shops, agreements, orders, earnings
+    fan.register(application)  # follow, windows, favourites, cart, feed, top, settings, privacy
+    reports.register(application)  # /stats, /export, /platform
+
     # Fallbacks: last in the main group, so every specific handler above wins.
+    fan.register_stale_buttons(application)  # any button nothing above took gets a short answer
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, common.unknown_command),
         group=GROUP_MAIN,

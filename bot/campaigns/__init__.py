@@ -1,0 +1,1 @@
+"""Campaigns: experts reach fans through the outbox (kinds, fan-out, schedules, progress, digest)."""

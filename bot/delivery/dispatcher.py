@@ -1,0 +1,290 @@
+"""The dispatcher: claims due outbox rows and sends them as fast as Telegram allows, no faster.
+
+Loop: read a batch of due rows -> keep those whose chat may get a message now (ChatPacer) ->
+claim them in the database (queued -> sending, written *before* any HTTP call) -> for each,
+wait for a concurrency slot and a token of the bot-wide bucket -> send through PTB's request
+layer -> write the outcome (batched by `StatusWriter`) -> free the slot.
+
+The duplicate bound: a slot is freed only after the row's outcome is committed, so at any
+instant at most `send_concurrency` rows can have reached Telegram without their 'sent' status
+on disk. A crash (SIGKILL) therefore re-sends at most `send_concurrency` messages on restart,
+when `requeue_in_flight` returns the 'sending' rows to the queue.
+
+Errors: 429 pauses every send for `retry_after` and retries the message (no attempt counted);
+403 marks the fan unreachable and drops their pending rows as 'blocked'; 400 fails the row at
+once (retrying cannot fix a bad request); network errors, timeouts and 5xx retry with
+exponential backoff up to `max_attempts`, then the row fails with the error recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import InputFile, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.config import DeliverySettings
+from bot.delivery.pacing import RATE_HEADROOM, ChatPacer, TokenBucket
+from bot.delivery.status_writer import StatusWriter
+from storage.repositories.outbox import OutboxRepository, OutboxRow, SendResult
+
+log = logging.getLogger(__name__)
+
+# Rows hold Bot API JSON as written by enqueue; sending it as-is through do_api_request is the
+# point, so PTB's hint to prefer the typed methods does not apply here.
+warnings.filterwarnings("ignore", message="Please use 'Bot.send", module="bot.delivery")
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.send")
+
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 300.0
+IDLE_POLL_SECONDS = 0.5  # how often an idle dispatcher looks for rows that fell due
+
+# A renderer turns a row whose payload is a reference ({"render": name, ...}) into a Bot API call.
+Renderer = Callable[[OutboxRow], Awaitable[tuple[str, dict[str, Any]]]]
+BlockedHook = Callable[[OutboxRow], Awaitable[None]]
+PhotoHook = Callable[[Mapping[str, Any], str], Awaitable[None]]
+
+
+@dataclass
+class DispatchStats:
+    """What the dispatcher has seen since start (for tests, metrics and the benchmark)."""
+
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    rate_limited: int = 0  # 429 answers received
+    requeued_at_start: int = 0
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds whether PTB hands it over as int or timedelta."""
+    value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, 4, ... capped)."""
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+
+
+class Dispatcher:
+    """Sends the outbox. One per process (see DESIGN.md section 11 for several workers)."""
+
+    def __init__(
+        self,
+        repo: OutboxRepository,
+        bot: Any,
+        settings: DeliverySettings,
+        *,
+        on_blocked: BlockedHook | None = None,
+        on_photo_uploaded: PhotoHook | None = None,
+    ) -> None:
+        self._repo = repo
+        self._bot = bot
+        self._settings = settings
+        self._on_blocked = on_blocked
+        self._on_photo_uploaded = on_photo_uploaded
+        self.renderers: dict[str, Renderer] = {}
+        self.bucket = TokenBucket(settings.send_rate * RATE_HEADROOM, capacity=1.0)
+        self.pacer = ChatPacer()
+        self.stats = DispatchStats()
+        # The database clock: tests may shift it to let quiet hours or digests fall due.
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._slots = asyncio.Semaphore(settings.send_concurrency)
+        self._writer = StatusWriter(repo)
+        self._wake = asyncio.Event()
+        self._paused_until = 0.0  # time.monotonic() before which nothing is sent (429)
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._photo_ids: dict[str, str] = {}
+
+    @property
+    def batch_size(self) -> int:
+        """Rows read per loop: about half a second of sending, at least a few per slot."""
+        return max(2 * self._settings.send_concurrency, int(self._settings.send_rate / 2), 8)
+
+    async def start(self) -> None:
+        """Return crashed in-flight rows to the queue and start sending."""
+        self.stats.requeued_at_start = await self._repo.requeue_in_flight()
+        if self.stats.requeued_at_start:
+            log.warning("re-queued %d messages left in flight", self.stats.requeued_at_start)
+        self._writer.start()
+        self._task = asyncio.create_task(self._run(), name="vitrine-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop claiming, finish the sends in flight and write their outcome."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._writer.stop()
+
+    def wake(self) -> None:
+        """New rows were written: look now instead of at the next poll."""
+        self._wake.set()
+
+    def pause_for(self, seconds: float) -> None:
+        """Send nothing for `seconds` (Telegram said 429 with retry_after)."""
+        until = time.monotonic() + seconds
+        if until > self._paused_until:
+            self._paused_until = until
+            self.bucket.pause_until(until)
+
+    async def _wait_if_paused(self) -> None:
+        while (delay := self._paused_until - time.monotonic()) > 0 and not self._stopping:
+            await asyncio.sleep(delay)
+
+    async def _idle(self) -> None:
+        """Sleep until woken or until the next row may be due."""
+        next_due = await self._repo.next_due_at()
+        timeout = IDLE_POLL_SECONDS
+        if next_due is not None:
+            timeout = min(timeout, max((next_due - self.now()).total_seconds(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        self._wake.clear()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._wait_if_paused()
+                if not await self._dispatch_batch():
+                    await self._idle()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The loop must outlive a bad batch (e.g. a locked database): log and go on.
+                log.exception("dispatcher batch failed")
+                await asyncio.sleep(1.0)
+
+    async def _dispatch_batch(self) -> bool:
+        """Claim and start sending one batch; False when nothing was ready."""
+        now = self.now()
+        rows = await self._repo.due(now, self.batch_size, skip_chats=self.pacer.busy_chats)
+        if not rows:
+            return False
+        ready: list[OutboxRow] = []
+        later: dict[float, list[int]] = {}
+        for row in rows:
+            wait = self.pacer.wait_for(row.chat_id)
+            if wait == 0:
+                self.pacer.claim(row.chat_id)
+                ready.append(row)
+            else:
+                later.setdefault(min(wait, 60.0), []).append(row.id)
+        for wait, ids in later.items():
+            await self._repo.defer(ids, now + timedelta(seconds=wait))
+        claimed = await self._repo.claim([row.id for row in ready])
+        for row in ready:
+            if row.id not in claimed:
+                self.pacer.release(row.chat_id)
+        for row in ready:
+            if row.id not in claimed:
+                continue
+            await self._slots.acquire()
+            await self._wait_if_paused()
+            await self.bucket.take()
+            task = asyncio.create_task(self._send(row))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        if not ready and later:
+            # Everything due is paced: wait for the soonest chat instead of spinning.
+            await asyncio.sleep(min(min(later), IDLE_POLL_SECONDS))
+        return bool(ready)
+
+    async def _send(self, row: OutboxRow) -> None:
+        """Send one claimed row and write its outcome before freeing the slot."""
+        try:
+            try:
+                result = await self._attempt(row)
+            except Exception as error:  # a renderer bug must not leave the row in 'sending'
+                log.exception("could not send outbox row %d", row.id)
+                result = SendResult(row.id, "failed", self.now(), error=f"internal: {error!r}"[:500])
+            await self._writer.write(result)
+            self._count(result)
+            if result.status == "blocked" and self._on_blocked is not None:
+                await self._on_blocked(row)
+        finally:
+            # Cancelled mid-send: the row stays 'sending' and requeue_in_flight returns it.
+            self.pacer.release(row.chat_id)
+            self._slots.release()
+
+    def _count(self, result: SendResult) -> None:
+        if result.status == "sent":
+            self.stats.sent += 1
+        elif result.status == "failed":
+            self.stats.failed += 1
+        elif result.status == "blocked":
+            self.stats.blocked += 1
+        else:
+            self.stats.retried += 1
+
+    async def _attempt(self, row: OutboxRow) -> SendResult:
+        """One Bot API call for the row, classified into a SendResult."""
+        method, params, photo_key = await self._resolve(row)
+        attempt = row.attempts + 1
+        try:
+            self.pacer.sent(row.chat_id)
+            message = await self._bot.do_api_request(method, api_kwargs=params, return_type=Message)
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            self.stats.rate_limited += 1
+            self.pause_for(seconds)
+            log.warning("Telegram asked to wait %.0fs; pausing all sends", seconds)
+            return SendResult(
+                row.id, "queued", self.now(), error="429 Too Many Requests",
+                retry_at=self.now() + timedelta(seconds=seconds), counts_attempt=False,
+            )
+        except Forbidden as error:
+            return SendResult(row.id, "blocked", self.now(), error=str(error)[:500])
+        except (BadRequest, ChatMigrated) as error:
+            return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
+        except (NetworkError, TelegramError) as error:
+            if attempt >= self._settings.max_attempts:
+                return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
+            return SendResult(
+                row.id, "queued", self.now(), error=str(error)[:500],
+                retry_at=self.now() + timedelta(seconds=backoff(attempt)),
+            )
+        if photo_key is not None and isinstance(message, Message) and message.photo:
+            file_id = message.photo[-1].file_id
+            self._photo_ids[photo_key] = file_id
+            if self._on_photo_uploaded is not None:
+                await self._on_photo_uploaded(row.payload, file_id)
+        message_id = message.message_id if isinstance(message, Message) else None
+        return SendResult(row.id, "sent", self.now(), telegram_message_id=message_id)
+
+    async def _resolve(self, row: OutboxRow) -> tuple[str, dict[str, Any], str | None]:
+        """The method and parameters for a row: as stored, or rendered from its reference."""
+        payload = row.payload
+        if "render" in payload:
+            method, params = await self.renderers[str(payload["render"])](row)
+        else:
+            method, params = str(payload["method"]), dict(payload.get("params", {}))
+        params.setdefault("chat_id", row.chat_id)
+        if self._settings.paid_broadcast:
+            params["allow_paid_broadcast"] = True
+        photo_key: str | None = None
+        photo_path = params.pop("photo_path", None)
+        if method == "sendPhoto" and photo_path and "photo" not in params:
+            known = self._photo_ids.get(str(photo_path))
+            if known is not None:
+                params["photo"] = known
+            else:
+                photo_key = str(photo_path)
+                params["photo"] = InputFile(Path(photo_key).read_bytes(), filename=Path(photo_key).name)
+        return method, params, photo_key

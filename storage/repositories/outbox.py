@@ -1,0 +1,288 @@
+"""The durable outbox: one row per message, written before it is sent, updated as it is sent.
+
+Status machine: queued -> sending (claimed, the HTTP call may be in flight) -> sent | failed |
+blocked; queued -> dropped (campaign cancelled); digest -> sent (folded into a fan's digest).
+A row is only ever claimed from 'queued', so a message is sent twice only if the process dies
+between the HTTP call and the status write; `requeue_in_flight` puts those back at start-up.
+
+Events are not written separately: the outbox row *is* the delivery event (campaign, user,
+status, sent_at), and reports count rows by (campaign_id, status) on ix_outbox_campaign_status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, not_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import campaigns, outbox, users
+
+TERMINAL = ("sent", "failed", "blocked", "dropped")
+PENDING = ("queued", "sending")
+# Campaign rows are held (not claimed) while their campaign is paused.
+HELD_CAMPAIGN_STATUSES = ("paused",)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One claimed message, with what the dispatcher needs to send it."""
+
+    id: int
+    kind: str
+    chat_id: int
+    user_id: int | None
+    campaign_id: int | None
+    payload: Mapping[str, Any]
+    attempts: int
+    language: str | None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one send, written back in a batch."""
+
+    row_id: int
+    status: str  # sent | failed | blocked | queued (retry later)
+    at: datetime
+    telegram_message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    counts_attempt: bool = True
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class OutboxRepository:
+    """Reads and writes the outbox table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def enqueue(
+        self,
+        kind: str,
+        chat_id: int,
+        payload: Mapping[str, Any],
+        dedup_key: str,
+        *,
+        user_id: int | None = None,
+        campaign_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Write one message; False (and nothing written) when the dedup key already exists."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = (
+                dialect.insert(outbox)
+                .values(
+                    kind=kind,
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    campaign_id=campaign_id,
+                    dedup_key=dedup_key,
+                    payload=dict(payload),
+                    status="queued",
+                    attempts=0,
+                    next_attempt_at=not_before or now,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["dedup_key"])
+            )
+            result = await conn.execute(statement)
+        return result.rowcount == 1
+
+    async def requeue_in_flight(self) -> int:
+        """Put rows left in 'sending' by a crash back in the queue; return how many."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox).where(outbox.c.status == "sending").values(status="queued")
+            )
+        return int(result.rowcount or 0)
+
+    async def due(self, now: datetime, limit: int, *, skip_chats: Iterable[int] = ()) -> list[OutboxRow]:
+        """Queued rows due by `now`, oldest first, excluding paused campaigns and busy chats."""
+        held = exists().where(
+            campaigns.c.id == outbox.c.campaign_id,
+            campaigns.c.status.in_(HELD_CAMPAIGN_STATUSES),
+        )
+        conditions = [
+            outbox.c.status == "queued",
+            outbox.c.next_attempt_at <= _ts(now),
+            not_(held),
+        ]
+        busy = list(skip_chats)
+        if busy:
+            conditions.append(outbox.c.chat_id.not_in(busy))
+        query = (
+            select(outbox, users.c.language)
+            .select_from(outbox.outerjoin(users, users.c.id == outbox.c.user_id))
+            .where(and_(*conditions))
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            OutboxRow(
+                id=r.id,
+                kind=r.kind,
+                chat_id=r.chat_id,
+                user_id=r.user_id,
+                campaign_id=r.campaign_id,
+                payload=r.payload,
+                attempts=r.attempts,
+                language=r.language,
+            )
+            for r in rows
+        ]
+
+    async def claim(self, row_ids: Sequence[int]) -> set[int]:
+        """Mark rows 'sending' (only those still queued); return the ids actually claimed."""
+        if not row_ids:
+            return set()
+        async with self._engine.begin() as conn:
+            claimed = (
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "queued")
+                    .values(status="sending")
+                    .returning(outbox.c.id)
+                )
+            ).scalars()
+            return set(claimed)
+
+    async def defer(self, row_ids: Sequence[int], until: datetime) -> None:
+        """Push queued rows back to `until` (their chat is paced) without counting an attempt."""
+        if not row_ids:
+            return
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "queued")
+                .values(next_attempt_at=until)
+            )
+
+    async def record(self, results: Sequence[SendResult]) -> None:
+        """Write a batch of send results in one transaction."""
+        if not results:
+            return
+        async with self._engine.begin() as conn:
+            for result in results:
+                values: dict[str, Any] = {"status": result.status, "error": result.error}
+                if result.counts_attempt:
+                    values["attempts"] = outbox.c.attempts + 1
+                if result.status == "sent":
+                    values.update(sent_at=result.at, telegram_message_id=result.telegram_message_id)
+                if result.retry_at is not None:
+                    values["next_attempt_at"] = result.retry_at
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == result.row_id, outbox.c.status == "sending")
+                    .values(**values)
+                )
+
+    async def drop_pending_for_chat(self, chat_id: int, *, status: str = "blocked") -> int:
+        """A fan blocked the bot: their queued and digest rows become `status`; return how many."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.chat_id == chat_id, outbox.c.status.in_(("queued", "digest")))
+                .values(status=status, error="blocked by the user")
+            )
+        return int(result.rowcount or 0)
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest queued row falls due (None if the queue is empty)."""
+        async with self._engine.connect() as conn:
+            value = (
+                await conn.execute(
+                    select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "queued")
+                )
+            ).scalar_one_or_none()
+        return None if value is None else datetime.fromtimestamp(int(value), UTC)
+
+    async def campaign_counts(self, campaign_id: int, now: datetime | None = None) -> dict[str, int]:
+        """Rows of a campaign by status; 'later' counts queued rows not yet due (quiet hours)."""
+        moment = _ts(now or datetime.now(UTC))
+        later = case(
+            (and_(outbox.c.status == "queued", outbox.c.next_attempt_at > moment), "later"),
+            else_=outbox.c.status,
+        )
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(later.label("bucket"), func.count())
+                    .where(outbox.c.campaign_id == campaign_id)
+                    .group_by(later)
+                )
+            ).all()
+        return {str(bucket): int(n) for bucket, n in rows}
+
+    async def drop_campaign(self, campaign_id: int) -> int:
+        """Cancel a campaign's unsent rows; return how many."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.campaign_id == campaign_id,
+                    outbox.c.status.in_(("queued", "digest")),
+                )
+                .values(status="dropped", error="campaign cancelled")
+            )
+        return int(result.rowcount or 0)
+
+    async def status_of(self, dedup_key: str) -> str | None:
+        """The status of the row with this dedup key, if any."""
+        async with self._engine.connect() as conn:
+            return (
+                await conn.execute(select(outbox.c.status).where(outbox.c.dedup_key == dedup_key))
+            ).scalar_one_or_none()
+
+    async def due_digest_rows(self, now: datetime) -> list[tuple[int, int, int | None, int | None]]:
+        """(row id, user id, campaign id, chat id) of digest rows whose digest time has come."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(outbox.c.id, outbox.c.user_id, outbox.c.campaign_id, outbox.c.chat_id)
+                    .where(outbox.c.status == "digest", outbox.c.next_attempt_at <= _ts(now))
+                    .order_by(outbox.c.user_id, outbox.c.id)
+                )
+            ).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def fold_into_digest(
+        self, row_ids: Sequence[int], digest_row: Mapping[str, Any], now: datetime
+    ) -> bool:
+        """Enqueue one digest message and mark the rows it carries as sent, atomically."""
+        async with self._engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            inserted = await conn.execute(
+                dialect.insert(outbox)
+                .values(
+                    status="queued", attempts=0, next_attempt_at=now, created_at=now, **digest_row
+                )
+                .on_conflict_do_nothing(index_elements=["dedup_key"])
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "digest")
+                .values(status="sent", sent_at=now, error="in digest")
+            )
+        return inserted.rowcount == 1
+
+    async def all_rows(self, campaign_id: int | None = None) -> list[dict[str, Any]]:
+        """Every row (of one campaign), for reports and tests."""
+        query = select(outbox).order_by(outbox.c.id)
+        if campaign_id is not None:
+            query = query.where(outbox.c.campaign_id == campaign_id)
+        async with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+

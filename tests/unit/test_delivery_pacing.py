@@ -1,0 +1,74 @@
+"""Pacing: the bot-wide token bucket, the per-chat pace, backoff, and the recurrence rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.campaigns.service import next_occurrence, parse_schedule
+from bot.delivery.dispatcher import backoff
+from bot.delivery.pacing import ChatPacer, TokenBucket, chat_interval
+from bot.domain.errors import DomainError
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_spaces_tokens_at_its_rate_without_saving_up_a_burst() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=30, capacity=1, clock=clock)
+    assert bucket.try_take() and not bucket.try_take()
+    assert bucket.delay() == pytest.approx(1 / 30)
+    clock.now += 10  # idle for ten seconds: still only one token saved
+    assert bucket.try_take() and not bucket.try_take()
+
+
+def test_a_429_pause_empties_the_bucket_until_the_pause_ends() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=30, capacity=1, clock=clock)
+    bucket.pause_until(clock.now + 5)
+    clock.now += 4.9
+    assert not bucket.try_take()
+    clock.now += 0.2
+    assert bucket.try_take()
+
+
+def test_chats_get_one_message_in_flight_and_their_interval() -> None:
+    clock = FakeClock()
+    pacer = ChatPacer(clock=clock)
+    assert pacer.wait_for(7) == 0
+    pacer.claim(7)
+    assert pacer.wait_for(7) == float("inf") and 7 in pacer.busy_chats
+    pacer.sent(7)
+    pacer.release(7)
+    assert pacer.wait_for(7) == pytest.approx(1.0)
+    clock.now += 1.0
+    assert pacer.wait_for(7) == 0
+    assert chat_interval(-100123) == 3.0 and chat_interval(5) == 1.0  # 20/min in groups
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff(30) == 300
+
+
+NOON_SHANGHAI = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Shanghai
+
+
+def test_recurrences_and_typed_times_are_read_in_the_experts_zone() -> None:
+    assert next_occurrence("daily 20:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    assert next_occurrence("daily 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 2, 1, 0, tzinfo=UTC)
+    assert next_occurrence("weekly 4 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 3, 1, 0, tzinfo=UTC)
+    assert parse_schedule("fri 9:00", "weekly", "Asia/Shanghai", NOON_SHANGHAI) == (
+        datetime(2024, 5, 3, 1, 0, tzinfo=UTC), "weekly 4 09:00",
+    )
+    assert parse_schedule("2024-05-03 10:00", "at", "Asia/Shanghai", NOON_SHANGHAI)[0] == datetime(2024, 5, 3, 2, 0, tzinfo=UTC)
+    for bad, mode in (("25:00", "at"), ("someday", "daily"), ("2024-04-30 10:00", "at"), ("xyz 10:00", "weekly")):
+        with pytest.raises(DomainError):
+            parse_schedule(bad, mode, "Asia/Shanghai", NOON_SHANGHAI)
