@@ -32,18 +32,28 @@ async def _run(settings: Settings) -> None:
 
     sandbox = None
     if settings.sandbox_mode:
-        from bot.demo import DEMO_ADMIN_ID, seed_demo
-
-        if not settings.admin_ids:  # the chat page's admin panel is an admin in the demo
-            settings = dataclasses.replace(settings, admin_ids=frozenset({DEMO_ADMIN_ID}))
+        from bot.demo import DEMO_ADMIN_ID, seed_demo, write_checkout_config
+        from sandbox.checkout import checkout_routes
         from sandbox.server import SandboxServer
 
+        sandbox_url = f"http://{settings.http_host}:{settings.sandbox_port}"
+        settings = dataclasses.replace(
+            settings,
+            # The chat page's admin panel is an admin in the demo.
+            admin_ids=settings.admin_ids or frozenset({DEMO_ADMIN_ID}),
+            # Partner hosts can't be reached here: Continue leads to the simulated checkout.
+            demo_checkout_url=settings.demo_checkout_url or f"{sandbox_url}/checkout",
+        )
+        await seed_demo(settings)
+        checkout_config = await write_checkout_config(settings)
         sandbox = SandboxServer(
-            host=settings.http_host, port=settings.sandbox_port, limits=settings.sandbox_limits
+            host=settings.http_host,
+            port=settings.sandbox_port,
+            limits=settings.sandbox_limits,
+            extra_routes=checkout_routes(checkout_config),
         )
         sandbox.start()
         endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
-        await seed_demo(settings)
     else:
         assert settings.telegram_bot_token is not None
         endpoint = BotEndpoint(

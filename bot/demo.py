@@ -6,8 +6,10 @@ twice leaves one copy. Item photos are drawn locally with Pillow (no network).
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +155,39 @@ def draw_item_photo(title: str, path: Path) -> Path:
     return path
 
 
+def demo_secret(shop_key: str) -> str:
+    """The fixed, public signing secret of a demo shop: never use demo data in production."""
+    digest = hashlib.sha256(f"vitrine-demo-secret:{shop_key}".encode()).digest()
+    return "whsec_" + base64.b64encode(digest).decode("ascii")
+
+
+async def write_checkout_config(settings: Settings) -> Path:
+    """Tell the sandbox's simulated checkout how to sign for each demo shop (a demo-only file).
+
+    Point `sandbox.checkout.checkout_routes` at the returned path and set
+    VITRINE_DEMO_CHECKOUT_URL to the sandbox's /checkout; secrets never travel in URLs.
+    """
+    engine = create_engine(settings.database_url)
+    try:
+        repos = Repositories.build(engine, default_timezone=settings.default_timezone)
+        config: dict[str, dict[str, str]] = {}
+        for shop_key, (partner, shop_id, _name, _owner) in DEMO_SHOPS.items():
+            merchant = await repos.merchants.by_shop(partner, shop_id)
+            if merchant is not None:
+                config[str(merchant.id)] = {
+                    "name": merchant.name,
+                    "callback_url": f"{settings.public_url}/hooks/orders/{merchant.callback_key}",
+                    "secret": demo_secret(shop_key),
+                }
+    finally:
+        await engine.dispose()
+    path = settings.data_dir / "demo_checkout.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 async def _ensure_user(repos: Repositories, telegram_id: int, first_name: str, language: str) -> int:
     user = await repos.users.upsert_from_telegram(telegram_id, first_name, None, language)
     return user.id
@@ -173,6 +208,8 @@ async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
                 notice_chat_id=owner, status="verified",
             )
             await repos.merchants.add_agreement(merchant.id, 800, expert_id=None, accepted=True)
+        # Known secrets, so the sandbox's simulated checkout can sign callbacks (demo only).
+        await repos.merchants.issue_first_secret(merchant.id, demo_secret(shop_key))
         merchant_ids[shop_key] = merchant.id
     links: dict[str, str] = {}
     for demo in DEMO_EXPERTS:

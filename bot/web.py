@@ -13,6 +13,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot.http import buy_routes
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,4 +59,5 @@ def build_web_app(application: Application, services: Services) -> Starlette:  #
         Route("/metrics", metrics),
         Route(webhook_path(services), telegram_webhook, methods=["POST"]),
     ]
+    routes += buy_routes(application, services)
     return Starlette(routes=routes)

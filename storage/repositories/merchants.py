@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import agreements, merchant_secrets, merchants
@@ -24,6 +24,12 @@ class Merchant:
     notice_chat_id: int
     callback_key: str
     status: str
+    reject_reason: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        """Verified and not suspended: its callbacks are accepted."""
+        return self.status == "verified"
 
 
 def _to_merchant(row: object) -> Merchant:
@@ -37,6 +43,7 @@ def _to_merchant(row: object) -> Merchant:
         notice_chat_id=r["notice_chat_id"],
         callback_key=r["callback_key"],
         status=r["status"],
+        reject_reason=r["reject_reason"],
     )
 
 
@@ -117,3 +124,154 @@ class MerchantRepository:
                 )
             )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def get(self, merchant_id: int) -> Merchant | None:
+        """The merchant with this id."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(merchants).where(merchants.c.id == merchant_id))
+            ).first()
+        return None if row is None else _to_merchant(row)
+
+    async def by_callback_key(self, callback_key: str) -> Merchant | None:
+        """The merchant whose order-callback URL ends in this key."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(merchants).where(merchants.c.callback_key == callback_key)
+                )
+            ).first()
+        return None if row is None else _to_merchant(row)
+
+    async def of_user(self, user_id: int) -> list[Merchant]:
+        """The shops a user registered, oldest first."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(merchants).where(merchants.c.user_id == user_id).order_by(merchants.c.id)
+                )
+            ).all()
+        return [_to_merchant(row) for row in rows]
+
+    async def with_status(self, status: str, *, limit: int = 200) -> list[Merchant]:
+        """Merchants in one status (e.g. every verified one for the daily summary)."""
+        query = select(merchants).where(merchants.c.status == status).order_by(merchants.c.id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit))).all()
+        return [_to_merchant(row) for row in rows]
+
+    async def decide(
+        self,
+        merchant_id: int,
+        status: str,
+        *,
+        only_from: tuple[str, ...] = ("pending",),
+        reason: str | None = None,
+    ) -> bool:
+        """Move a merchant to `status` if it is in one of `only_from`; True if this call did it."""
+        values: dict[str, object] = {"status": status, "reject_reason": reason}
+        if status == "verified":
+            values.update(verified_at=datetime.now(UTC), suspended_at=None)
+        elif status == "suspended":
+            values["suspended_at"] = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(merchants)
+                .where(merchants.c.id == merchant_id, merchants.c.status.in_(only_from))
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    async def reapply(self, merchant_id: int, *, name: str, notice_chat_id: int) -> None:
+        """Turn a rejected registration of the same shop into a fresh pending one."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(merchants)
+                .where(merchants.c.id == merchant_id)
+                .values(
+                    name=name, notice_chat_id=notice_chat_id, status="pending", reject_reason=None
+                )
+            )
+
+    async def active_secrets(self, merchant_id: int, *, now: datetime) -> list[str]:
+        """The current secret and any rotated-out one still inside its grace period."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(merchant_secrets.c.secret)
+                    .where(
+                        merchant_secrets.c.merchant_id == merchant_id,
+                        or_(
+                            merchant_secrets.c.expires_at.is_(None),
+                            merchant_secrets.c.expires_at > int(now.timestamp()),
+                        ),
+                    )
+                    .order_by(merchant_secrets.c.id.desc())
+                )
+            ).scalars()
+            return list(rows)
+
+    async def has_secret(self, merchant_id: int) -> bool:
+        """True once a signing secret was ever issued to the merchant."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(merchant_secrets.c.id).where(
+                        merchant_secrets.c.merchant_id == merchant_id
+                    )
+                )
+            ).first()
+        return row is not None
+
+    async def rotate_secret(self, merchant_id: int, secret: str, *, grace: timedelta) -> None:
+        """Make `secret` current; the previous current one stays valid for `grace`."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(merchant_secrets)
+                .where(
+                    merchant_secrets.c.merchant_id == merchant_id,
+                    merchant_secrets.c.expires_at.is_(None),
+                )
+                .values(expires_at=now + grace)
+            )
+            await conn.execute(
+                insert(merchant_secrets).values(
+                    merchant_id=merchant_id, secret=secret, created_at=now
+                )
+            )
+
+    async def issue_first_secret(self, merchant_id: int, secret: str) -> bool:
+        """Store `secret` as the first one ever issued; False (nothing stored) if one exists."""
+        async with self._engine.begin() as conn:
+            # The write comes first so two issuers racing are serialised by the database.
+            result = await conn.execute(
+                insert(merchant_secrets).from_select(
+                    ["merchant_id", "secret", "created_at"],
+                    select(
+                        literal(merchant_id),
+                        literal(secret),
+                        literal(int(datetime.now(UTC).timestamp())),
+                    ).where(
+                        ~select(merchant_secrets.c.id)
+                        .where(merchant_secrets.c.merchant_id == merchant_id)
+                        .exists()
+                    ),
+                )
+            )
+        return result.rowcount == 1
+
+    async def verified_without_secret(self) -> list[Merchant]:
+        """Verified merchants who were never sent a signing secret (approved from /admin)."""
+        has_secret = (
+            select(merchant_secrets.c.id)
+            .where(merchant_secrets.c.merchant_id == merchants.c.id)
+            .exists()
+        )
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(merchants).where(merchants.c.status == "verified", ~has_secret).limit(50)
+                )
+            ).all()
+        return [_to_merchant(row) for row in rows]

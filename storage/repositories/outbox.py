@@ -207,7 +207,9 @@ class OutboxRepository:
                     select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "queued")
                 )
             ).scalar_one_or_none()
-        return None if value is None else datetime.fromtimestamp(int(value), UTC)
+        if value is None or isinstance(value, datetime):
+            return value  # min() keeps the column's UtcTimestamp type, so it is already a datetime
+        return datetime.fromtimestamp(int(value), UTC)
 
     async def campaign_counts(self, campaign_id: int, now: datetime | None = None) -> dict[str, int]:
         """Rows of a campaign by status; 'later' counts queued rows not yet due (quiet hours)."""

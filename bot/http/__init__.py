@@ -1,0 +1,23 @@
+"""HTTP routes of the money path: /go (buy links, intermediate page), item photos, order hooks."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.http.context import HttpContext, from_application
+from bot.http.go import go_routes
+from bot.http.hooks import hook_routes
+from bot.http.photos import photo_routes
+from bot.services import Services
+
+__all__ = ["HttpContext", "buy_routes", "routes_for"]
+
+
+def routes_for(ctx: HttpContext) -> list:  # type: ignore[type-arg]
+    """Every route of the money path over an explicit context (tests pass fakes here)."""
+    return [*go_routes(ctx), *photo_routes(ctx), *hook_routes(ctx)]
+
+
+def buy_routes(application: Application, services: Services) -> list:  # type: ignore[type-arg]
+    """The routes `bot.web.build_web_app` mounts: /go, /items/<id>/photo, /hooks/orders."""
+    return routes_for(from_application(application, services))

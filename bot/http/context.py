@@ -1,0 +1,113 @@
+"""What the money path's routes need from the running bot, as one explicit value."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.domain.partners import Partner
+from bot.experts.publishing import partner_whitelist
+from bot.services import Services
+from storage.repositories.orders import OrderOutcome
+from storage.repositories.users import SUPPORTED_LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HttpContext:
+    """Services plus the few things only the Telegram side knows (tests pass fakes)."""
+
+    services: Services
+    bot_username: Callable[[], str]
+    fetch_file: Callable[[str], Awaitable[bytes | None]]
+    on_order: Callable[[OrderOutcome], Awaitable[None]]
+    partners: tuple[Partner, ...] = field(default=())
+
+    def whitelist(self) -> tuple[Partner, ...]:
+        """The partner whitelist links are checked against."""
+        return self.partners or partner_whitelist(self.services)
+
+    def page(
+        self, name: str, language: str, *, status_code: int = 200, **values: object
+    ) -> HTMLResponse:
+        """Render `templates/web/<name>.html.j2` as an HTML response that is never cached."""
+        html = self.services.texts.render_page(name, language, **values)
+        return HTMLResponse(
+            html,
+            status_code=status_code,
+            headers={
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": (
+                    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+                ),
+            },
+        )
+
+
+def language_from_header(request: Request) -> str:
+    """Pick a page language from Accept-Language (first supported wins; Chinese by default)."""
+    header = request.headers.get("accept-language", "")[:200]
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return "zh_Hans"
+    return "zh_Hans"
+
+
+async def page_language(ctx: HttpContext, request: Request, fan_id: int | None) -> str:
+    """The fan's chosen language when we know the fan, else the browser's."""
+    if fan_id is not None:
+        user = await ctx.services.repos.users.get(fan_id)
+        if user is not None and user.language in SUPPORTED_LANGUAGES:
+            return user.language
+    return language_from_header(request)
+
+
+def from_application(application: Application, services: Services) -> HttpContext:  # type: ignore[type-arg]
+    """The context for the real bot."""
+
+    async def fetch_file(file_id: str) -> bytes | None:
+        try:
+            telegram_file = await application.bot.get_file(file_id)
+            return bytes(await telegram_file.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("could not fetch an item photo: %s", error)
+            return None
+
+    in_flight: set[asyncio.Task[None]] = set()  # held so running notice tasks are not collected
+
+    async def on_order(outcome: OrderOutcome) -> None:
+        from bot.orders.announce import announce_order
+
+        # The partner gets its answer now; notices follow on the bot's own loop.
+        task = asyncio.get_running_loop().create_task(
+            announce_order(application, services, outcome)
+        )
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        task.add_done_callback(_log_failure)
+
+    return HttpContext(
+        services=services,
+        bot_username=lambda: application.bot.username,
+        fetch_file=fetch_file,
+        on_order=on_order,
+    )
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("order notices failed", exc_info=task.exception())

@@ -1,0 +1,83 @@
+"""Telling people about an applied order: the merchant's notice, the expert's earnings and stock."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.orders.notices import Notice, batcher_of
+from bot.services import Services
+from storage.repositories.orders import OrderOutcome
+
+log = logging.getLogger(__name__)
+
+
+async def _chat_of_user(services: Services, user_id: int) -> tuple[int | None, str]:
+    """The private chat and language of a Vitrine user (None when forgotten)."""
+    user = await services.repos.users.get(user_id)
+    if user is None:
+        return None, "zh_Hans"
+    return user.telegram_id, user.language
+
+
+async def announce_order(
+    application: Application,  # type: ignore[type-arg]
+    services: Services,
+    outcome: OrderOutcome,
+) -> None:
+    """Queue the notices an applied order causes; duplicates and replays cause none."""
+    if not outcome.changed or outcome.order_id is None:
+        return
+    texts = services.texts
+    batcher = batcher_of(application, services)
+    merchant = await services.repos.merchants.get(outcome.merchant_id)
+    expert = await services.repos.experts.get(outcome.expert_id) if outcome.expert_id else None
+    values = {
+        "outcome": outcome,
+        "expert_handle": expert.handle if expert else None,
+        "merchant_name": merchant.name if merchant else "",
+    }
+    if merchant is not None:
+        _chat, language = await _chat_of_user(services, merchant.user_id)
+        await batcher.add(
+            merchant.notice_chat_id,
+            Notice(
+                kind="merchant_notice",
+                text=texts.render("merchant/order_notice", language, **values),
+                line=texts.render("merchant/order_line", language, **values),
+                dedup_key=f"order:{outcome.order_id}:{outcome.status}",
+                language=language,
+            ),
+        )
+    if expert is None:
+        return
+    chat_id, language = await _chat_of_user(services, expert.user_id)
+    if chat_id is None:
+        return
+    if outcome.commission_action is not None:
+        await batcher.add(
+            chat_id,
+            Notice(
+                kind="earnings_notice",
+                text=texts.render("merchant/earnings_notice", language, **values),
+                line=texts.render("merchant/earnings_line", language, **values),
+                dedup_key=f"earnings:{outcome.order_id}:{outcome.status}",
+                language=language,
+                user_id=expert.user_id,
+            ),
+        )
+    if outcome.sold_out or outcome.low_stock:
+        stock_values = {"title": outcome.item_title or "", "stock": outcome.stock_after or 0}
+        template = "merchant/stock_sold_out" if outcome.sold_out else "merchant/stock_low"
+        await batcher.add(
+            chat_id,
+            Notice(
+                kind="stock_notice",
+                text=texts.render(template, language, **stock_values),
+                line=texts.render(template, language, **stock_values),
+                dedup_key=f"stock:{outcome.item_id}:{outcome.order_id}",
+                language=language,
+                user_id=expert.user_id,
+            ),
+        )

@@ -1,0 +1,212 @@
+"""Notices to merchants and experts: one delivery function, folded into summaries under load.
+
+Telegram lets a bot send about one message per second to a private chat and twenty per minute to
+a group. When notices for one chat arrive faster than that, the ones waiting are folded into a
+single summary message per interval (split over several messages only if it would not fit):
+nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.services import Services
+from bot.texts import MessageTooLong
+
+log = logging.getLogger(__name__)
+
+BATCHER_KEY = "vitrine.notice_batcher"
+PRIVATE_INTERVAL = 1.0  # seconds between messages to one private chat
+GROUP_INTERVAL = 3.0  # 20 per minute
+
+
+async def send_notice(
+    application: Application,  # type: ignore[type-arg]
+    services: Services,
+    *,
+    kind: str,
+    chat_id: int,
+    text: str,
+    dedup_key: str,
+    user_id: int | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Deliver one notice: through the durable outbox when it exists, else straight to Telegram.
+
+    This is the only place the money path sends from, so moving to the outbox is this function.
+    """
+    outbox = getattr(services, "outbox", None)
+    if outbox is not None:
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+        if reply_markup is not None:
+            params["reply_markup"] = reply_markup.to_dict()
+        await outbox.enqueue(
+            kind, chat_id, {"method": "sendMessage", "params": params}, dedup_key, user_id=user_id
+        )
+        return
+    try:
+        await application.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply_markup,
+            disable_web_page_preview=True,
+        )
+    except TelegramError as error:
+        # A notice that cannot be delivered must not undo the order that caused it.
+        log.warning("notice %s to chat %s failed: %s", dedup_key, chat_id, error)
+
+
+@dataclass
+class Notice:
+    """One notice waiting for its chat: the full text, and its line in a summary."""
+
+    kind: str
+    text: str
+    line: str
+    dedup_key: str
+    language: str
+    user_id: int | None = None
+
+
+@dataclass
+class _ChatQueue:
+    last_sent: float = float("-inf")
+    pending: list[Notice] = field(default_factory=list)
+    flusher: asyncio.Task[None] | None = None
+
+
+Deliver = Callable[..., Awaitable[None]]
+
+
+class NoticeBatcher:
+    """Paces notices per chat and folds the ones that pile up into summaries."""
+
+    def __init__(
+        self,
+        deliver: Deliver,
+        render_summary: Callable[[str, list[str]], str],
+        *,
+        private_interval: float = PRIVATE_INTERVAL,
+        group_interval: float = GROUP_INTERVAL,
+    ) -> None:
+        self._deliver = deliver
+        self._render_summary = render_summary
+        self._private_interval = private_interval
+        self._group_interval = group_interval
+        self._chats: dict[int, _ChatQueue] = {}
+        self._lock = asyncio.Lock()
+
+    def _interval(self, chat_id: int) -> float:
+        return self._group_interval if chat_id < 0 else self._private_interval
+
+    async def add(self, chat_id: int, notice: Notice) -> None:
+        """Send now if the chat is quiet, else queue for the next summary of this chat."""
+        async with self._lock:
+            queue = self._chats.setdefault(chat_id, _ChatQueue())
+            due = queue.last_sent + self._interval(chat_id)
+            if not queue.pending and time.monotonic() >= due:
+                queue.last_sent = time.monotonic()
+                send_now = True
+            else:
+                queue.pending.append(notice)
+                send_now = False
+                if queue.flusher is None or queue.flusher.done():
+                    queue.flusher = asyncio.create_task(
+                        self._flush_later(chat_id), name="notice-flush"
+                    )
+        if send_now:
+            await self._deliver(
+                kind=notice.kind,
+                chat_id=chat_id,
+                text=notice.text,
+                dedup_key=notice.dedup_key,
+                user_id=notice.user_id,
+            )
+
+    async def _flush_later(self, chat_id: int) -> None:
+        while True:
+            async with self._lock:
+                queue = self._chats[chat_id]
+                wait = queue.last_sent + self._interval(chat_id) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._lock:
+                taken, queue.pending = queue.pending, []
+                queue.last_sent = time.monotonic()
+            if not taken:
+                return
+            try:
+                await self._send_folded(chat_id, taken)
+            except Exception:  # a failed flush must not kill the chat's queue forever
+                log.exception("flushing %d notices to chat %s failed", len(taken), chat_id)
+
+    async def _send_folded(self, chat_id: int, taken: list[Notice]) -> None:
+        if len(taken) == 1:
+            only = taken[0]
+            await self._deliver(
+                kind=only.kind,
+                chat_id=chat_id,
+                text=only.text,
+                dedup_key=only.dedup_key,
+                user_id=only.user_id,
+            )
+            return
+        for chunk in self._chunks(taken):
+            await self._deliver(
+                kind=chunk[0].kind,
+                chat_id=chat_id,
+                text=self._render_summary(chunk[0].language, [n.line for n in chunk]),
+                dedup_key=f"batch:{chunk[0].dedup_key}:{len(chunk)}",
+                user_id=chunk[0].user_id,
+            )
+
+    def _chunks(self, taken: list[Notice]) -> list[list[Notice]]:
+        """Split so each summary fits in one message."""
+        chunks: list[list[Notice]] = []
+        current: list[Notice] = []
+        for notice in taken:
+            try:
+                self._render_summary(notice.language, [n.line for n in [*current, notice]])
+                current.append(notice)
+            except MessageTooLong:
+                if current:
+                    chunks.append(current)
+                current = [notice]
+        if current:
+            chunks.append(current)
+        return chunks
+
+    async def drain(self) -> None:
+        """Wait until every queued notice was sent (tests and shutdown)."""
+        while True:
+            tasks = [q.flusher for q in self._chats.values() if q.flusher and not q.flusher.done()]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def batcher_of(application: Application, services: Services) -> NoticeBatcher:  # type: ignore[type-arg]
+    """The process's notice batcher (created on first use, kept in bot_data)."""
+    batcher = application.bot_data.get(BATCHER_KEY)
+    if batcher is None:
+
+        async def deliver(**kwargs: Any) -> None:
+            await send_notice(application, services, **kwargs)
+
+        def summary(language: str, lines: list[str]) -> str:
+            return services.texts.render("merchant/notice_batch", language, lines=lines)
+
+        batcher = NoticeBatcher(deliver, summary)
+        application.bot_data[BATCHER_KEY] = batcher
+    return batcher  # type: ignore[no-any-return]

@@ -1,0 +1,273 @@
+"""/become_merchant, the admins' review of a shop, /rotate_secret and handing out credentials."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes, ConversationHandler
+
+from bot.admin.moderation import decide_merchant
+from bot.context import SERVICES_KEY, VitrineContext
+from bot.domain.callbacks import decode_as, encode
+from bot.domain.errors import DomainError
+from bot.experts.publishing import partner_whitelist
+from bot.orders.callbacks import MerchantReview
+from bot.orders.merchants import (
+    check_name,
+    check_platform,
+    check_shop_id,
+    credentials_for_approved,
+    issue_credentials,
+    register_shop,
+    rotate_secret,
+)
+from bot.orders.notices import send_notice
+from handlers.common import reply
+from storage.repositories.merchants import Merchant
+
+log = logging.getLogger(__name__)
+
+PLATFORM, SHOP, NAME, CHAT = "m_platform", "m_shop", "m_name", "m_chat"
+DRAFT = "merchant_registration"
+HERE_WORDS = {"here", "this", "me", "private", "这里", "私聊", "本聊天"}
+
+
+def _draft(context: VitrineContext) -> dict[str, Any]:
+    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr,no-any-return]
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+async def reply_error(update: Update, context: VitrineContext, error: DomainError) -> None:
+    """The sentence for a merchant-side DomainError."""
+    await reply(update, context, "merchant/errors", code=error.code, p=error.params)
+
+
+async def start_registration(update: Update, context: VitrineContext) -> str | int:
+    """Ask for the platform (or take `/become_merchant <platform> <shop id> <name>` at once)."""
+    context.user_data[DRAFT] = {}  # type: ignore[index]
+    args = context.args or []
+    if len(args) >= 3:
+        try:
+            partner_key = check_platform(context.services, args[0])
+            shop_id = check_shop_id(args[1])
+            name = check_name(" ".join(args[2:]))
+        except DomainError as error:
+            await reply_error(update, context, error)
+            return ConversationHandler.END
+        await _finish(update, context, partner_key, shop_id, name, update.effective_chat.id)  # type: ignore[union-attr]
+        return ConversationHandler.END
+    partners = [(p.key, p.name) for p in partner_whitelist(context.services)]
+    await reply(update, context, "merchant/register_prompt", step="platform", partners=partners)
+    return PLATFORM
+
+
+async def got_platform(update: Update, context: VitrineContext) -> str:
+    """Keep the platform; ask for the shop id."""
+    try:
+        _draft(context)["partner_key"] = check_platform(context.services, _text(update))
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return PLATFORM
+    await reply(update, context, "merchant/register_prompt", step="shop", partners=[])
+    return SHOP
+
+
+async def got_shop(update: Update, context: VitrineContext) -> str:
+    """Keep the shop id; ask for the shop's name."""
+    try:
+        _draft(context)["shop_id"] = check_shop_id(_text(update))
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return SHOP
+    await reply(update, context, "merchant/register_prompt", step="name", partners=[])
+    return NAME
+
+
+async def got_name(update: Update, context: VitrineContext) -> str:
+    """Keep the name; ask where notices should go."""
+    try:
+        _draft(context)["name"] = check_name(_text(update))
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return NAME
+    await reply(update, context, "merchant/register_prompt", step="chat", partners=[])
+    return CHAT
+
+
+async def got_chat(update: Update, context: VitrineContext) -> str | int:
+    """This chat, or a group the bot is in (by id); then register and tell the admins."""
+    text = _text(update).strip()
+    if text.lower() in HERE_WORDS:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    else:
+        try:
+            chat_id = int(text)
+            if chat_id >= 0:
+                raise ValueError
+            await context.bot.get_chat(chat_id)  # the bot must be able to write there
+        except (ValueError, TelegramError):
+            await reply_error(update, context, DomainError("merchant.bad_chat"))
+            return CHAT
+    draft = _draft(context)
+    await _finish(update, context, draft["partner_key"], draft["shop_id"], draft["name"], chat_id)
+    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    return ConversationHandler.END
+
+
+async def _finish(
+    update: Update, context: VitrineContext, partner_key: str, shop_id: str, name: str, chat_id: int
+) -> None:
+    try:
+        merchant = await register_shop(
+            context.services,
+            context.user.id,
+            partner_key=partner_key,
+            shop_id=shop_id,
+            name=name,
+            notice_chat_id=chat_id,
+        )
+    except DomainError as error:
+        await reply_error(update, context, error)
+        return
+    await reply(update, context, "merchant/registered", shop_name=merchant.name, shop_id=shop_id)
+    await notify_admins(context, merchant)
+
+
+async def cancel(update: Update, context: VitrineContext) -> int:
+    """Leave the registration without saving anything."""
+    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    await reply(update, context, "merchant/register_prompt", step="cancelled", partners=[])
+    return ConversationHandler.END
+
+
+async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
+    """Every admin gets the shop with Approve / Reject buttons."""
+    services = context.services
+    for telegram_id in sorted(services.settings.admin_ids):
+        admin = await services.repos.users.by_telegram_id(telegram_id)
+        language = admin.language if admin else "en"
+        labels = services.texts.labels(language, "merchant")
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        labels["approve"], callback_data=encode(MerchantReview(merchant.id, True))
+                    ),
+                    InlineKeyboardButton(
+                        labels["reject"], callback_data=encode(MerchantReview(merchant.id, False))
+                    ),
+                ]
+            ]
+        )
+        text = services.texts.render(
+            "merchant/review_request",
+            language,
+            merchant=merchant,
+            applicant=context.user.first_name,
+        )
+        await send_notice(
+            context.application,
+            services,
+            kind="merchant_review",
+            chat_id=telegram_id,
+            text=text,
+            dedup_key=f"merchant-review:{merchant.id}:{telegram_id}:{merchant.status}",
+            reply_markup=markup,
+        )
+
+
+async def review(update: Update, context: VitrineContext) -> None:
+    """An admin's Approve / Reject: decide once, then tell the merchant (with credentials)."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    try:
+        value = decode_as(MerchantReview, query.data)
+    except DomainError:
+        await query.answer()
+        return
+    if not services.is_admin(query.from_user.id):
+        await query.answer(
+            services.texts.render(
+                "merchant/errors", context.language, code="merchant.not_admin", p={}
+            )
+        )
+        return
+    try:
+        decided = await decide_merchant(
+            services, context.user.id, value.merchant_id, approve=value.approve
+        )
+    except DomainError as error:
+        await query.answer(
+            services.texts.render(
+                "merchant/errors", context.language, code=error.code, p=error.params
+            )
+        )
+        return
+    await query.answer()
+    merchant = await services.repos.merchants.get(value.merchant_id)
+    assert merchant is not None
+    text = services.texts.render(
+        "merchant/review_done",
+        context.language,
+        merchant=merchant,
+        approved=decided.status == "verified",
+    )
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    except TelegramError:
+        log.info("could not update the review message")
+    if merchant.is_active:
+        await issue_credentials(context.application, services, merchant)
+    else:
+        owner = await services.repos.users.get(merchant.user_id)
+        if owner is not None and owner.telegram_id is not None:
+            await send_notice(
+                context.application,
+                services,
+                kind="merchant_verdict",
+                chat_id=owner.telegram_id,
+                text=services.texts.render(
+                    "merchant/rejected", owner.language, shop_name=merchant.name
+                ),
+                dedup_key=f"merchant-verdict:{merchant.id}:rejected:{owner.id}",
+                user_id=owner.id,
+            )
+
+
+async def own_verified_shop(
+    update: Update, context: VitrineContext, shop_arg: str | None
+) -> Merchant | None:
+    """The user's verified shop (by shop id when they have several); otherwise explain."""
+    shops = [
+        m for m in await context.services.repos.merchants.of_user(context.user.id) if m.is_active
+    ]
+    if shop_arg is not None:
+        shops = [m for m in shops if m.shop_id == shop_arg]
+    if len(shops) == 1:
+        return shops[0]
+    if not shops:
+        await reply(update, context, "merchant/not_merchant")
+    else:
+        await reply(update, context, "merchant/pick_shop", shops=shops)
+    return None
+
+
+async def rotate(update: Update, context: VitrineContext) -> None:
+    """/rotate_secret [shop id]: a new secret now; the old one works for 24 more hours."""
+    merchant = await own_verified_shop(update, context, (context.args or [None])[0])
+    if merchant is not None:
+        await rotate_secret(context.application, context.services, merchant)
+
+
+async def credentials_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Periodically hand credentials to shops approved from the admins' own queue."""
+    await credentials_for_approved(context.application, context.application.bot_data[SERVICES_KEY])

@@ -1,0 +1,193 @@
+"""A simulated partner checkout for the sandbox demo: Pay sends a correctly signed order callback.
+
+Served by the sandbox (never by the bot): ``checkout_routes(config_path)`` returns Starlette routes
+for ``GET /checkout``, ``POST /checkout/pay`` and ``POST /checkout/refund``. Which callback URL and
+secret belong to a shop comes from a demo-only JSON file written by ``bot.demo.write_checkout_config``
+({"<merchant id>": {"name", "callback_url", "secret"}}), so secrets never travel in URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from bot.domain.money import format_fen
+from bot.domain.webhooks import decode_secret, sign_webhook
+
+ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CLICK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ORDER_ID = re.compile(r"SIM-[A-Za-z0-9_-]{1,40}")
+MAX_PRICE_FEN = 100_000_000
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True)
+class CheckoutShop:
+    """Where one demo shop's callbacks go and how they are signed."""
+
+    name: str
+    callback_url: str
+    secret: str
+
+
+ShopSource = Callable[[], Mapping[str, CheckoutShop]]
+
+
+def shops_from_file(path: Path) -> ShopSource:
+    """Read the demo checkout file on every request (the bot may write it after we start)."""
+
+    def load() -> Mapping[str, CheckoutShop]:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {
+            str(key): CheckoutShop(str(v["name"]), str(v["callback_url"]), str(v["secret"]))
+            for key, v in raw.items()
+            if isinstance(v, dict) and {"name", "callback_url", "secret"} <= set(v)
+        }
+
+    return load
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("templates", "."),
+        autoescape=select_autoescape(enabled_extensions=("j2", "html"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = format_fen
+    return env
+
+
+_ENV = _environment()
+
+
+def _page(status_code: int = 200, **values: Any) -> HTMLResponse:
+    defaults: dict[str, Any] = {
+        "step": "checkout",
+        "merchant_name": "",
+        "title": "",
+        "price_fen": 0,
+        "quantity": 1,
+        "item": "",
+        "click": "",
+        "merchant": "",
+        "order_id": "",
+        "status": "",
+        "answer": 0,
+        "error": None,
+    }
+    html = _ENV.get_template("web/sandbox_checkout.html.j2").render(**{**defaults, **values})
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def _order_fields(
+    source: Mapping[str, str], shops: Mapping[str, CheckoutShop]
+) -> dict[str, Any] | None:
+    """The validated order fields of a query or form, or None if any is unusable."""
+    merchant = source.get("merchant", "")
+    item = source.get("item", "")
+    click = source.get("click", "")
+    price = source.get("price", "")
+    title = source.get("title", "")[:128]
+    quantity = source.get("quantity", "1")
+    if merchant not in shops or not ITEM_ID.fullmatch(item):
+        return None
+    if click and not CLICK_ID.fullmatch(click):
+        return None
+    if not price.isdigit() or not 0 < int(price) <= MAX_PRICE_FEN:
+        return None
+    if not quantity.isdigit() or not 1 <= int(quantity) <= MAX_QUANTITY:
+        return None
+    return {
+        "merchant": merchant,
+        "item": item,
+        "click": click,
+        "price_fen": int(price),
+        "title": title,
+        "quantity": int(quantity),
+        "merchant_name": shops[merchant].name,
+    }
+
+
+async def send_signed_order(
+    shop: CheckoutShop, *, order_id: str, status: str, fields: Mapping[str, Any]
+) -> int:
+    """POST one signed order callback to the shop's callback URL; return the HTTP status."""
+    body = json.dumps(
+        {
+            "order_id": order_id,
+            "status": status,
+            "partner_item_id": fields["item"],
+            "click_id": fields["click"] or None,
+            "quantity": fields["quantity"],
+            "amount_fen": fields["price_fen"] * fields["quantity"],
+            "currency": "CNY",
+            "occurred_at": int(time.time()),
+        }
+    ).encode()
+    message_id = "msg_" + secrets.token_urlsafe(12)
+    timestamp = int(time.time())
+    signature = sign_webhook(decode_secret(shop.secret), message_id, timestamp, body)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(shop.callback_url, content=body, headers=headers)
+    except httpx.HTTPError:
+        return 502
+    return response.status_code
+
+
+async def checkout_page(shops: ShopSource, request: Request) -> Response:
+    """The simulated checkout of one item, with a Pay button."""
+    fields = _order_fields(request.query_params, shops())
+    if fields is None:
+        return _page(400, error="This checkout link is incomplete. 结算链接不完整。")
+    return _page(step="checkout", **fields)
+
+
+async def _callback(shops: ShopSource, request: Request, status: str) -> Response:
+    form = await request.form()
+    known = shops()
+    fields = _order_fields({k: str(v) for k, v in form.items()}, known)
+    if fields is None:
+        return _page(400, error="This checkout form is incomplete. 结算表单不完整。")
+    order_id = (
+        str(form.get("order", "")) if status != "paid" else "SIM-" + secrets.token_hex(6).upper()
+    )
+    if not ORDER_ID.fullmatch(order_id):
+        return _page(400, error="Unknown order. 未知订单。")
+    answer = await send_signed_order(
+        known[fields["merchant"]], order_id=order_id, status=status, fields=fields
+    )
+    return _page(step="result", order_id=order_id, status=status, answer=answer, **fields)
+
+
+def checkout_routes(config: Path | ShopSource) -> list[Route]:
+    """The simulated checkout's routes; mount them on the sandbox's Starlette app."""
+    shops = shops_from_file(config) if isinstance(config, Path) else config
+    return [
+        Route("/checkout", partial(checkout_page, shops), methods=["GET"]),
+        Route("/checkout/pay", partial(_callback, shops, status="paid"), methods=["POST"]),
+        Route("/checkout/refund", partial(_callback, shops, status="refunded"), methods=["POST"]),
+    ]

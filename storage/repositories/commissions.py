@@ -1,0 +1,119 @@
+"""Commissions: confirming them when the refund window closes, and experts' earnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.schema import commissions, merchants
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """One merchant's line in an expert's /earnings."""
+
+    merchant_id: int
+    merchant_name: str
+    pending_fen: int
+    confirmed_fen: int
+    adjustments_fen: int  # negative: refunds after confirmation
+    orders: int
+
+    @property
+    def net_fen(self) -> int:
+        """What the expert is owed once pending commissions confirm."""
+        return self.pending_fen + self.confirmed_fen + self.adjustments_fen
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A commission that just became confirmed (for the expert's earnings notice)."""
+
+    id: int
+    expert_id: int
+    merchant_id: int
+    amount_fen: int
+
+
+class CommissionRepository:
+    """Reads and settles the commissions table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def confirm_due(self, *, now: datetime, refund_window: timedelta) -> list[Confirmation]:
+        """Confirm every pending commission whose refund window has closed; return them."""
+        cutoff = int((now - refund_window).timestamp())
+        due = (
+            commissions.c.status == "pending",
+            commissions.c.kind == "commission",
+            commissions.c.created_at <= cutoff,
+        )
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        commissions.c.id,
+                        commissions.c.expert_id,
+                        commissions.c.merchant_id,
+                        commissions.c.amount_fen,
+                    ).where(*due)
+                )
+            ).all()
+            if rows:
+                await conn.execute(
+                    update(commissions)
+                    .where(commissions.c.id.in_([r.id for r in rows]), *due)
+                    .values(status="confirmed", confirmed_at=now)
+                )
+        return [Confirmation(r.id, r.expert_id, r.merchant_id, int(r.amount_fen)) for r in rows]
+
+    async def earnings(self, expert_id: int, *, since: datetime | None) -> list[Earnings]:
+        """The expert's commissions booked since `since` (None: ever), per merchant."""
+        is_commission = commissions.c.kind == "commission"
+        pending = case(
+            (is_commission & (commissions.c.status == "pending"), commissions.c.amount_fen), else_=0
+        )
+        confirmed = case(
+            (is_commission & (commissions.c.status == "confirmed"), commissions.c.amount_fen),
+            else_=0,
+        )
+        adjustments = case((commissions.c.kind == "adjustment", commissions.c.amount_fen), else_=0)
+        counted = case((is_commission & (commissions.c.status != "cancelled"), 1), else_=0)
+        query = (
+            select(
+                merchants.c.id,
+                merchants.c.name,
+                func.sum(pending),
+                func.sum(confirmed),
+                func.sum(adjustments),
+                func.sum(counted),
+            )
+            .select_from(commissions.join(merchants, merchants.c.id == commissions.c.merchant_id))
+            .where(commissions.c.expert_id == expert_id)
+            .group_by(merchants.c.id, merchants.c.name)
+            .order_by(merchants.c.name)
+        )
+        if since is not None:
+            query = query.where(commissions.c.created_at >= int(since.timestamp()))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            Earnings(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), int(r[5] or 0))
+            for r in rows
+        ]
+
+    async def of_order(self, order_id: int) -> list[tuple[str, str, int]]:
+        """(kind, status, amount) of every commission row of an order, oldest first."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(commissions.c.kind, commissions.c.status, commissions.c.amount_fen)
+                    .where(commissions.c.order_id == order_id)
+                    .order_by(commissions.c.id)
+                )
+            ).all()
+        return [(r.kind, r.status, int(r.amount_fen)) for r in rows]
