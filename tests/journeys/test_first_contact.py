@@ -20,8 +20,13 @@ async def test_start_replies_in_the_users_language(vitrine: Runtime, sim: Sim) -
 
 async def test_second_start_welcomes_back(vitrine: Runtime, sim: Sim) -> None:
     fan = await sim.user(2003, "Bo", "en")
-    await fan.ask("/start")
-    assert "Welcome back, Bo" in text_of(await fan.ask("/start"))
+    first = await fan.ask("/start")
+    assert "Hello, Bo" in text_of(first)
+    # The first /start also asks for interests (onboarding, once); a second /start does not.
+    await fan.wait_for(lambda m: "interest" in text_of(m).lower(), after=first["message_id"])
+    again = await fan.send("/start")
+    welcome = await fan.wait_for(after=again["message_id"])
+    assert "Welcome back, Bo" in text_of(welcome)
 
 
 async def test_unknown_deep_link_gets_a_friendly_reply_and_the_welcome(vitrine: Runtime, sim: Sim) -> None:
