@@ -110,14 +110,14 @@ async def resolve_report(services: Services, admin_id: int, report_id: int, *, u
 
     Returns the reported item's id; DomainError("admin.not_pending") when already handled.
     """
-    report = await services.repos.reports.get(report_id)
+    report = await services.repos.item_reports.get(report_id)
     if report is None or report.status != "open":
         raise DomainError("admin.not_pending")
     if uphold:
         await set_suspended(services, admin_id, "item", report.item_id, suspended=True)
-        await services.repos.reports.resolve_for_item(report.item_id, "upheld")
+        await services.repos.item_reports.resolve_for_item(report.item_id, "upheld")
     else:
-        await services.repos.reports.resolve(report_id, "dismissed")
+        await services.repos.item_reports.resolve(report_id, "dismissed")
     await services.repos.audit.record(
         admin_id, f"report.{'uphold' if uphold else 'dismiss'}", "report", report_id,
         {"item_id": report.item_id},

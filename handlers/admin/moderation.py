@@ -63,7 +63,7 @@ async def admin_command(update: Update, context: VitrineContext) -> None:
     services, labels = context.services, _labels(context)
     experts = await services.repos.experts.with_status("pending")
     merchants = await services.repos.moderation.merchants_with_status("pending")
-    reports = await services.repos.reports.open_reports()
+    reports = await services.repos.item_reports.open_reports()
     await reply(update, context, "admin/queue", experts=len(experts), merchants=len(merchants), reports=len(reports))
     for expert in experts:
         card = await render_expert_card(services, expert, context.language)

@@ -14,7 +14,7 @@ from bot.domain.callbacks import AdminApprove, AdminReject, ReportItem, callback
 from bot.domain.errors import DomainError
 from bot.texts import Texts
 from handlers.expert.common import button, keyboard
-from storage.repositories.reports import REPORT_REASONS
+from storage.repositories.item_reports import REPORT_REASONS
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +50,7 @@ async def report_pressed(update: Update, context: VitrineContext) -> None:
         text = services.texts.render("admin/report_flow", context.language, event="choose", title=item.title)
         await query.message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))  # type: ignore[union-attr]
         return
-    report_id, created = await services.repos.reports.create(item.id, context.user.id, value.reason)
+    report_id, created = await services.repos.item_reports.create(item.id, context.user.id, value.reason)
     event = "thanks" if created else "already"
     text = services.texts.render("admin/report_flow", context.language, event=event, title=item.title)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML)
@@ -64,7 +64,7 @@ async def report_pressed(update: Update, context: VitrineContext) -> None:
 async def report_message(context: VitrineContext, report_id: int, language: str) -> str | None:
     """A report as admins read it."""
     services = context.services
-    report = await services.repos.reports.get(report_id)
+    report = await services.repos.item_reports.get(report_id)
     if report is None:
         return None
     item = await services.repos.items.get(report.item_id)

@@ -29,7 +29,7 @@ from storage.repositories.orders import OrderRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.partners import PartnerRepository
 from storage.repositories.reservations import ReservationRepository
-from storage.repositories.reports import ReportRepository
+from storage.repositories.item_reports import ItemReportRepository
 from storage.repositories.users import UserRepository
 
 
@@ -57,7 +57,7 @@ class Repositories:
     browse: BrowseRepository
     fan_privacy: FanPrivacyRepository
     audit: AuditRepository
-    reports: ReportRepository
+    item_reports: ItemReportRepository
     moderation: ModerationRepository
     bot_state: BotStateRepository
     analytics: AnalyticsRepository
@@ -88,7 +88,7 @@ class Repositories:
             browse=BrowseRepository(engine),
             fan_privacy=FanPrivacyRepository(engine),
             audit=AuditRepository(engine),
-            reports=ReportRepository(engine),
+            item_reports=ItemReportRepository(engine),
             moderation=ModerationRepository(engine),
             bot_state=BotStateRepository(engine),
             analytics=AnalyticsRepository(engine),

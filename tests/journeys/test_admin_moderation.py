@@ -82,11 +82,11 @@ async def test_a_fan_reports_an_item_and_the_admin_suspends_it(vitrine: Runtime,
 
     report = await admin.wait_for(has("Fake or counterfeit"))
     assert "Miracle cream" in text_of(report) and "@cream_queen" in text_of(report)
-    reports = await vitrine.services.repos.reports.open_reports()
+    reports = await vitrine.services.repos.item_reports.open_reports()
     assert [r.item_id for r in reports] == [item_id]
     await press_and_wait(admin, report, encode(AdminApprove("report", reports[0].id)), "Suspended: Miracle cream")
     assert (await vitrine.services.repos.items.get(item_id)).status == "suspended"  # type: ignore[union-attr]
-    assert await vitrine.services.repos.reports.open_reports() == []
+    assert await vitrine.services.repos.item_reports.open_reports() == []
 
 
 async def test_admin_suspends_and_reinstates_an_expert(vitrine: Runtime, sim: Sim) -> None:

@@ -98,12 +98,12 @@ async def test_edits_reset_the_low_stock_warning_and_refuse_other_columns(repos:
 async def test_one_open_report_per_fan_and_item(repos: Repositories) -> None:
     _expert, (a,) = await _expert_with_items(repos, 1)
     fan = await repos.users.upsert_from_telegram(5002, "F", None, "en")
-    first, created = await repos.reports.create(a, fan.id, "spam")
-    again, created_again = await repos.reports.create(a, fan.id, "fake")
+    first, created = await repos.item_reports.create(a, fan.id, "spam")
+    again, created_again = await repos.item_reports.create(a, fan.id, "fake")
     assert created and not created_again and first == again
-    assert await repos.reports.count_open() == 1
-    assert await repos.reports.resolve_for_item(a, "upheld") == 1
-    assert not await repos.reports.resolve(first, "dismissed")
+    assert await repos.item_reports.count_open() == 1
+    assert await repos.item_reports.resolve_for_item(a, "upheld") == 1
+    assert not await repos.item_reports.resolve(first, "dismissed")
 
 
 async def test_handles_are_unique_case_insensitively_and_refunds_are_counted(repos: Repositories) -> None:

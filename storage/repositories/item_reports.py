@@ -26,7 +26,7 @@ class ItemReport:
     created_at: datetime
 
 
-class ReportRepository:
+class ItemReportRepository:
     """Reads and writes item_reports."""
 
     def __init__(self, engine: AsyncEngine) -> None:
