@@ -12,7 +12,6 @@
   const LANGUAGES = ["zh-hans", "en"];
   const POLL_INTERVAL_MS = 1000;
   const TOAST_MS = 2600;
-  const { renderTelegramHtml, renderEntities } = window.TelegramText;
   const { ChatPanel } = window.SandboxPanel;
 
   /** Returns the users named by `?users=id:Name[:lang],…`, or the default four. */
@@ -144,7 +143,7 @@
     const template = document.getElementById("panel-template");
     const panelsById = new Map();
     const context = {
-      callApi, renderTelegramHtml, renderEntities, toastMs: TOAST_MS, languages: LANGUAGES,
+      callApi, toastMs: TOAST_MS, languages: LANGUAGES,
       rememberLanguage: (userId, lang) => safeStorageSet(`sandbox.lang.${userId}`, lang),
     };
 
@@ -162,13 +161,7 @@
       tabs.appendChild(tab);
     }
 
-    let known = [];
-    try {
-      const listed = await callApi("GET", "/sim/users");
-      known = Array.isArray(listed) ? listed : (listed && (listed.users || listed.result)) || [];
-    } catch (_) { /* the panels register themselves below anyway */ }
-    await Promise.all([...panelsById.values()].map((panel) =>
-      panel.start(known.find((entry) => Number(entry.id) === panel.user.id))));
+    await Promise.all([...panelsById.values()].map((panel) => panel.start()));
 
     new LiveUpdates(panelsById, document.getElementById("live-state")).start();
   }

@@ -2,40 +2,7 @@
 "use strict";
 
 (function () {
-  const SAFE_LINK_RE = /^(https?:|tg:)/i;
-  const SAFE_MEDIA_RE = /^(https?:|blob:|\/(?!\/))/i;
-
-  /** Returns the first field of `obj` among `names` that is set. */
-  function pick(obj, ...names) {
-    for (const name of names) if (obj && obj[name] !== undefined && obj[name] !== null) return obj[name];
-    return undefined;
-  }
-
-  /** Returns a URL for a photo or file given as a string, an object or a list of sizes. */
-  function mediaUrl(media) {
-    if (!media) return null;
-    if (Array.isArray(media)) return mediaUrl(media[media.length - 1]);
-    const url = typeof media === "string" ? media : pick(media, "url", "file_url", "src", "href");
-    return typeof url === "string" && SAFE_MEDIA_RE.test(url) ? url : null;
-  }
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function formatTime(date) {
-    if (!date) return "";
-    const when = new Date(typeof date === "number" ? date * 1000 : date);
-    return Number.isNaN(when.getTime()) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  }
-
-  function formatSize(bytes) {
-    if (!bytes) return "";
-    return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
-  }
+  const { renderMessage, isFromBot, el } = window.SandboxMessages;
 
   /** A user's chat panel; talks to the sandbox through `context.callApi`. */
   class ChatPanel {
@@ -50,6 +17,11 @@
       this.refreshing = null;
       this.refreshAgain = false;
       this.toastTimer = null;
+      this.botId = undefined; // the bot whose chat the transcript shows
+      this.messageHandlers = {
+        press: (messageId, data, node) => this.press(messageId, data, node),
+        imageLoaded: (height) => this.scrollToBottomIfNear(height),
+      };
 
       this.root = template.content.firstElementChild.cloneNode(true);
       const $ = (selector) => this.root.querySelector(selector);
@@ -80,7 +52,7 @@
       this.textInput.addEventListener("keydown", (event) => {
         if (event.key === "Escape") this.closeMenu();
       });
-      this.menuButton.addEventListener("click", () => (this.commandMenu.hidden ? this.openMenu("") : this.closeMenu()));
+      this.menuButton.addEventListener("click", () => this.toggleMenu());
       $(".photo-input").addEventListener("change", (event) => {
         const file = event.target.files && event.target.files[0];
         event.target.value = "";
@@ -95,8 +67,7 @@
     }
 
     /** Registers the user with the sandbox, then loads the commands and the transcript. */
-    async start(known) {
-      if (known) this.showBlocked(Boolean(pick(known, "blocked", "is_blocked", "has_blocked_bot")));
+    async start() {
       await this.ensureUser();
       await Promise.all([this.loadCommands(), this.refresh()]);
     }
@@ -120,14 +91,13 @@
 
     async loadCommands() {
       try {
-        const data = await this.context.callApi("GET", `/sim/commands?language_code=${encodeURIComponent(this.user.lang)}`);
+        const query = `language_code=${encodeURIComponent(this.user.lang)}&user_id=${this.user.id}`;
+        const data = await this.context.callApi("GET", `/sim/commands?${query}`);
         const list = Array.isArray(data) ? data : (data && (data.commands || data.result)) || [];
         this.commands = list.filter((entry) => entry && typeof entry.command === "string");
       } catch (_) {
         this.commands = [];
       }
-      this.menuButton.disabled = this.commands.length === 0;
-      this.menuButton.title = this.commands.length ? "Commands" : "The bot has no commands";
     }
 
     /** Reloads the transcript; calls made while one is in flight coalesce into one more. */
@@ -143,6 +113,13 @@
             const data = await this.context.callApi("GET", `/sim/users/${this.user.id}/transcript`);
             const messages = Array.isArray(data) ? data : (data && (data.messages || data.result)) || [];
             this.reconcile(messages);
+            if (data && typeof data.blocked === "boolean") this.showBlocked(data.blocked);
+            // A bot that appears (or changes) after the page loaded brings its own commands.
+            const botId = data && data.bot ? data.bot.id : null;
+            if (botId !== this.botId) {
+              this.botId = botId;
+              if (botId !== null) this.loadCommands();
+            }
           } catch (_) { /* the next event or poll retries */ }
         } while (this.refreshAgain);
       })().finally(() => { this.refreshing = null; });
@@ -158,12 +135,12 @@
       let previous = null;
       let added = false;
       for (const message of messages) {
-        const key = `${this.isFromBot(message) ? "bot" : "user"}:${message.message_id}`;
+        const key = `${isFromBot(message) ? "bot" : "user"}:${message.message_id}`;
         seen.add(key);
         const signature = JSON.stringify(message);
         let entry = this.entries.get(key);
         if (!entry || entry.signature !== signature) {
-          const node = this.renderMessage(message);
+          const node = renderMessage(message, this.messageHandlers);
           if (entry) entry.node.replaceWith(node);
           else added = true;
           entry = { node, signature };
@@ -194,144 +171,12 @@
       if (firstLoad || nearBottom || (added && this.log.children.length === 1)) this.scrollToBottom();
     }
 
-    isFromBot(message) {
-      const from = message.from;
-      return from === "bot" || Boolean(from && typeof from === "object" && from.is_bot);
-    }
-
-    /** Builds the bubble of one transcript message. */
-    renderMessage(message) {
-      const fromBot = this.isFromBot(message);
-      const row = el("div", `message-row ${fromBot ? "from-bot" : "from-user"}`);
-      row.dataset.messageId = String(message.message_id);
-      const bubble = el("div", "bubble");
-      row.appendChild(bubble);
-
-      const via = pick(message, "via_bot");
-      if (via) {
-        const botName = String(typeof via === "string" ? via : via.username || "bot").replace(/^@/, "");
-        const sender = pick(message, "sender_name");
-        bubble.appendChild(el("div", "via", `${sender ? `${sender} ` : ""}via @${botName}`));
-      }
-
-      const photoUrl = mediaUrl(pick(message, "photo", "photo_url"));
-      if (photoUrl) {
-        const link = el("a", "photo-link");
-        link.href = photoUrl;
-        link.target = "_blank";
-        link.rel = "noopener noreferrer";
-        const img = el("img", "photo");
-        img.alt = "Photo";
-        img.src = photoUrl;
-        img.addEventListener("load", () => this.scrollToBottomIfNear(img.height));
-        link.appendChild(img);
-        bubble.appendChild(link);
-        bubble.classList.add("has-photo");
-      }
-
-      const documentInfo = pick(message, "document");
-      if (documentInfo) bubble.appendChild(this.renderDocument(documentInfo));
-
-      const body = this.renderBody(message, fromBot);
-      if (body) bubble.appendChild(body);
-
-      const meta = el("span", "meta");
-      if (message.edited || message.edit_date) meta.appendChild(el("span", "edited", "edited"));
-      meta.appendChild(el("span", "time", formatTime(message.date)));
-      bubble.appendChild(meta);
-
-      const markup = message.reply_markup;
-      if (markup && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length) {
-        row.appendChild(this.renderInlineKeyboard(message.message_id, markup.inline_keyboard));
-      }
-      return row;
-    }
-
-    /** Returns the text or caption node: bot text as Telegram formatting, user text as typed. */
-    renderBody(message, fromBot) {
-      const isCaption = message.text === undefined || message.text === null;
-      const text = isCaption ? message.caption : message.text;
-      if (text === undefined || text === null || text === "") return null;
-      const node = el("div", "text");
-      const html = pick(message, isCaption ? "caption_html" : "text_html", "html");
-      const entities = pick(message, isCaption ? "caption_entities" : "entities", "entities");
-      const parseMode = String(pick(message, "parse_mode") || "").toLowerCase();
-      if (typeof html === "string") {
-        node.appendChild(this.context.renderTelegramHtml(html));
-      } else if (Array.isArray(entities)) {
-        node.appendChild(this.context.renderEntities(String(text), entities));
-      } else if (fromBot && parseMode === "html") {
-        node.appendChild(this.context.renderTelegramHtml(String(text)));
-      } else {
-        node.textContent = String(text);
-      }
-      return node;
-    }
-
-    renderDocument(info) {
-      const url = mediaUrl(info);
-      const name = pick(info, "file_name", "name") || "document";
-      const link = el(url ? "a" : "div", "document");
-      if (url) {
-        link.href = url;
-        link.download = name;
-        link.target = "_blank";
-        link.rel = "noopener noreferrer";
-      }
-      link.appendChild(el("span", "document-icon", "⤓"));
-      const label = el("span", "document-label");
-      label.appendChild(el("span", "document-name", name));
-      const size = formatSize(pick(info, "file_size", "size"));
-      if (size) label.appendChild(el("span", "document-size", size));
-      link.appendChild(label);
-      return link;
-    }
-
-    renderInlineKeyboard(messageId, rows) {
-      const keyboard = el("div", "inline-keyboard");
-      for (const row of rows) {
-        const line = el("div", "keyboard-row");
-        for (const button of row || []) {
-          if (!button || typeof button.text !== "string") continue;
-          line.appendChild(this.renderInlineButton(messageId, button));
-        }
-        keyboard.appendChild(line);
-      }
-      return keyboard;
-    }
-
-    renderInlineButton(messageId, button) {
-      if (typeof button.url === "string") {
-        const link = el("a", "inline-button url-button", button.text);
-        if (SAFE_LINK_RE.test(button.url)) {
-          link.href = button.url;
-          link.target = "_blank";
-          link.rel = "noopener noreferrer";
-        } else {
-          link.classList.add("disabled");
-        }
-        link.appendChild(el("span", "corner-arrow", "↗"));
-        return link;
-      }
-      const node = el("button", "inline-button", button.text);
-      node.type = "button";
-      if (typeof button.callback_data === "string") {
-        node.dataset.callbackData = button.callback_data;
-        node.addEventListener("click", () => this.press(messageId, button.callback_data, node));
-      } else {
-        node.disabled = true;
-        node.title = "This kind of button is not simulated";
-      }
-      return node;
-    }
-
-    /** Shows the reply keyboard the bot left in place (the latest one not removed). */
     renderReplyKeyboard(messages) {
       let current = null;
       let currentKey = null;
       for (const message of messages) {
         const markup = message.reply_markup;
-        if (!this.isFromBot(message) || !markup) continue;
+        if (!isFromBot(message) || !markup) continue;
         if (Array.isArray(markup.keyboard)) { current = markup; currentKey = `bot:${message.message_id}`; }
         if (markup.remove_keyboard) { current = null; currentKey = null; }
       }
@@ -417,10 +262,21 @@
       this.blockToggle.textContent = blocked ? "Unblock bot" : "Block bot";
     }
 
-    openMenu(filter) {
+    /** Opens the command menu with the bot's current commands, or closes it. */
+    async toggleMenu() {
+      if (!this.commandMenu.hidden) return this.closeMenu();
+      await this.loadCommands(); // the bot may have changed them since the page loaded
+      this.openMenu("", true);
+    }
+
+    openMenu(filter, showEmpty = false) {
       this.commandMenu.replaceChildren();
       const matching = this.commands.filter((entry) => entry.command.startsWith(filter));
-      if (!matching.length) return this.closeMenu();
+      if (!matching.length && showEmpty) {
+        this.commandMenu.appendChild(el("div", "command-empty", "The bot has set no commands yet."));
+      } else if (!matching.length) {
+        return this.closeMenu();
+      }
       for (const entry of matching) {
         const item = el("button", "command-item");
         item.type = "button";

@@ -1,15 +1,29 @@
-"""Browser-test fixtures: a sandbox, a bot polling it, and headless Chromium on the chat page."""
+"""Browser-test fixtures: a bot polling the sandbox, and headless Chromium on the chat page.
+
+`sandbox` (limits off) comes from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.app import BotEndpoint, running
+from bot.config import Settings
+from sandbox.server import SandboxServer
+from tests.conftest import BOT_TOKEN as VITRINE_TOKEN
 
 CHROMIUM_PATH = Path(os.environ.get("VITRINE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -26,24 +40,6 @@ ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "browser"
 BOT_TOKEN = "7000001:SandboxBrowserTestBot"
 # Only a guard against a hung startup; no test asserts on how long anything takes.
 STARTUP_LIMIT_SECONDS = 30.0
-
-if not CHROMIUM_PATH.exists():
-    pytest.skip(
-        f"Chromium not found at {CHROMIUM_PATH} (install Debian's chromium package)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
-from telegram.constants import ParseMode  # noqa: E402
-from telegram.ext import (  # noqa: E402
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-)
-
-from sandbox.server import SandboxServer  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -118,28 +114,50 @@ def build_stand_in_bot(bot_api_url: str, file_api_url: str) -> Application:
     return application
 
 
-class BackgroundApplication:
-    """Runs a PTB Application with polling on its own event loop in a daemon thread."""
+@contextlib.asynccontextmanager
+async def polling(application: Application) -> AsyncIterator[Application]:
+    """Run `application` with polling as run_polling() would, hooks included, until exit."""
+    # The hooks run_polling() would call; the real bot builds its services in post_init.
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=5)
+        await application.start()
+        yield application
+        await application.updater.stop()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
-    def __init__(self, build: Callable[[], Application]) -> None:
-        self._build = build
+
+class BackgroundService:
+    """Holds an async context manager open on its own event loop in a daemon thread.
+
+    Playwright's sync API owns the test thread, so the bot lives on a loop of its own.
+    """
+
+    def __init__(self, open_service: Callable[[], AbstractAsyncContextManager[object]]) -> None:
+        self._open_service = open_service
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="browser-test-bot", daemon=True)
 
-    def __enter__(self) -> BackgroundApplication:
-        """Start the bot and return once it polls (or raise what stopped it)."""
+    def __enter__(self) -> BackgroundService:
+        """Start the service and return once it runs (or raise what stopped it)."""
         self._thread.start()
         if not self._ready.wait(STARTUP_LIMIT_SECONDS):
-            raise RuntimeError("the bot did not start polling")
+            raise RuntimeError("the bot did not start")
         if self._error is not None:
             raise RuntimeError("the bot failed to start") from self._error
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Stop polling, shut the application down and join the thread."""
+        """Leave the context manager on its loop and join the thread."""
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(STARTUP_LIMIT_SECONDS)
@@ -154,29 +172,16 @@ class BackgroundApplication:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        application = self._build()
-        async with application:
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0, timeout=5)
-            await application.start()
+        async with self._open_service():
             self._ready.set()
             await self._stop.wait()
-            await application.updater.stop()
-            await application.stop()
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    """A fresh sandbox without rate limits, served on loopback for one test."""
-    with SandboxServer(limits="off") as server:
-        yield server
 
 
 @pytest.fixture
 def chat_bot(sandbox: SandboxServer) -> Iterator[BotUnderTest]:
     """The bot the chat page talks to; the one fixture to swap for the real Vitrine bot."""
-    runner = BackgroundApplication(
-        lambda: build_stand_in_bot(sandbox.bot_api_url, sandbox.file_api_url)
+    runner = BackgroundService(
+        lambda: polling(build_stand_in_bot(sandbox.bot_api_url, sandbox.file_api_url))
     )
     with runner:
         yield BotUnderTest(
@@ -190,9 +195,19 @@ def chat_bot(sandbox: SandboxServer) -> Iterator[BotUnderTest]:
         )
 
 
+@pytest.fixture
+def vitrine_bot(settings: Settings, sandbox: SandboxServer) -> Iterator[str]:
+    """The real Vitrine bot (and its HTTP side) polling the sandbox; yields its token."""
+    endpoint = BotEndpoint(VITRINE_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+    with BackgroundService(lambda: running(settings, endpoint)):
+        yield VITRINE_TOKEN
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium, shared by the session."""
+    """Headless Debian Chromium, shared by the session (every browser test skips without it)."""
+    if not CHROMIUM_PATH.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM_PATH}: install Debian's chromium package")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
