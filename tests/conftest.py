@@ -62,3 +62,12 @@ async def vitrine(settings: Settings, sandbox: object) -> AsyncIterator[Runtime]
     endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)  # type: ignore[attr-defined]
     async with running(settings, endpoint) as runtime:
         yield runtime
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps its own event loop running in the main thread for as long as the
+    session-wide browser lives; async tests after it would find a loop already running.
+    """
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
