@@ -20,6 +20,7 @@ from telegram.ext import Application, ApplicationBuilder, BasePersistence, Conte
 from bot.config import Settings
 from bot.context import SERVICES_KEY, VitrineContext
 from bot.delivery.lifecycle import start_delivery, stop_delivery
+from bot.orders.notices import drain_notices
 from bot.persistence import DatabasePersistence
 from bot.services import Services
 from bot.texts import LANGUAGES
@@ -150,6 +151,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await server_task
                 if application.updater is not None and application.updater.running:
                     await application.updater.stop()
+                await drain_notices(application)  # folded order notices still waiting in memory
                 await stop_delivery(services)  # finishes the sends in flight
                 await application.stop()
     finally:

@@ -210,3 +210,10 @@ def batcher_of(application: Application, services: Services) -> NoticeBatcher:  
         batcher = NoticeBatcher(deliver, summary)
         application.bot_data[BATCHER_KEY] = batcher
     return batcher  # type: ignore[no-any-return]
+
+
+async def drain_notices(application: Application) -> None:  # type: ignore[type-arg]
+    """On shutdown: hand every notice still waiting for its chat to the outbox before it stops."""
+    batcher = application.bot_data.get(BATCHER_KEY)
+    if batcher is not None:
+        await batcher.drain()
