@@ -73,14 +73,14 @@ async def test_page_shows_the_item_in_the_fans_language_and_logs_the_click(
 
     zh_fan = await money.fan_id(1005, "zh-hans")
     zh = await money.client.get(money.buy_path(1, zh_fan))
-    assert "库存 42 件" in zh.text and "前往Tmall购买" in zh.text and "付款、发货和售后" in zh.text
+    assert "库存 42 件" in zh.text and "前往天猫购买" in zh.text and "付款、发货和售后" in zh.text
 
 
 async def test_unknown_fans_get_the_browsers_language(money: MoneyPath) -> None:
     path = money.buy_path(1, 987654)  # a fan who has since deleted their account
     en = await money.client.get(path, headers={"accept-language": "en-US,en;q=0.9"})
     zh = await money.client.get(path, headers={"accept-language": "zh-CN"})
-    assert "Continue to Tmall" in en.text and "前往Tmall购买" in zh.text
+    assert "Continue to Tmall" in en.text and "前往天猫购买" in zh.text
     assert all(row["fan_id"] is None for row in await click_rows(money))
 
 
