@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.domain.callbacks import Follow, ReservePresale, Unfollow, encode
@@ -66,7 +67,12 @@ class CampaignCards:
                 expert=expert,
                 item=item,
                 more_items=items[1:],
-                opens_at=campaign.ends_at if campaign.kind == "presale" else None,
+                # Shown in the platform's time zone (cards are rendered once per language).
+                opens_at=(
+                    campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
+                    if campaign.kind == "presale" and campaign.ends_at
+                    else None
+                ),
             )
             labels = {
                 name: self.texts.label(language, f"campaign.{name}")
