@@ -1,8 +1,10 @@
 """A fan's personal data as one document (/mydata), and erasing it (/forget).
 
 Erasure deletes follows, favourites, cart, interests, settings and reservations, and anonymises
-the user row (no Telegram id, empty name, `forgotten_at` set). Clicks, orders and events keep
-pointing at the anonymous row, so merchants' and experts' accounts stay correct.
+the user row (no Telegram id, empty name, `forgotten_at` set). Messages still waiting in the outbox
+are dropped, and every outbox row of the user loses its chat id and content (its status stays, so
+campaign counts stay true). Clicks, orders and events keep pointing at the anonymous row, so
+merchants' and experts' accounts stay correct.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from storage.schema import (
     follows,
     interests,
     items,
+    outbox,
     reservations,
     users,
 )
+
+# Outbox rows not yet handed to Telegram; a forgotten fan is sent nothing more.
+UNSENT_STATUSES = ("queued", "digest")
 
 PERSONAL_TABLES = (follows, favourites, cart_items, interests, fan_settings, reservations)
 
@@ -111,6 +117,16 @@ class FanPrivacyRepository:
             for table in PERSONAL_TABLES:
                 column = table.c.fan_id if table is follows else table.c.user_id
                 await conn.execute(delete(table).where(column == user_id))
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.user_id == user_id, outbox.c.status.in_(UNSENT_STATUSES))
+                .values(status="dropped", error="forgotten")
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.user_id == user_id, outbox.c.status != "sending")
+                .values(chat_id=0, payload={})
+            )
             await conn.execute(
                 update(users)
                 .where(users.c.id == user_id)
