@@ -34,7 +34,15 @@ from bot.experts.publishing import (
     save_draft,
 )
 from handlers.common import reply
-from handlers.expert.common import conversation_handler, active_expert, button, keyboard, label, reply_error
+from handlers.expert.common import (
+    active_expert,
+    button,
+    conversation_handler,
+    error_text,
+    keyboard,
+    label,
+    reply_error,
+)
 
 PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
     "photo", "title", "reason", "price", "stock", "link", "confirm"
@@ -144,9 +152,14 @@ async def decided(update: Update, context: VitrineContext) -> str | int:
     """Publish the draft or drop it."""
     query = update.callback_query
     assert query is not None
+    try:
+        value = decode(query.data)
+        if not isinstance(value, PublishDecision):
+            raise DomainError("callback.unknown")
+    except DomainError as error:  # forged or outdated button: say so, keep the draft
+        await query.answer(error_text(context, error)[:190], show_alert=True)
+        return CONFIRM
     await query.answer()
-    value = decode(query.data)
-    assert isinstance(value, PublishDecision)
     await query.edit_message_reply_markup(None)
     if not value.publish:
         return await cancel(update, context)

@@ -19,7 +19,7 @@ from bot.experts.callbacks import (
     PublishDecision,
     WindowAction,
 )
-from tests.auxil.sim import Message, Sim, SimUser, buttons_of, text_of
+from tests.auxil.sim import Message, Sim, SimUser, buttons_of, plant_button, text_of
 
 ADMIN_ID = 1004
 
@@ -53,7 +53,7 @@ async def press_and_see(user: SimUser, message: Message, data: str, expected: st
     raise AssertionError(f"message {message['message_id']} never showed {expected!r}: {current!r}")
 
 
-async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, sim: Sim) -> None:
+async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, sim: Sim, sandbox: object) -> None:
     repos = vitrine.services.repos
     admin = await sim.user(ADMIN_ID, "Ada", "en")
     await admin.ask("/start")
@@ -106,6 +106,16 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
     assert "not accepted" in text_of(refused) and "Tmall, Taobao, Weimai" in text_of(refused)
     preview = await lina.ask("https://detail.tmall.com/item.htm?id=123456&spm=a1z10")
     assert preview.get("photo") and "Preview" in text_of(preview) and "¥129.90" in text_of(preview)
+    # A forged Publish button (a bool field of "2") gets a short answer and loses nothing.
+    plant_button(sandbox, lina.id, preview["message_id"], "1:xpub:2")
+    await lina.press(preview, "1:xpub:2")
+    for _ in range(100):
+        toasts = (await lina.message(preview["message_id"])).get("toasts") or []
+        if toasts:
+            break
+        await asyncio.sleep(0.05)
+    assert toasts, "the forged press was not answered"
+    assert not any("went wrong" in text_of(m) for m in await lina.bot_messages())
     done = await press_and_wait(lina, preview, encode(PublishDecision(True)), "Published")
     assert "Hydrating serum 50 ml" in text_of(done)
 
