@@ -89,8 +89,13 @@ async def on_error(update: object, context: VitrineContext) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    language = context.language
+    if context.vitrine_user is None and update.effective_user is not None:
+        # The error handler gets a fresh context: find the person's language again.
+        known = await context.services.repos.users.by_telegram_id(update.effective_user.id)
+        language = known.language if known else language
     try:
-        text = context.services.texts.render("common/error", context.language)
+        text = context.services.texts.render("common/error", language)
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
     except TelegramError:
         log.warning("could not deliver the apology for update %s", update.update_id)

@@ -115,8 +115,8 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
             break
         await asyncio.sleep(0.05)
     assert toasts, "the forged press was not answered"
-    assert not any("went wrong" in text_of(m) for m in await lina.bot_messages())
     done = await press_and_wait(lina, preview, encode(PublishDecision(True)), "Published")
+    assert not any("went wrong" in text_of(m) for m in await lina.bot_messages())  # no apology
     assert "Hydrating serum 50 ml" in text_of(done)
 
     # It is in the window fans see, canonical link and all.
