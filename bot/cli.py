@@ -100,12 +100,14 @@ def _sandbox(args: argparse.Namespace) -> None:
     run_forever(args.host, args.port, args.limits)
 
 
-async def _seed_demo(settings: Settings) -> None:
+async def _seed_demo(settings: Settings, bot_username: str) -> None:
     from bot.demo import seed_demo
+    from bot.links import deep_link
 
     links = await seed_demo(settings)
-    for handle, link in links.items():
-        print(f"{handle}: {link}")
+    print("Demo catalogue loaded. Deep links that follow each expert:")
+    for handle in links:
+        print(f"  {deep_link(bot_username, handle)}   (or send: /start {handle})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
     sandbox.add_argument("--limits", choices=("telegram", "off", "paid"), default="telegram")
-    commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
+    seed = commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
+    seed.add_argument("--bot-username", default="YOUR_BOT", help="the bot's @username, for the links")
     return parser
 
 
@@ -144,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         _migrate(settings)
     elif args.command == "seed-demo":
-        asyncio.run(_seed_demo(settings))
+        asyncio.run(_seed_demo(settings, args.bot_username.lstrip("@")))
     elif args.command == "run":
         try:
             asyncio.run(_run(settings))
