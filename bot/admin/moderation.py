@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from bot.campaigns.withdraw import withdraw_expert, withdraw_item
 from bot.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ async def set_suspended(
         raise DomainError("admin.not_verified", kind=kind)
     if kind == "expert":
         await services.repos.experts.set_status(target_id, "suspended" if suspended else "verified")
+        if suspended:  # their pushes stop now, not when the queue reaches them
+            await withdraw_expert(services.repos, target_id)
     elif kind == "merchant":
         await services.repos.moderation.set_merchant_status(
             target_id, "suspended" if suspended else "verified"
@@ -99,6 +102,7 @@ async def set_suspended(
         await services.repos.items.set_status(target_id, "suspended" if suspended else "delisted")
         if suspended:
             await services.repos.items.pin(target_id, None)
+            await withdraw_item(services.repos, target_id)
     await services.repos.audit.record(
         admin_id, f"{kind}.{'suspend' if suspended else 'unsuspend'}", kind, target_id
     )

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.delivery.dispatcher import Withdrawn
 from bot.domain.callbacks import Follow, ReservePresale, Unfollow, encode
 from bot.links import buy_url
 from bot.texts import Texts
@@ -24,6 +25,10 @@ from storage.repositories.outbox import OutboxRow
 DISCOVERY_KINDS = ("passerby", "account")
 
 
+class CardWithdrawn(Withdrawn):
+    """The campaign has nothing left to show (expert suspended, every item unlisted)."""
+
+
 @dataclass(frozen=True)
 class _CardParts:
     """The fan-independent part of a campaign card."""
@@ -33,6 +38,8 @@ class _CardParts:
     item: Item | None
     text: str
     labels: dict[str, str]
+    fingerprint: tuple[Any, ...]
+    withdrawn: bool = False
 
 
 class CampaignCards:
@@ -51,44 +58,55 @@ class CampaignCards:
 
     async def _card(self, campaign_id: int, language: str) -> _CardParts:
         key = (campaign_id, language)
-        if key not in self._parts:
-            campaign = await self.repos.campaigns.get(campaign_id)
-            if campaign is None:
-                raise LookupError(f"campaign {campaign_id} is gone")
-            expert = await self.repos.experts.get(campaign.expert_id)
-            assert expert is not None
-            items = [i for i in [await self.repos.items.get(x) for x in campaign.item_ids] if i]
-            item = items[0] if items else None
-            text = self.texts.render(
-                "campaign/push_card",
-                language,
-                caption=item is not None,
-                kind=campaign.kind,
-                expert=expert,
-                item=item,
-                more_items=items[1:],
-                # Shown in the platform's time zone (cards are rendered once per language).
-                opens_at=(
-                    campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
-                    if campaign.kind == "presale" and campaign.ends_at
-                    else None
-                ),
-            )
-            labels = {
-                name: self.texts.label(language, f"campaign.{name}")
-                for name in ("buy", "follow", "unfollow", "reserve")
-            }
-            self._parts[key] = _CardParts(campaign, expert, item, text, labels)
+        # A price edit, a sale or a suspension mid-run changes the fingerprint: render afresh.
+        fingerprint = await self.repos.campaigns.card_fingerprint(campaign_id)
+        cached = self._parts.get(key)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
+        campaign = await self.repos.campaigns.get(campaign_id)
+        if campaign is None:
+            raise LookupError(f"campaign {campaign_id} is gone")
+        expert = await self.repos.experts.get(campaign.expert_id)
+        assert expert is not None
+        fetched = [await self.repos.items.get(x) for x in campaign.item_ids]
+        items = [i for i in fetched if i is not None and i.available]
+        withdrawn = not expert.is_active or (bool(campaign.item_ids) and not items)
+        item = items[0] if items else None
+        text = "" if withdrawn else self.texts.render(
+            "campaign/push_card",
+            language,
+            caption=item is not None,
+            kind=campaign.kind,
+            expert=expert,
+            item=item,
+            more_items=items[1:],
+            # Shown in the platform's time zone (cards are rendered once per language).
+            opens_at=(
+                campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
+                if campaign.kind == "presale" and campaign.ends_at
+                else None
+            ),
+        )
+        labels = {
+            name: self.texts.label(language, f"campaign.{name}")
+            for name in ("buy", "follow", "unfollow", "reserve")
+        }
+        self._parts[key] = _CardParts(campaign, expert, item, text, labels, fingerprint, withdrawn)
         return self._parts[key]
 
     async def render(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:
-        """The Bot API call for one campaign row, with this fan's Buy link."""
+        """The Bot API call for one campaign row, with this fan's Buy link.
+
+        Raises CardWithdrawn when nothing is left to advertise: the dispatcher drops the row.
+        """
         card = await self._card(int(row.payload["campaign_id"]), row.language or "zh_Hans")
+        if card.withdrawn:
+            raise CardWithdrawn(f"campaign {card.campaign.id} has nothing left to show")
         rows: list[list[dict[str, str]]] = []
         if card.item is not None and row.user_id is not None:
             if card.campaign.kind == "presale":
                 rows.append([{"text": card.labels["reserve"], "callback_data": encode(ReservePresale(card.item.id))}])
-            else:
+            elif not card.item.sold_out:  # no Buy button for what cannot be bought
                 url = buy_url(
                     self.settings, item_id=card.item.id, fan_id=row.user_id,
                     source="campaign", campaign_id=card.campaign.id,
@@ -115,9 +133,14 @@ class CampaignCards:
             if campaign is None:
                 continue
             expert = await self.repos.experts.get(campaign.expert_id)
-            item = await self.repos.items.get(campaign.item_ids[0]) if campaign.item_ids else None
+            if expert is None or not expert.is_active:
+                continue
+            listed = [i for i in [await self.repos.items.get(x) for x in campaign.item_ids] if i and i.available]
+            if campaign.item_ids and not listed:
+                continue
+            item = listed[0] if listed else None
             url = None
-            if item is not None and row.user_id is not None:
+            if item is not None and row.user_id is not None and not item.sold_out:
                 url = buy_url(self.settings, item_id=item.id, fan_id=row.user_id, source="campaign", campaign_id=campaign.id)
             entries.append({"expert": expert, "item": item, "url": url})
         text = self.texts.render("campaign/digest", language, entries=entries)

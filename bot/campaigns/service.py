@@ -166,10 +166,16 @@ class CampaignService:
         )
 
     async def resume(self, campaign_id: int) -> str | None:
-        """Resume a paused campaign; returns the status it resumed to."""
+        """Resume a paused campaign; returns the status it resumed to.
+
+        DomainError("campaign.expert_inactive") when its expert is not verified (e.g. suspended).
+        """
         campaign = await self.repos.campaigns.get(campaign_id)
         if campaign is None or campaign.status != "paused":
             return None
+        expert = await self.repos.experts.get(campaign.expert_id)
+        if expert is None or not expert.is_active:
+            raise DomainError("campaign.expert_inactive")
         status = "running" if campaign.started_at is not None else "scheduled"
         moved = await self.repos.campaigns.set_status(campaign_id, status, only_from=("paused",))
         return status if moved else None

@@ -61,9 +61,14 @@ class DispatchStats:
     sent: int = 0
     failed: int = 0
     blocked: int = 0
+    dropped: int = 0  # withdrawn by their renderer (content suspended or delisted meanwhile)
     retried: int = 0
     rate_limited: int = 0  # 429 answers received
     requeued_at_start: int = 0
+
+
+class Withdrawn(Exception):
+    """Raised by a renderer: this message must no longer be sent (its row becomes 'dropped')."""
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -211,6 +216,8 @@ class Dispatcher:
         try:
             try:
                 result = await self._attempt(row)
+            except Withdrawn as reason:
+                result = SendResult(row.id, "dropped", self.now(), error=str(reason)[:500] or "withdrawn")
             except Exception as error:  # a renderer bug must not leave the row in 'sending'
                 log.exception("could not send outbox row %d", row.id)
                 result = SendResult(row.id, "failed", self.now(), error=f"internal: {error!r}"[:500])
@@ -230,6 +237,8 @@ class Dispatcher:
             self.stats.failed += 1
         elif result.status == "blocked":
             self.stats.blocked += 1
+        elif result.status == "dropped":
+            self.stats.dropped += 1
         else:
             self.stats.retried += 1
 

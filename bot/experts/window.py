@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.campaigns.withdraw import campaign_item_changed
 from bot.domain.errors import DomainError
 from bot.domain.money import parse_price_to_fen, parse_stock
 from bot.domain.publishing import validate_reason, validate_title
@@ -49,6 +50,7 @@ async def edit_field(services: Services, expert: Expert, item_id: int, field: st
     column = _COLUMN_OF_FIELD[field]
     old = getattr(item, column)
     updated = await services.repos.items.update_fields(item_id, **{column: value})
+    await campaign_item_changed(services.repos, item_id)
     await services.repos.audit.record(
         expert.user_id, f"item.edit.{field}", "item", item_id, {"old": old, "new": value}
     )
@@ -62,6 +64,7 @@ async def change_listing(services: Services, expert: Expert, item_id: int, *, li
         raise DomainError("window.suspended")
     status, source = ("listed", "delisted") if listed else ("delisted", "listed")
     if await services.repos.items.set_status(item_id, status, only_from=(source,)):
+        await campaign_item_changed(services.repos, item_id)
         await services.repos.audit.record(
             expert.user_id, "item.relist" if listed else "item.delist", "item", item_id
         )

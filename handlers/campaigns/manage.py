@@ -81,6 +81,10 @@ async def steer(update: Update, context: VitrineContext) -> None:
     if isinstance(value, CampaignPause):
         changed = await runtime.service.pause(campaign.id)
     elif isinstance(value, CampaignResume):
+        if not expert.is_active:  # a suspended expert's campaigns stay paused
+            refusal = context.services.texts.render("campaign/resume_refused", context.language)
+            await query.answer(refusal, show_alert=True)
+            return
         changed = await runtime.service.resume(campaign.id) is not None
         if changed:
             runtime.dispatcher.wake()

@@ -162,7 +162,7 @@ async def _ask_tags(update: Update, context: VitrineContext) -> int:
     if expert is None:
         return ConversationHandler.END
     chosen = _draft(context)["tags"]
-    tags = list(dict.fromkeys((*tags_of_vertical(expert.vertical), *expert.tags)))[:12]
+    tags = _offered_tags(expert)
     keyboard = [
         [_button(("✅ " if tag in chosen else "") + tag, WizardTagToggle(tag))] for tag in tags
     ]
@@ -171,9 +171,25 @@ async def _ask_tags(update: Update, context: VitrineContext) -> int:
     return TAGS
 
 
+def _offered_tags(expert: Expert) -> list[str]:
+    """The interest tags the wizard offers this expert (their vertical's and their own)."""
+    return list(dict.fromkeys((*tags_of_vertical(expert.vertical), *expert.tags)))[:12]
+
+
 async def toggle_tag(update: Update, context: VitrineContext) -> int:
-    """Build the interest segment."""
-    value = await _answer(update)
+    """Build the interest segment from the offered tags only (forged tags are refused)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        value: object = decode(query.data)
+    except DomainError:
+        value = None
+    if isinstance(value, WizardTagToggle):
+        expert = await _expert(context)
+        if expert is None or value.tag not in _offered_tags(expert):
+            await query.answer(_label(context, "stale"))
+            return TAGS
+    await query.answer()
     chosen: list[str] = _draft(context)["tags"]
     if isinstance(value, WizardTagsDone):
         return await (_ask_schedule(update, context) if chosen else _ask_tags(update, context))

@@ -50,6 +50,7 @@ from storage.schema import (
 )
 
 ACTIVE_STATUSES = ("scheduled", "running", "paused", "done")
+LIVE_STATUSES = ("scheduled", "running", "paused")  # may still put messages in the outbox
 PUSH_KIND = "push"  # outbox kind of every campaign message; the daily cap counts these
 CAPPED_STATUSES = ("queued", "sending", "sent")
 
@@ -271,6 +272,55 @@ class CampaignRepository:
                 .values(status=status, **values)
             )
         return result.rowcount == 1
+
+    async def live_for_expert(self, expert_id: int) -> list[Campaign]:
+        """The expert's campaigns that may still send (scheduled, running or paused)."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(campaigns)
+                    .where(campaigns.c.expert_id == expert_id, campaigns.c.status.in_(LIVE_STATUSES))
+                    .order_by(campaigns.c.id)
+                )
+            ).all()
+        return [_to_campaign(r) for r in rows]
+
+    async def listed_item_ids(self, item_ids: Sequence[int]) -> set[int]:
+        """Which of `item_ids` are listed right now."""
+        if not item_ids:
+            return set()
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(items.c.id).where(items.c.id.in_(list(item_ids)), items.c.status == "listed")
+            )
+            return set(found.scalars())
+
+    async def card_fingerprint(self, campaign_id: int) -> tuple[Any, ...]:
+        """What a campaign card shows that can change mid-run: expert status and item fields.
+
+        One cheap read per render; stock is included because orders change it without
+        touching items.updated_at.
+        """
+        async with self._engine.connect() as conn:
+            head = (
+                await conn.execute(
+                    select(campaigns.c.item_ids, experts.c.status)
+                    .select_from(campaigns.join(experts, experts.c.id == campaigns.c.expert_id))
+                    .where(campaigns.c.id == campaign_id)
+                )
+            ).first()
+            if head is None:
+                return ()
+            ids = [int(x) for x in head[0] or ()]
+            rows = (
+                await conn.execute(
+                    select(
+                        items.c.id, items.c.status, items.c.price_fen, items.c.stock, items.c.title,
+                        items.c.reason, items.c.photo_file_id, items.c.updated_at,
+                    ).where(items.c.id.in_(ids))
+                )
+            ).all() if ids else []
+        return (head[1], tuple(sorted(tuple(r) for r in rows)))
 
     async def update(self, campaign_id: int, **values: Any) -> None:
         """Change fields of a campaign (progress message, next start of a recurring one)."""

@@ -241,6 +241,21 @@ class OutboxRepository:
             )
         return int(result.rowcount or 0)
 
+    async def drop_campaigns(self, campaign_ids: Sequence[int], reason: str) -> int:
+        """Drop the unsent (queued or digest) rows of these campaigns; return how many."""
+        if not campaign_ids:
+            return 0
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.campaign_id.in_(list(campaign_ids)),
+                    outbox.c.status.in_(("queued", "digest")),
+                )
+                .values(status="dropped", error=reason[:500])
+            )
+        return int(result.rowcount or 0)
+
     async def status_of(self, dedup_key: str) -> str | None:
         """The status of the row with this dedup key, if any."""
         async with self._engine.connect() as conn:
