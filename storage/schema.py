@@ -324,6 +324,8 @@ orders = Table(
     Column("expert_id", ForeignKey("experts.id")),
     Column("campaign_id", ForeignKey("campaigns.id")),
     Column("quantity", Integer, nullable=False),
+    # Stock the paid order really took (less than quantity when oversold); what a reversal gives back.
+    Column("stock_taken", Integer),
     Column("amount_fen", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
     Column("occurred_at", UtcTimestamp, nullable=False),

@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from bot.domain.partners import Partner
 from bot.experts.publishing import partner_whitelist
+from bot.http.photo_cache import PhotoCache
 from bot.services import Services
 from storage.repositories.orders import OrderOutcome
 from storage.repositories.users import SUPPORTED_LANGUAGES
@@ -30,6 +31,8 @@ class HttpContext:
     fetch_file: Callable[[str], Awaitable[bytes | None]]
     on_order: Callable[[OrderOutcome], Awaitable[None]]
     partners: tuple[Partner, ...] = field(default=())
+    # Unauthenticated photo requests must not each cost a Telegram download.
+    photos: PhotoCache = field(default_factory=PhotoCache)
 
     def whitelist(self) -> tuple[Partner, ...]:
         """The partner whitelist links are checked against."""

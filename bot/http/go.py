@@ -6,8 +6,11 @@ destination against the partner whitelist at redirect time; no token or paramete
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import time
+from datetime import timedelta
 from functools import partial
 from urllib.parse import urlencode
 
@@ -31,6 +34,10 @@ from storage.repositories.items import Item
 
 CLICK_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 DAY = 86400
+# Opening the same Buy link again within this time is the same visit, not another click.
+CLICK_REUSE = timedelta(minutes=30)
+CLICK_TAG_PURPOSE = "vitrine.click-tag.v1"
+CLICK_TAG_CHARS = 16
 
 
 def _read_token(ctx: HttpContext, raw: str) -> tuple[BuyToken, bool] | None:
@@ -62,6 +69,14 @@ def _fresh(ctx: HttpContext, token: BuyToken) -> str:
         int(time.time()),
     )
     return sign_buy_token(renewed, key)
+
+
+def _link_tag(ctx: HttpContext, raw: str) -> str:
+    """A keyed hash of the Buy link (hex), the same for every opening of that link."""
+    key = derive_key(ctx.services.settings.secret_key, CLICK_TAG_PURPOSE)
+    return hmac.new(key, raw.encode("ascii", "replace"), hashlib.sha256).hexdigest()[
+        :CLICK_TAG_CHARS
+    ]
 
 
 def _not_found(ctx: HttpContext, request: Request) -> Response:
@@ -107,16 +122,18 @@ async def intermediate_page(ctx: HttpContext, request: Request) -> Response:
     item, buyable = await _shown_item(ctx, token)
     if item is None:
         return _not_found(ctx, request)
-    language = await page_language(ctx, request, token.fan_ref)
+    language = await page_language(ctx, request, token.fan_ref or None)
     if not buyable:
         return await _unavailable(ctx, language, item)
     raw = _fresh(ctx, token) if expired else request.path_params["token"]
-    click = await ctx.services.repos.clicks.record(
+    click = await ctx.services.repos.clicks.record_once(
+        link_tag=_link_tag(ctx, request.path_params["token"]),
         click_id=new_click_id(),
+        reuse_for=CLICK_REUSE,
         item_id=item.id,
         expert_id=item.expert_id,
         source=token.source,
-        fan_id=token.fan_ref,
+        fan_id=token.fan_ref or None,  # 0: a shared card, opened by someone unknown
         campaign_id=token.campaign_id,
         sharer_id=token.sharer_ref,
         user_agent=request.headers.get("user-agent"),
@@ -150,7 +167,8 @@ async def continue_to_partner(ctx: HttpContext, request: Request) -> Response:
     if item is None:
         return _not_found(ctx, request)
     if not buyable:
-        return await _unavailable(ctx, await page_language(ctx, request, token.fan_ref), item)
+        language = await page_language(ctx, request, token.fan_ref or None)
+        return await _unavailable(ctx, language, item)
     demo = ctx.services.settings.demo_checkout
     if demo is not None and item.merchant_id is not None:
         # Sandbox only (Settings.demo_checkout is None whenever a real token is configured).

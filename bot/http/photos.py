@@ -33,12 +33,15 @@ def _sniff(data: bytes) -> str | None:
 
 
 async def item_photo(ctx: HttpContext, request: Request) -> Response:
-    """Serve a listed item's local demo photo or its Telegram photo; 404 for anything else."""
+    """Serve a shown item's demo photo or its cached Telegram photo; 404 for anything else."""
     item_id = request.path_params["item_id"]
     if not 0 < item_id <= MAX_ITEM_ID:
         return Response(status_code=404)
     item = await ctx.services.repos.items.get(item_id)
     if item is None or not item.available:
+        return Response(status_code=404)
+    expert = await ctx.services.repos.experts.get(item.expert_id)
+    if expert is None or not expert.is_active:
         return Response(status_code=404)
     if item.photo_path:
         # The path comes from our own database (demo data), never from the request.
@@ -47,7 +50,7 @@ async def item_photo(ctx: HttpContext, request: Request) -> Response:
         if media_type is not None and path.is_file():
             return FileResponse(path, media_type=media_type, headers=CACHE)
     if item.photo_file_id:
-        data = await ctx.fetch_file(item.photo_file_id)
+        data = await ctx.photos.get(item.photo_file_id, ctx.fetch_file)
         media_type = _sniff(data) if data else None
         if data and media_type:
             return Response(data, media_type=media_type, headers=CACHE)

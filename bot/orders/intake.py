@@ -57,7 +57,8 @@ async def receive_order_callback(
     """Verify a partner's callback for the merchant behind `callback_key` and apply it once.
 
     401 bad or stale signature, 400 invalid payload (naming the field), 413 too large,
-    404 unknown key, 403 merchant not verified, 200 applied or already seen.
+    404 unknown key, 403 merchant not verified (a non-active merchant's verified callbacks
+    about orders it already reported are still applied), 200 applied or already seen.
     """
     moment = now or datetime.now(UTC)
     if not CALLBACK_KEY.fullmatch(callback_key):
@@ -67,10 +68,12 @@ async def receive_order_callback(
     merchant = await repos.merchants.by_callback_key(callback_key)
     if merchant is None:
         return _error(404, "unknown_merchant")
-    if not merchant.is_active:
-        return _error(403, "merchant_not_active")
     keys = []
-    for secret in await repos.merchants.active_secrets(merchant.id, now=moment):
+    # Checked before any signature work: a merchant never given a secret cannot sign.
+    stored_secrets = await repos.merchants.active_secrets(merchant.id, now=moment)
+    if not merchant.is_active and not stored_secrets:
+        return _error(403, "merchant_not_active")
+    for secret in stored_secrets:
         try:
             keys.append(decode_secret(secret))
         except DomainError:
@@ -86,6 +89,12 @@ async def receive_order_callback(
         if error.code == "payload.too_large":
             return _error(413, "payload_too_large", max_bytes=MAX_BODY_BYTES)
         return _error(400, "invalid_payload", **error.params)
+    if not merchant.is_active and not await repos.orders.exists(
+        merchant.id, merchant.partner_key, event.order_id
+    ):
+        # A suspended merchant brings no new orders, but its refunds of orders we already
+        # hold must still cancel their commissions before they confirm.
+        return _error(403, "merchant_not_active")
     outcome = await _apply(
         settings, repos, merchant.id, merchant.partner_key, message_id, event, moment
     )

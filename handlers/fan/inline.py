@@ -1,4 +1,8 @@
-"""Inline mode: a fan drops item cards into any chat; the Buy button credits the sharer."""
+"""Inline mode: a fan drops item cards into any chat; the Buy button credits the sharer.
+
+Whoever taps Buy in that chat is unknown to us, so the link names no fan (fan_ref 0): the click
+is not logged as the sharer's own and the page follows the reader's browser language.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,13 @@ from telegram.constants import ParseMode
 
 from bot.context import VitrineContext
 from bot.domain.money import format_fen
-from bot.links import deep_link
-from handlers.fan.cards import buy_button, item_caption
+from bot.links import buy_url, deep_link
+from handlers.fan.cards import item_caption
 from handlers.fan.ui import label
 from storage.repositories.items import Item
 
 INLINE_PAGE_SIZE = 10
+UNKNOWN_FAN = 0  # fan_ref of a link whose reader we cannot know
 _ITEM_QUERY = re.compile(r"^\s*#(\d{1,15})\s*$")
 
 
@@ -39,6 +44,19 @@ async def _items_for(context: VitrineContext, query: str, offset: int) -> list[I
     return await repos.browse.search_items(query[:64], offset=offset, limit=INLINE_PAGE_SIZE)
 
 
+def shared_buy_button(context: VitrineContext, item: Item) -> InlineKeyboardButton:
+    """The Buy button of a shared card: no fan, this fan as the sharer."""
+    url = buy_url(
+        context.services.settings,
+        item_id=item.id,
+        fan_id=UNKNOWN_FAN,
+        source="share",
+        sharer_id=context.user.id,
+    )
+    text = label(context, "fan.buy", price=format_fen(item.price_fen))
+    return InlineKeyboardButton(text, url=url)
+
+
 async def inline_query(update: Update, context: VitrineContext) -> None:
     """Answer "@bot <words>" or "@bot #<item id>" with shareable item cards."""
     query = update.inline_query
@@ -53,7 +71,7 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
         expert = experts.get(item.expert_id)
         rows = []
         if not item.sold_out:
-            rows.append([buy_button(context, item, "share", sharer_id=context.user.id)])
+            rows.append([shared_buy_button(context, item)])
         if expert is not None:
             rows.append([InlineKeyboardButton(label(context, "fan.open_in_bot"), url=deep_link(username, expert.handle))])
         keyboard = InlineKeyboardMarkup(rows)

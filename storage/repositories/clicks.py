@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.schema import campaigns, clicks, users
 
 USER_AGENT_CHARS = 256
+CLICK_ID_CHARS = 32  # the width of clicks.id
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,56 @@ class ClickRepository:
             campaign_id=campaign_id,
             sharer_id=values["sharer_id"],  # type: ignore[arg-type]
             created_at=created,
+        )
+
+    async def record_once(
+        self,
+        *,
+        link_tag: str,
+        click_id: str,
+        reuse_for: timedelta,
+        item_id: int,
+        expert_id: int,
+        source: str,
+        fan_id: int | None,
+        campaign_id: int | None,
+        sharer_id: int | None,
+        user_agent: str | None,
+        at: datetime | None = None,
+    ) -> Click:
+        """The click of this Buy link within `reuse_for`, or a new one whose id starts with it.
+
+        `link_tag` (hex digits, derived from the link) prefixes the id of every click of
+        that link, so a reload is found without a column of its own; `click_id` is the rest.
+        """
+        if not link_tag or not link_tag.isalnum():
+            raise ValueError("link_tag must be non-empty letters and digits")
+        created = at or datetime.now(UTC)
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(clicks)
+                    .where(
+                        clicks.c.id.like(link_tag + "%"),
+                        clicks.c.item_id == item_id,
+                        clicks.c.created_at >= int((created - reuse_for).timestamp()),
+                    )
+                    .order_by(clicks.c.created_at.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is not None:
+            return _to_click(row)
+        return await self.record(
+            click_id=(link_tag + click_id)[:CLICK_ID_CHARS],
+            item_id=item_id,
+            expert_id=expert_id,
+            source=source,
+            fan_id=fan_id,
+            campaign_id=campaign_id,
+            sharer_id=sharer_id,
+            user_agent=user_agent,
+            at=created,
         )
 
     async def get(self, click_id: str) -> Click | None:

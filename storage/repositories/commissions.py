@@ -45,7 +45,7 @@ class CommissionRepository:
         self._engine = engine
 
     async def confirm_due(self, *, now: datetime, refund_window: timedelta) -> list[Confirmation]:
-        """Confirm every pending commission whose refund window has closed; return them."""
+        """Confirm every pending commission whose refund window has closed; return exactly those."""
         cutoff = int((now - refund_window).timestamp())
         due = (
             commissions.c.status == "pending",
@@ -53,23 +53,25 @@ class CommissionRepository:
             commissions.c.created_at <= cutoff,
         )
         async with self._engine.begin() as conn:
+            # One statement that reports the rows it changed: a refund cancelling a commission
+            # between a read and the update can never be announced as confirmed.
             rows = (
                 await conn.execute(
-                    select(
+                    update(commissions)
+                    .where(*due)
+                    .values(status="confirmed", confirmed_at=now)
+                    .returning(
                         commissions.c.id,
                         commissions.c.expert_id,
                         commissions.c.merchant_id,
                         commissions.c.amount_fen,
-                    ).where(*due)
+                    )
                 )
             ).all()
-            if rows:
-                await conn.execute(
-                    update(commissions)
-                    .where(commissions.c.id.in_([r.id for r in rows]), *due)
-                    .values(status="confirmed", confirmed_at=now)
-                )
-        return [Confirmation(r.id, r.expert_id, r.merchant_id, int(r.amount_fen)) for r in rows]
+        return sorted(
+            (Confirmation(r.id, r.expert_id, r.merchant_id, int(r.amount_fen)) for r in rows),
+            key=lambda c: c.id,
+        )
 
     async def earnings(self, expert_id: int, *, since: datetime | None) -> list[Earnings]:
         """The expert's commissions booked since `since` (None: ever), per merchant."""

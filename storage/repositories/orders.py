@@ -182,6 +182,18 @@ class OrderRepository:
             "commission_fen": int(booked or 0),
         }
 
+    async def exists(self, merchant_id: int, partner_key: str, partner_order_id: str) -> bool:
+        """True when this merchant already reported the order."""
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(orders.c.id).where(
+                    orders.c.partner_key == partner_key,
+                    orders.c.partner_order_id == partner_order_id,
+                    orders.c.merchant_id == merchant_id,
+                )
+            )
+            return found.first() is not None
+
     async def count(self) -> int:
         """How many orders are stored."""
         async with self._engine.connect() as conn:
@@ -207,7 +219,11 @@ async def _current_state(
         ).first()
         if live is not None:
             commission = commission_status(live.created_at, now, rules.refund_window_seconds)
-    held = r["quantity"] if r["status"] == "paid" and r["item_id"] is not None else 0
+    held = 0
+    if r["status"] == "paid" and r["item_id"] is not None:
+        # An oversold order took less than its quantity; a reversal gives back only that.
+        taken = r["stock_taken"]
+        held = r["quantity"] if taken is None else max(0, min(r["quantity"], taken))
     return OrderState(r["status"], stock_held=held, commission=commission), live
 
 
@@ -261,7 +277,12 @@ async def _apply(
             "rate_bp": None,
             "commission_fen": 0,
         }
-    stock = await _move_stock(conn, base["item_id"], transition.stock_delta, rules)  # type: ignore[arg-type]
+    item_id: int | None = base["item_id"]  # type: ignore[assignment]
+    stock = await _move_stock(conn, item_id, transition.stock_delta, rules)
+    if transition.stock_delta < 0:
+        await conn.execute(
+            update(orders).where(orders.c.id == base["order_id"]).values(stock_taken=stock[3])
+        )
     action = transition.commission_action
     if action == "create":
         action = await _create_commission(conn, base, merchant_id, now)
@@ -371,32 +392,35 @@ async def _insert_order(
 
 async def _move_stock(
     conn: AsyncConnection, item_id: int | None, delta: int, rules: OrderRules
-) -> tuple[int | None, bool, bool]:
-    """Apply a stock change (never below zero); return (stock after, sold out now, warn low)."""
+) -> tuple[int | None, bool, bool, int]:
+    """Apply a stock change (never below zero).
+
+    Returns (stock after, sold out now, warn low, how much was taken: at most -delta).
+    """
     if item_id is None:
-        return None, False, False
-    if delta != 0:
-        moved = items.c.stock + delta
-        await conn.execute(
-            update(items)
-            .where(items.c.id == item_id)
-            .values(stock=case((moved < 0, 0), else_=moved))
-        )
+        return None, False, False, 0
+    # The order's transaction already holds SQLite's write lock; PostgreSQL locks the row.
     row = (
         await conn.execute(
-            select(items.c.stock, items.c.low_stock_warned).where(items.c.id == item_id)
+            select(items.c.stock, items.c.low_stock_warned)
+            .where(items.c.id == item_id)
+            .with_for_update()
         )
     ).one()
-    sold_out = delta < 0 and row.stock == 0
-    low = delta < 0 and 0 < row.stock <= rules.low_stock_threshold and not row.low_stock_warned
+    before = int(row.stock)
+    after = max(0, before + delta)
+    if after != before:
+        await conn.execute(update(items).where(items.c.id == item_id).values(stock=after))
+    sold_out = delta < 0 and after == 0
+    low = delta < 0 and 0 < after <= rules.low_stock_threshold and not row.low_stock_warned
     if low:
         await conn.execute(update(items).where(items.c.id == item_id).values(low_stock_warned=True))
-    elif delta > 0 and row.stock > rules.low_stock_threshold and row.low_stock_warned:
+    elif delta > 0 and after > rules.low_stock_threshold and row.low_stock_warned:
         # Refunds brought it back above the line: the next fall warns again.
         await conn.execute(
             update(items).where(items.c.id == item_id).values(low_stock_warned=False)
         )
-    return int(row.stock), sold_out, low
+    return after, sold_out, low, max(0, before - after)
 
 
 async def _create_commission(

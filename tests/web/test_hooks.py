@@ -159,7 +159,8 @@ async def test_the_rate_in_force_at_click_time_applies(money: MoneyPath) -> None
     proposal = await money.services.repos.agreements.propose(merchant.id, 1500, expert_id=expert_id)
     await money.services.repos.agreements.decide(proposal.id, expert_id=expert_id, accept=True)
     await money.post_order(merchant, order("R-1", "paid", item=ITEM, click=click, amount=10000))
-    later_click = await money.click(1, await money.fan_id())
+    # Another fan's link: re-opening the very same link within minutes reuses its click.
+    later_click = await money.click(1, await money.fan_id(1002))
     await money.post_order(
         merchant, order("R-2", "paid", item=ITEM, click=later_click, amount=10000)
     )
