@@ -245,9 +245,18 @@ async def seed_demo(settings: Settings) -> dict[str, str]:
 
 
 async def create_demo_users(sandbox_url: str, settings: Settings) -> None:
-    """Create the chat page's people in the sandbox (fan, expert, merchant, admin)."""
+    """Create the demo's people in the sandbox, so every notice of the demo can be delivered.
+
+    The chat page shows the fan, the expert, the merchant and the admin; the other experts and
+    shop owners exist too and can be opened with `/?users=<id>:<name>`.
+    """
+    people = {telegram_id: (name, language) for telegram_id, name, language in DEMO_USERS}
+    for demo in DEMO_EXPERTS:
+        people.setdefault(demo.telegram_id, (demo.first_name, "zh-hans"))
+    for _partner, _shop, name, owner in DEMO_SHOPS.values():
+        people.setdefault(owner, (name, "zh-hans"))
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as client:
-        for telegram_id, first_name, language in DEMO_USERS:
+        for telegram_id, (first_name, language) in people.items():
             response = await client.post(
                 "/sim/users",
                 json={"id": telegram_id, "first_name": first_name, "language_code": language},
