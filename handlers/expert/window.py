@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -27,7 +28,10 @@ from bot.experts.publishing import partner_whitelist
 from bot.experts.rules import PIN_DAYS
 from handlers.common import reply
 from handlers.expert.common import conversation_handler, active_expert, button, chunk, error_text, keyboard, label, reply_error
+from storage.repositories.experts import Expert
 from storage.repositories.items import Item
+
+T = TypeVar("T")
 
 VALUE = "value"
 EDIT = "window_edit"  # user_data key: (item id, field) being edited
@@ -153,17 +157,25 @@ async def window_page(update: Update, context: VitrineContext) -> None:
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+async def _pressed_by_active_expert(
+    context: VitrineContext, data: str | None, kind: type[T]
+) -> tuple[T, Expert]:
+    """Decode a button of `kind` pressed by a verified, active expert, or raise DomainError."""
+    value = decode(data)
+    if not isinstance(value, kind):
+        raise DomainError("callback.unknown")
+    expert = await context.services.repos.experts.by_user(context.user.id)
+    if expert is None or not expert.is_active:
+        raise DomainError("expert.not_active")
+    return value, expert
+
+
 async def window_action(update: Update, context: VitrineContext) -> None:
     """Open, delist, relist, move, pin or unpin one of the expert's own items."""
     query = update.callback_query
     assert query is not None
-    expert = await context.services.repos.experts.by_user(context.user.id)
     try:
-        value = decode(query.data)
-        if not isinstance(value, WindowAction):
-            raise DomainError("callback.unknown")
-        if expert is None or not expert.is_active:
-            raise DomainError("expert.not_active")
+        value, expert = await _pressed_by_active_expert(context, query.data, WindowAction)
         item = await service.owned_item(context.services, expert, value.item_id)
         notice = ""
         if value.action == "menu":
@@ -196,13 +208,8 @@ async def pin_chosen(update: Update, context: VitrineContext) -> None:
     """Pin the item for the chosen number of days."""
     query = update.callback_query
     assert query is not None
-    expert = await context.services.repos.experts.by_user(context.user.id)
     try:
-        value = decode(query.data)
-        if not isinstance(value, PinItem):
-            raise DomainError("callback.unknown")
-        if expert is None or not expert.is_active:
-            raise DomainError("expert.not_active")
+        value, expert = await _pressed_by_active_expert(context, query.data, PinItem)
         item = await service.pin_item(context.services, expert, value.item_id, value.days)
     except DomainError as error:
         await query.answer(error_text(context, error)[:190], show_alert=True)
