@@ -37,19 +37,42 @@ TOKEN = "100001:vitrine-bench-token-000000000000"
 async def _seed(repos: Repositories) -> tuple[int, int, list[int]]:
     now = datetime.now(UTC)
     async with repos.engine.begin() as conn:
-        owner = (await conn.execute(insert(users).values(telegram_id=1, first_name="E", created_at=now))).inserted_primary_key[0]  # type: ignore[index]
+        owner = (
+            await conn.execute(insert(users).values(telegram_id=1, first_name="E", created_at=now))
+        ).inserted_primary_key[0]  # type: ignore[index]
         expert_id = (
             await conn.execute(
                 insert(experts).values(
-                    user_id=owner, handle="e", handle_key="e", display_name="E", vertical="beauty",
-                    tags=[], bio="", status="verified", created_at=now,
+                    user_id=owner,
+                    handle="e",
+                    handle_key="e",
+                    display_name="E",
+                    vertical="beauty",
+                    tags=[],
+                    bio="",
+                    status="verified",
+                    created_at=now,
                 )
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        await conn.execute(insert(users), [{"telegram_id": 10_000 + n, "first_name": "F", "created_at": now} for n in range(FANS)])
-        fan_ids = list((await conn.execute(select(users.c.id).where(users.c.id != owner))).scalars())
+        await conn.execute(
+            insert(users),
+            [
+                {"telegram_id": 10_000 + n, "first_name": "F", "created_at": now}
+                for n in range(FANS)
+            ],
+        )
+        fan_ids = list(
+            (await conn.execute(select(users.c.id).where(users.c.id != owner))).scalars()
+        )
         await conn.execute(insert(fan_settings), [{"user_id": u} for u in fan_ids])
-        await conn.execute(insert(follows), [{"fan_id": u, "expert_id": expert_id, "source": "link", "created_at": now} for u in fan_ids])
+        await conn.execute(
+            insert(follows),
+            [
+                {"fan_id": u, "expert_id": expert_id, "source": "link", "created_at": now}
+                for u in fan_ids
+            ],
+        )
     return int(expert_id), int(owner), fan_ids
 
 
@@ -61,19 +84,39 @@ async def bench_fanout(folder: Path) -> tuple[float, float]:
     expert_id, owner, fan_ids = await _seed(repos)
     now = datetime.now(UTC)
     campaign = await repos.campaigns.create(
-        expert_id=expert_id, kind="push", item_ids=[], audience={}, starts_at=now, recurrence=None, progress_chat_id=None,
+        expert_id=expert_id,
+        kind="push",
+        item_ids=[],
+        audience={},
+        starts_at=now,
+        recurrence=None,
+        progress_chat_id=None,
     )
     started = time.perf_counter()
     written = await plan_fanout(
-        repos.campaigns, campaign_id=campaign.id, audience=Audience(expert_id, owner, False, ()),
-        payload={"render": "campaign", "campaign_id": campaign.id}, dedup_prefix=f"c{campaign.id}:u",
-        now=now, platform_cap=3, mark_running=False,
+        repos.campaigns,
+        campaign_id=campaign.id,
+        audience=Audience(expert_id, owner, False, ()),
+        payload={"render": "campaign", "campaign_id": campaign.id},
+        dedup_prefix=f"c{campaign.id}:u",
+        now=now,
+        platform_cap=3,
+        mark_running=False,
     )
     planned = time.perf_counter() - started
     assert written == FANS, written
     rows = [
-        {"kind": "push", "chat_id": 10_000 + n, "user_id": u, "dedup_key": f"plain:{u}", "payload": {"render": "campaign"},
-         "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        {
+            "kind": "push",
+            "chat_id": 10_000 + n,
+            "user_id": u,
+            "dedup_key": f"plain:{u}",
+            "payload": {"render": "campaign"},
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for n, u in enumerate(fan_ids)
     ]
     started = time.perf_counter()
@@ -102,7 +145,9 @@ async def bench_dispatch(folder: Path) -> tuple[float, float]:
             async def worker() -> None:
                 while not queue.empty():
                     chat = queue.get_nowait()
-                    await http.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": chat, "text": "raw"})
+                    await http.post(
+                        f"/bot{TOKEN}/sendMessage", json={"chat_id": chat, "text": "raw"}
+                    )
 
             started = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
@@ -112,9 +157,18 @@ async def bench_dispatch(folder: Path) -> tuple[float, float]:
         await migrate(url)
         repos = Repositories.build(create_engine(url), default_timezone="Asia/Shanghai")
         for n in range(MESSAGES):
-            await repos.outbox.enqueue("notice", 50_000 + n, {"method": "sendMessage", "params": {"text": "outbox"}}, f"b:{n}")
-        application = ApplicationBuilder().token(TOKEN).base_url(sandbox.bot_api_url).updater(None).build()
-        settings = replace(DeliverySettings(), send_rate=1000, paid_broadcast=True, send_concurrency=CONCURRENCY)
+            await repos.outbox.enqueue(
+                "notice",
+                50_000 + n,
+                {"method": "sendMessage", "params": {"text": "outbox"}},
+                f"b:{n}",
+            )
+        application = (
+            ApplicationBuilder().token(TOKEN).base_url(sandbox.bot_api_url).updater(None).build()
+        )
+        settings = replace(
+            DeliverySettings(), send_rate=1000, paid_broadcast=True, send_concurrency=CONCURRENCY
+        )
         async with application:
             dispatcher = Dispatcher(repos.outbox, application.bot, settings)
             started = time.perf_counter()
@@ -130,11 +184,15 @@ async def bench_dispatch(folder: Path) -> tuple[float, float]:
 async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         planned, plain = await bench_fanout(Path(tmp))
-        print(f"fan-out of {FANS:,} fans: {planned * 1000:.0f} ms planned INSERT … SELECT vs "
-              f"{plain * 1000:.0f} ms plain INSERT of the same rows -> ratio {planned / plain:.2f}x")
+        print(
+            f"fan-out of {FANS:,} fans: {planned * 1000:.0f} ms planned INSERT … SELECT vs "
+            f"{plain * 1000:.0f} ms plain INSERT of the same rows -> ratio {planned / plain:.2f}x"
+        )
         outbox_rate, raw_rate = await bench_dispatch(Path(tmp))
-        print(f"dispatch of {MESSAGES:,} messages: {outbox_rate:.0f}/s through the outbox vs "
-              f"{raw_rate:.0f}/s raw sendMessage (concurrency {CONCURRENCY}) -> ratio {outbox_rate / raw_rate:.2f}")
+        print(
+            f"dispatch of {MESSAGES:,} messages: {outbox_rate:.0f}/s through the outbox vs "
+            f"{raw_rate:.0f}/s raw sendMessage (concurrency {CONCURRENCY}) -> ratio {outbox_rate / raw_rate:.2f}"
+        )
 
 
 def main() -> None:

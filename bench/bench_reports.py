@@ -29,7 +29,15 @@ from storage.repositories.analytics import AnalyticsRepository
 from storage.schema import metadata
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-OUTBOX_WEIGHTS = {"sent": 80, "failed": 3, "blocked": 5, "queued": 6, "sending": 1, "dropped": 2, "digest": 3}
+OUTBOX_WEIGHTS = {
+    "sent": 80,
+    "failed": 3,
+    "blocked": 5,
+    "queued": 6,
+    "sending": 1,
+    "dropped": 2,
+    "digest": 3,
+}
 ORDER_WEIGHTS = {"paid": 80, "refunded": 12, "cancelled": 8}
 EVENT_KINDS = ("favourite", "cart_add", "follow", "unfollow", "card_open")
 # expert id -> its campaign ids; expert 1 has two campaigns, expert 2 one.
@@ -91,7 +99,7 @@ def _expert_of(campaign_id: int) -> int:
     return EXPERT_OF[campaign_id]
 
 
-def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
+def seed_report_load(
     path: Path,
     *,
     fans: int = 5_000,
@@ -115,8 +123,13 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
     db.execute("PRAGMA synchronous=OFF")  # a throwaway file: no need to wait for the disk
     with db:
         db.execute("INSERT INTO partners VALUES ('tmall', 'Tmall', '{}', ?)", (now,))
-        people = [(i, 900_000 + i, f"fan{i}", "zh_Hans", 0, "Asia/Shanghai", now - 40 * 86400) for i in range(1, fans + 1)]
-        staff = [(fans + i, 800_000 + i, f"staff{i}", "en", 1, "Asia/Shanghai", now) for i in (1, 2, 3)]
+        people = [
+            (i, 900_000 + i, f"fan{i}", "zh_Hans", 0, "Asia/Shanghai", now - 40 * 86400)
+            for i in range(1, fans + 1)
+        ]
+        staff = [
+            (fans + i, 800_000 + i, f"staff{i}", "en", 1, "Asia/Shanghai", now) for i in (1, 2, 3)
+        ]
         db.executemany(
             "INSERT INTO users (id, telegram_id, first_name, language, language_chosen, timezone, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -126,7 +139,14 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
             db.execute(
                 "INSERT INTO experts (id, user_id, handle, handle_key, display_name, vertical, tags, bio,"
                 " status, created_at) VALUES (?, ?, ?, ?, ?, 'beauty', '[]', '', 'verified', ?)",
-                (expert_id, fans + expert_id, f"expert{expert_id}", f"expert{expert_id}", f"专家{expert_id}", now),
+                (
+                    expert_id,
+                    fans + expert_id,
+                    f"expert{expert_id}",
+                    f"expert{expert_id}",
+                    f"专家{expert_id}",
+                    now,
+                ),
             )
         db.execute(
             "INSERT INTO merchants (id, user_id, partner_key, shop_id, name, notice_chat_id, callback_key,"
@@ -163,18 +183,33 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
         outbox = []
         outbox_campaigns = _campaigns_for(rng, outbox_rows)
         outbox_statuses = _picks(rng, OUTBOX_WEIGHTS, outbox_rows)
-        for row_id, campaign_id, status in zip(range(1, outbox_rows + 1), outbox_campaigns, outbox_statuses):
+        for row_id, campaign_id, status in zip(
+            range(1, outbox_rows + 1), outbox_campaigns, outbox_statuses
+        ):
             sent_at = start + _below(rng, 6 * 3600) if status == "sent" else None
             t = truth[campaign_id]
             t.outbox[status] += 1
             if sent_at is not None:
                 t.sends_by_hour[sent_at // 3600] += 1
             fan = 1 + _below(rng, fans)
-            outbox.append((
-                row_id, "campaign", 900_000 + fan, fan, campaign_id, f"c{campaign_id}:{row_id}", "{}",
-                status, 1, start, None, "Forbidden: bot was blocked by the user" if status == "blocked" else None,
-                sent_at, start,
-            ))
+            outbox.append(
+                (
+                    row_id,
+                    "campaign",
+                    900_000 + fan,
+                    fan,
+                    campaign_id,
+                    f"c{campaign_id}:{row_id}",
+                    "{}",
+                    status,
+                    1,
+                    start,
+                    None,
+                    "Forbidden: bot was blocked by the user" if status == "blocked" else None,
+                    sent_at,
+                    start,
+                )
+            )
         db.executemany(
             "INSERT INTO outbox (id, kind, chat_id, user_id, campaign_id, dedup_key, payload, status, attempts,"
             " next_attempt_at, telegram_message_id, error, sent_at, created_at)"
@@ -197,7 +232,17 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
                 if at >= now - days * 86400:
                     windows[(expert_id, days)]["clicks"] += 1
             total_clicks += 1
-            clicks.append((click_id, ITEMS[expert_id][number % len(ITEMS[expert_id])], fan, expert_id, "push", campaign_id, at))
+            clicks.append(
+                (
+                    click_id,
+                    ITEMS[expert_id][number % len(ITEMS[expert_id])],
+                    fan,
+                    expert_id,
+                    "push",
+                    campaign_id,
+                    at,
+                )
+            )
         db.executemany(
             "INSERT INTO clicks (id, item_id, fan_id, expert_id, source, campaign_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -218,7 +263,17 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
                 for days in (1, 7, 30):
                     if at >= now - days * 86400:
                         windows[(expert_id, days)][kind] += 1
-            events.append((kind, at, user, expert_id, ITEMS[expert_id][number % len(ITEMS[expert_id])], campaign_id, "push"))
+            events.append(
+                (
+                    kind,
+                    at,
+                    user,
+                    expert_id,
+                    ITEMS[expert_id][number % len(ITEMS[expert_id])],
+                    campaign_id,
+                    "push",
+                )
+            )
         db.executemany(
             "INSERT INTO events (kind, at, user_id, expert_id, item_id, campaign_id, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
             events,
@@ -226,26 +281,58 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
         orders, commissions = [], []
         total_paid = 0
         order_statuses = _picks(rng, ORDER_WEIGHTS, order_rows)
-        for order_id, drawn, status in zip(range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses):
+        for order_id, drawn, status in zip(
+            range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses
+        ):
             campaign_id = drawn if rng.random() < 0.9 else None
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             amount = rng.randint(1, 500) * 100 + rng.randint(0, 99)
             at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
-            orders.append((order_id, "tmall", f"T{order_id}", 1, rng.choice(ITEMS[expert_id]), expert_id,
-                           campaign_id, 1, amount, status, at, at, at))
+            orders.append(
+                (
+                    order_id,
+                    "tmall",
+                    f"T{order_id}",
+                    1,
+                    rng.choice(ITEMS[expert_id]),
+                    expert_id,
+                    campaign_id,
+                    1,
+                    amount,
+                    status,
+                    at,
+                    at,
+                    at,
+                )
+            )
             commission = amount * 800 // 10_000
             counted = 0
             if status == "paid":
-                commissions.append((order_id, expert_id, "commission", 800, commission,
-                                    rng.choice(("pending", "confirmed")), at))
+                commissions.append(
+                    (
+                        order_id,
+                        expert_id,
+                        "commission",
+                        800,
+                        commission,
+                        rng.choice(("pending", "confirmed")),
+                        at,
+                    )
+                )
                 counted = commission
                 total_paid += amount
             elif status == "refunded" and rng.random() < 0.5:
-                commissions.append((order_id, expert_id, "commission", 800, commission, "cancelled", at))
+                commissions.append(
+                    (order_id, expert_id, "commission", 800, commission, "cancelled", at)
+                )
             elif status == "refunded":
                 # Refunded after the commission was confirmed: a negative adjustment books it back.
-                commissions.append((order_id, expert_id, "commission", 800, commission, "confirmed", at))
-                commissions.append((order_id, expert_id, "adjustment", 800, -commission, "confirmed", at))
+                commissions.append(
+                    (order_id, expert_id, "commission", 800, commission, "confirmed", at)
+                )
+                commissions.append(
+                    (order_id, expert_id, "adjustment", 800, -commission, "confirmed", at)
+                )
             for days in (1, 7, 30):
                 if at >= now - days * 86400:
                     w = windows[(expert_id, days)]
@@ -280,7 +367,12 @@ def seed_report_load(  # noqa: PLR0915 - one linear story of what gets written
         total_clicks=total_clicks,
         total_orders=order_rows,
         total_paid_fen=total_paid,
-        rows={"outbox": outbox_rows, "events": event_rows, "clicks": click_rows, "orders": order_rows},
+        rows={
+            "outbox": outbox_rows,
+            "events": event_rows,
+            "clicks": click_rows,
+            "orders": order_rows,
+        },
     )
 
 
@@ -323,8 +415,11 @@ async def run(repeats: int = 7) -> list[tuple[str, float, float]]:
         await baseline()  # warm the page cache for everyone alike
         base = await _time(baseline, repeats)
         results = [("baseline count(*) x5 tables", base, 1.0)]
-        for name, action in (("campaign report (60% of rows)", campaign), ("expert overview", overview),
-                             ("platform totals", platform)):
+        for name, action in (
+            ("campaign report (60% of rows)", campaign),
+            ("expert overview", overview),
+            ("platform totals", platform),
+        ):
             seconds = await _time(action, repeats)
             results.append((name, seconds, seconds / base))
         await engine.dispose()

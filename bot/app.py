@@ -51,7 +51,10 @@ class _Server(uvicorn.Server):
 
 
 def build_application(
-    endpoint: BotEndpoint, *, polling: bool, persistence: BasePersistence | None = None  # type: ignore[type-arg]
+    endpoint: BotEndpoint,
+    *,
+    polling: bool,
+    persistence: BasePersistence | None = None,  # type: ignore[type-arg]
 ) -> Application:  # type: ignore[type-arg]
     """The PTB application pointed at the endpoint, with every handler registered."""
     builder = (

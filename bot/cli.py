@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8081)
     sandbox.add_argument("--limits", choices=("telegram", "off", "paid"), default="telegram")
     seed = commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
-    seed.add_argument("--bot-username", default="YOUR_BOT", help="the bot's @username, for the links")
+    seed.add_argument(
+        "--bot-username", default="YOUR_BOT", help="the bot's @username, for the links"
+    )
     return parser
 
 

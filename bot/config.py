@@ -115,7 +115,9 @@ def _parse_admin_ids(setting: str, raw: str) -> frozenset[int]:
 def _parse_token(setting: str, raw: str) -> str:
     if not TOKEN_PATTERN.match(raw):
         # Never echo the value: it may be a real (mistyped) secret.
-        raise ConfigError(setting, "not a bot token of the form <digits>:<letters, digits, - and _>")
+        raise ConfigError(
+            setting, "not a bot token of the form <digits>:<letters, digits, - and _>"
+        )
     return raw
 
 
@@ -173,7 +175,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     merged = {**_file_settings(env), **{k: v for k, v in env.items() if v != ""}}
 
-    def get(name: str, default: str | None = None, parse: Callable[[str, str], object] | None = None):  # type: ignore[no-untyped-def]
+    def get(
+        name: str, default: str | None = None, parse: Callable[[str, str], object] | None = None
+    ):  # type: ignore[no-untyped-def]
         raw = merged.get(name)
         if raw is None:
             return default if parse is None or default is None else parse(name, default)
@@ -256,11 +260,15 @@ def _delivery_settings(get: Callable[..., object]) -> DeliverySettings:
     try:
         rate = float(raw_rate)
     except ValueError:
-        raise ConfigError("VITRINE_SEND_RATE", f"expected messages per second, got {raw_rate!r}") from None
+        raise ConfigError(
+            "VITRINE_SEND_RATE", f"expected messages per second, got {raw_rate!r}"
+        ) from None
     ceiling = 1000.0 if paid else 30.0
     if not 0.1 <= rate <= ceiling:  # also refuses nan and inf
         hint = "" if paid else " (set VITRINE_PAID_BROADCAST=true to go above 30)"
-        raise ConfigError("VITRINE_SEND_RATE", f"expected 0.1-{ceiling:g} messages per second{hint}")
+        raise ConfigError(
+            "VITRINE_SEND_RATE", f"expected 0.1-{ceiling:g} messages per second{hint}"
+        )
 
     def count(name: str, default: int, low: int, high: int) -> int:
         return _int_in_range(low, high)(name, str(get(name, str(default))))

@@ -72,45 +72,135 @@ DEMO_SHOPS = {
 
 DEMO_EXPERTS = (
     DemoExpert(
-        DEMO_EXPERT_ID, "Lina", "lina_beauty", "丽娜美妆 Lina", "beauty", ("skincare", "makeup"),
+        DEMO_EXPERT_ID,
+        "Lina",
+        "lina_beauty",
+        "丽娜美妆 Lina",
+        "beauty",
+        ("skincare", "makeup"),
         "十年美妆编辑，只推荐自己用空过的产品。Beauty editor; I only recommend what I finished.",
         (
-            DemoItem("玻尿酸保湿精华 30ml", "干皮救星，连用两周上妆不卡粉，敏感肌也没有刺痛。",
-                     16900, 42, "https://detail.tmall.com/item.htm?id=600000000001&spm=a1z10", "lumiere",
-                     ("skincare",)),
-            DemoItem("Silk Matte Lipstick #Rose", "Stays put through lunch without drying; the rose shade suits most skin tones.",
-                     12800, 8, "https://detail.tmall.com/item.htm?id=600000000002", "lumiere", ("makeup",)),
-            DemoItem("温和氨基酸洁面乳", "洗完不紧绷，早晚都能用，一支能用三个月，性价比很高。",
-                     5900, 120, "https://detail.tmall.com/item.htm?id=600000000003", "lumiere", ("skincare",)),
-            DemoItem("便携防晒喷雾 SPF50", "补涂方便不搓泥，通勤包里常备，清爽不油腻。",
-                     8900, 0, "https://detail.tmall.com/item.htm?id=600000000004", "lumiere", ("skincare",)),
-            DemoItem("Velvet Eyeshadow Palette", "Twelve wearable shades, blends easily, almost no fallout under the eyes.",
-                     19900, 15, "https://detail.tmall.com/item.htm?id=600000000005", "lumiere", ("makeup",)),
+            DemoItem(
+                "玻尿酸保湿精华 30ml",
+                "干皮救星，连用两周上妆不卡粉，敏感肌也没有刺痛。",
+                16900,
+                42,
+                "https://detail.tmall.com/item.htm?id=600000000001&spm=a1z10",
+                "lumiere",
+                ("skincare",),
+            ),
+            DemoItem(
+                "Silk Matte Lipstick #Rose",
+                "Stays put through lunch without drying; the rose shade suits most skin tones.",
+                12800,
+                8,
+                "https://detail.tmall.com/item.htm?id=600000000002",
+                "lumiere",
+                ("makeup",),
+            ),
+            DemoItem(
+                "温和氨基酸洁面乳",
+                "洗完不紧绷，早晚都能用，一支能用三个月，性价比很高。",
+                5900,
+                120,
+                "https://detail.tmall.com/item.htm?id=600000000003",
+                "lumiere",
+                ("skincare",),
+            ),
+            DemoItem(
+                "便携防晒喷雾 SPF50",
+                "补涂方便不搓泥，通勤包里常备，清爽不油腻。",
+                8900,
+                0,
+                "https://detail.tmall.com/item.htm?id=600000000004",
+                "lumiere",
+                ("skincare",),
+            ),
+            DemoItem(
+                "Velvet Eyeshadow Palette",
+                "Twelve wearable shades, blends easily, almost no fallout under the eyes.",
+                19900,
+                15,
+                "https://detail.tmall.com/item.htm?id=600000000005",
+                "lumiere",
+                ("makeup",),
+            ),
         ),
     ),
     DemoExpert(
-        3001, "Wang", "techwang", "科技王 TechWang", "digital", ("audio", "phones"),
+        3001,
+        "Wang",
+        "techwang",
+        "科技王 TechWang",
+        "digital",
+        ("audio", "phones"),
         "数码测评博主，拆过两百台手机。I test gadgets for a living.",
         (
-            DemoItem("降噪蓝牙耳机 Pro", "地铁里开降噪几乎听不到报站，续航实测 28 小时，通话清楚。",
-                     59900, 30, "https://item.taobao.com/item.htm?id=700000000001&ali_trackid=2%3Aabc", "wangtech",
-                     ("audio",)),
-            DemoItem("65W 氮化镓快充头", "一个头同时给笔记本和手机充电，体积只有火柴盒大小。",
-                     12900, 200, "https://item.taobao.com/item.htm?id=700000000002", "wangtech", ("phones",)),
-            DemoItem("Mechanical Keyboard 75%", "Hot-swappable switches and a quiet, solid typing feel for the price.",
-                     39900, 12, "https://item.taobao.com/item.htm?id=700000000003", "wangtech", ("gaming",)),
+            DemoItem(
+                "降噪蓝牙耳机 Pro",
+                "地铁里开降噪几乎听不到报站，续航实测 28 小时，通话清楚。",
+                59900,
+                30,
+                "https://item.taobao.com/item.htm?id=700000000001&ali_trackid=2%3Aabc",
+                "wangtech",
+                ("audio",),
+            ),
+            DemoItem(
+                "65W 氮化镓快充头",
+                "一个头同时给笔记本和手机充电，体积只有火柴盒大小。",
+                12900,
+                200,
+                "https://item.taobao.com/item.htm?id=700000000002",
+                "wangtech",
+                ("phones",),
+            ),
+            DemoItem(
+                "Mechanical Keyboard 75%",
+                "Hot-swappable switches and a quiet, solid typing feel for the price.",
+                39900,
+                12,
+                "https://item.taobao.com/item.htm?id=700000000003",
+                "wangtech",
+                ("gaming",),
+            ),
         ),
     ),
     DemoExpert(
-        3002, "Mei", "chef_mei", "梅姐厨房", "food", ("cooking", "snacks"),
+        3002,
+        "Mei",
+        "chef_mei",
+        "梅姐厨房",
+        "food",
+        ("cooking", "snacks"),
         "家常菜和地方小吃，每周三直播做饭。Home cooking every Wednesday.",
         (
-            DemoItem("云南小粒咖啡豆 500g", "中度烘焙，坚果和焦糖味明显，手冲和摩卡壶都合适。",
-                     6800, 60, "https://shop880003.weimai.com/item/900000001", "meikitchen", ("tea_coffee",)),
-            DemoItem("手工麻辣牛肉干", "四川老师傅做的，辣得香不齁咸，追剧必备。",
-                     4500, 3, "https://shop880003.weimai.com/item/900000002", "meikitchen", ("snacks",)),
-            DemoItem("Cast-iron Skillet 26cm", "Pre-seasoned, heats evenly, and goes from stove to oven for a proper sear.",
-                     15900, 25, "https://shop880003.weimai.com/item/900000003", "meikitchen", ("cooking",)),
+            DemoItem(
+                "云南小粒咖啡豆 500g",
+                "中度烘焙，坚果和焦糖味明显，手冲和摩卡壶都合适。",
+                6800,
+                60,
+                "https://shop880003.weimai.com/item/900000001",
+                "meikitchen",
+                ("tea_coffee",),
+            ),
+            DemoItem(
+                "手工麻辣牛肉干",
+                "四川老师傅做的，辣得香不齁咸，追剧必备。",
+                4500,
+                3,
+                "https://shop880003.weimai.com/item/900000002",
+                "meikitchen",
+                ("snacks",),
+            ),
+            DemoItem(
+                "Cast-iron Skillet 26cm",
+                "Pre-seasoned, heats evenly, and goes from stove to oven for a proper sear.",
+                15900,
+                25,
+                "https://shop880003.weimai.com/item/900000003",
+                "meikitchen",
+                ("cooking",),
+            ),
         ),
     ),
 )
@@ -188,7 +278,9 @@ async def write_checkout_config(settings: Settings) -> Path:
     return path
 
 
-async def _ensure_user(repos: Repositories, telegram_id: int, first_name: str, language: str) -> int:
+async def _ensure_user(
+    repos: Repositories, telegram_id: int, first_name: str, language: str
+) -> int:
     user = await repos.users.upsert_from_telegram(telegram_id, first_name, None, language)
     return user.id
 
@@ -204,8 +296,12 @@ async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
         if merchant is None:
             owner_id = await _ensure_user(repos, owner, name, "zh-hans")
             merchant = await repos.merchants.create(
-                user_id=owner_id, partner_key=partner, shop_id=shop_id, name=name,
-                notice_chat_id=owner, status="verified",
+                user_id=owner_id,
+                partner_key=partner,
+                shop_id=shop_id,
+                name=name,
+                notice_chat_id=owner,
+                status="verified",
             )
             await repos.merchants.add_agreement(merchant.id, 800, expert_id=None, accepted=True)
         # Known secrets, so the sandbox's simulated checkout can sign callbacks (demo only).
@@ -218,17 +314,30 @@ async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
             continue
         user_id = await _ensure_user(repos, demo.telegram_id, demo.first_name, "zh-hans")
         expert = await repos.experts.create(
-            user_id=user_id, handle=demo.handle, display_name=demo.display_name,
-            vertical=demo.vertical, tags=list(demo.tags), bio=demo.bio, status="verified",
+            user_id=user_id,
+            handle=demo.handle,
+            display_name=demo.display_name,
+            vertical=demo.vertical,
+            tags=list(demo.tags),
+            bio=demo.bio,
+            status="verified",
         )
         for number, item in enumerate(demo.items, start=1):
             link = parse_partner_link(item.url, DEFAULT_PARTNERS)
             photo = draw_item_photo(item.title, photo_dir / f"{demo.handle}-{number}.png")
             await repos.items.create(
-                expert_id=expert.id, partner_key=link.partner_key, partner_item_id=link.item_id,
-                canonical_url=link.canonical_url, title=item.title, reason=item.reason,
-                price_fen=item.price_fen, stock=item.stock, merchant_id=merchant_ids[item.shop],
-                shop_id=DEMO_SHOPS[item.shop][1], photo_path=str(photo), tags=list(item.tags),
+                expert_id=expert.id,
+                partner_key=link.partner_key,
+                partner_item_id=link.item_id,
+                canonical_url=link.canonical_url,
+                title=item.title,
+                reason=item.reason,
+                price_fen=item.price_fen,
+                stock=item.stock,
+                merchant_id=merchant_ids[item.shop],
+                shop_id=DEMO_SHOPS[item.shop][1],
+                photo_path=str(photo),
+                tags=list(item.tags),
             )
     return links
 

@@ -32,7 +32,9 @@ def conversation_row_key(name: str, key: ConversationKey) -> str:
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Stores ConversationHandler states (one row per conversation key) and nothing else."""
 
-    def __init__(self, state: BotStateRepository, *, update_interval: float = UPDATE_INTERVAL_SECONDS) -> None:
+    def __init__(
+        self, state: BotStateRepository, *, update_interval: float = UPDATE_INTERVAL_SECONDS
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=False, callback_data=False

@@ -139,4 +139,3 @@ class Texts:
         """The bot's command menu for a language: (command, description) pairs."""
         module = self.env(language).get_template("messages/commands.j2").module
         return [(c, str(d)) for c, d in module.commands]  # type: ignore[attr-defined]
-

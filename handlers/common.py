@@ -101,4 +101,6 @@ async def on_error(update: object, context: VitrineContext) -> None:
         log.warning("could not deliver the apology for update %s", update.update_id)
     except Exception:  # the apology must never raise out of the error handler
         log.exception("apology rendering failed")
-        await context.bot.send_message(update.effective_chat.id, html.escape("Sorry — please try again."))
+        await context.bot.send_message(
+            update.effective_chat.id, html.escape("Sorry — please try again.")
+        )

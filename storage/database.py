@@ -25,9 +25,8 @@ def is_sqlite(url: str) -> bool:
 
 def sync_url(url: str) -> str:
     """The synchronous-driver twin of an async URL (Alembic runs synchronously)."""
-    return (
-        url.replace("sqlite+aiosqlite://", "sqlite://", 1)
-        .replace("postgresql+asyncpg://", "postgresql+psycopg://", 1)
+    return url.replace("sqlite+aiosqlite://", "sqlite://", 1).replace(
+        "postgresql+asyncpg://", "postgresql+psycopg://", 1
     )
 
 

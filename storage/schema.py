@@ -125,9 +125,7 @@ experts = Table(
     Column("verified_at", UtcTimestamp),
     Column("suspended_at", UtcTimestamp),
     _created(),
-    CheckConstraint(
-        "status IN ('pending', 'verified', 'rejected', 'suspended')", name="status"
-    ),
+    CheckConstraint("status IN ('pending', 'verified', 'rejected', 'suspended')", name="status"),
     Index("ix_experts_vertical_status", "vertical", "status"),
 )
 
@@ -147,9 +145,7 @@ merchants = Table(
     Column("suspended_at", UtcTimestamp),
     _created(),
     UniqueConstraint("partner_key", "shop_id", name="uq_merchants_shop"),
-    CheckConstraint(
-        "status IN ('pending', 'verified', 'rejected', 'suspended')", name="status"
-    ),
+    CheckConstraint("status IN ('pending', 'verified', 'rejected', 'suspended')", name="status"),
 )
 
 merchant_secrets = Table(
@@ -244,9 +240,7 @@ agreements = Table(
     Column("superseded_at", UtcTimestamp),
     _created(),
     CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),
-    CheckConstraint(
-        "status IN ('proposed', 'accepted', 'declined', 'superseded')", name="status"
-    ),
+    CheckConstraint("status IN ('proposed', 'accepted', 'declined', 'superseded')", name="status"),
     Index("ix_agreements_merchant_expert", "merchant_id", "expert_id"),
 )
 

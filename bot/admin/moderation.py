@@ -36,7 +36,10 @@ async def decide_expert(
     status = "verified" if approve else "rejected"
     await services.repos.experts.set_status(expert_id, status, reason=None if approve else reason)
     await services.repos.audit.record(
-        admin_id, f"expert.{'approve' if approve else 'reject'}", "expert", expert_id,
+        admin_id,
+        f"expert.{'approve' if approve else 'reject'}",
+        "expert",
+        expert_id,
         {"reason": reason} if reason else {},
     )
     decided = await services.repos.experts.get(expert_id)
@@ -56,7 +59,10 @@ async def decide_merchant(
         merchant_id, status, reason=None if approve else reason
     )
     await services.repos.audit.record(
-        admin_id, f"merchant.{'approve' if approve else 'reject'}", "merchant", merchant_id,
+        admin_id,
+        f"merchant.{'approve' if approve else 'reject'}",
+        "merchant",
+        merchant_id,
         {"reason": reason} if reason else {},
     )
     decided = await services.repos.moderation.merchant(merchant_id)
@@ -123,7 +129,10 @@ async def resolve_report(services: Services, admin_id: int, report_id: int, *, u
     else:
         await services.repos.item_reports.resolve(report_id, "dismissed")
     await services.repos.audit.record(
-        admin_id, f"report.{'uphold' if uphold else 'dismiss'}", "report", report_id,
+        admin_id,
+        f"report.{'uphold' if uphold else 'dismiss'}",
+        "report",
+        report_id,
         {"item_id": report.item_id},
     )
     return report.item_id

@@ -72,20 +72,24 @@ class CampaignCards:
         items = [i for i in fetched if i is not None and i.available]
         withdrawn = not expert.is_active or (bool(campaign.item_ids) and not items)
         item = items[0] if items else None
-        text = "" if withdrawn else self.texts.render(
-            "campaign/push_card",
-            language,
-            caption=item is not None,
-            kind=campaign.kind,
-            expert=expert,
-            item=item,
-            more_items=items[1:],
-            # Shown in the platform's time zone (cards are rendered once per language).
-            opens_at=(
-                campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
-                if campaign.kind == "presale" and campaign.ends_at
-                else None
-            ),
+        text = (
+            ""
+            if withdrawn
+            else self.texts.render(
+                "campaign/push_card",
+                language,
+                caption=item is not None,
+                kind=campaign.kind,
+                expert=expert,
+                item=item,
+                more_items=items[1:],
+                # Shown in the platform's time zone (cards are rendered once per language).
+                opens_at=(
+                    campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
+                    if campaign.kind == "presale" and campaign.ends_at
+                    else None
+                ),
+            )
         )
         labels = {
             name: self.texts.label(language, f"campaign.{name}")
@@ -105,21 +109,49 @@ class CampaignCards:
         rows: list[list[dict[str, str]]] = []
         if card.item is not None and row.user_id is not None:
             if card.campaign.kind == "presale":
-                rows.append([{"text": card.labels["reserve"], "callback_data": encode(ReservePresale(card.item.id))}])
+                rows.append(
+                    [
+                        {
+                            "text": card.labels["reserve"],
+                            "callback_data": encode(ReservePresale(card.item.id)),
+                        }
+                    ]
+                )
             elif not card.item.sold_out:  # no Buy button for what cannot be bought
                 url = buy_url(
-                    self.settings, item_id=card.item.id, fan_id=row.user_id,
-                    source="campaign", campaign_id=card.campaign.id,
+                    self.settings,
+                    item_id=card.item.id,
+                    fan_id=row.user_id,
+                    source="campaign",
+                    campaign_id=card.campaign.id,
                 )
                 rows.append([{"text": card.labels["buy"], "url": url}])
         if card.campaign.kind in DISCOVERY_KINDS:
-            rows.append([{"text": card.labels["follow"], "callback_data": encode(Follow(card.expert.id, "push"))}])
+            rows.append(
+                [
+                    {
+                        "text": card.labels["follow"],
+                        "callback_data": encode(Follow(card.expert.id, "push")),
+                    }
+                ]
+            )
         else:
-            rows.append([{"text": card.labels["unfollow"], "callback_data": encode(Unfollow(card.expert.id, "push"))}])
+            rows.append(
+                [
+                    {
+                        "text": card.labels["unfollow"],
+                        "callback_data": encode(Unfollow(card.expert.id, "push")),
+                    }
+                ]
+            )
         params: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": {"inline_keyboard": rows}}
         if card.item is None or card.campaign.kind == "account":
             return "sendMessage", {**params, "text": card.text}
-        photo = {"photo": card.item.photo_file_id} if card.item.photo_file_id else {"photo_path": card.item.photo_path}
+        photo = (
+            {"photo": card.item.photo_file_id}
+            if card.item.photo_file_id
+            else {"photo_path": card.item.photo_path}
+        )
         if photo.get("photo") is None and photo.get("photo_path") is None:
             return "sendMessage", {**params, "text": card.text}
         return "sendPhoto", {**params, **photo, "caption": card.text}
@@ -135,13 +167,23 @@ class CampaignCards:
             expert = await self.repos.experts.get(campaign.expert_id)
             if expert is None or not expert.is_active:
                 continue
-            listed = [i for i in [await self.repos.items.get(x) for x in campaign.item_ids] if i and i.available]
+            listed = [
+                i
+                for i in [await self.repos.items.get(x) for x in campaign.item_ids]
+                if i and i.available
+            ]
             if campaign.item_ids and not listed:
                 continue
             item = listed[0] if listed else None
             url = None
             if item is not None and row.user_id is not None and not item.sold_out:
-                url = buy_url(self.settings, item_id=item.id, fan_id=row.user_id, source="campaign", campaign_id=campaign.id)
+                url = buy_url(
+                    self.settings,
+                    item_id=item.id,
+                    fan_id=row.user_id,
+                    source="campaign",
+                    campaign_id=campaign.id,
+                )
             entries.append({"expert": expert, "item": item, "url": url})
         text = self.texts.render("campaign/digest", language, entries=entries)
         return "sendMessage", {"text": text, "parse_mode": "HTML", "disable_web_page_preview": True}

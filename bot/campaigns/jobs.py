@@ -33,7 +33,9 @@ DIGEST_INTERVAL_SECONDS = 60.0
 class CampaignRuntime:
     """The campaign service plus the jobs that drive it, kept in bot_data[CAMPAIGNS_KEY]."""
 
-    def __init__(self, application: Application, services: Services, dispatcher: Dispatcher) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self, application: Application, services: Services, dispatcher: Dispatcher
+    ) -> None:  # type: ignore[type-arg]
         self.application = application
         self.services = services
         self.dispatcher = dispatcher
@@ -65,14 +67,20 @@ class CampaignRuntime:
         for job in self.job_queue.get_jobs_by_name(f"campaign-start {campaign_id}"):
             job.schedule_removal()
         delay = max((when - now_utc()).total_seconds(), 0.0)
-        self.job_queue.run_once(self._fire_job, delay, data=campaign_id, name=f"campaign-start {campaign_id}")
+        self.job_queue.run_once(
+            self._fire_job, delay, data=campaign_id, name=f"campaign-start {campaign_id}"
+        )
 
     def arm_progress(self, campaign_id: int) -> None:
         """Edit the campaign's progress message every few seconds until it is done."""
         name = f"campaign-progress {campaign_id}"
         if not self.job_queue.get_jobs_by_name(name):
             self.job_queue.run_repeating(
-                self._progress_job, PROGRESS_INTERVAL_SECONDS, first=0.5, data=campaign_id, name=name
+                self._progress_job,
+                PROGRESS_INTERVAL_SECONDS,
+                first=0.5,
+                data=campaign_id,
+                name=name,
             )
 
     def arm_presale(self, item_id: int, opens_at: datetime) -> None:
@@ -137,7 +145,9 @@ class CampaignRuntime:
         text = await self.progress_text(campaign, language)
         await self.dispatcher.bucket.take()  # progress messages share the bot's rate
         try:
-            message = await self.application.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            message = await self.application.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML
+            )
         except TelegramError:
             log.warning("could not post progress of campaign %d", campaign.id)
             return
@@ -148,7 +158,9 @@ class CampaignRuntime:
 
     async def progress_text(self, campaign: Campaign, language: str) -> str:
         """The progress message: sent / total, blocked, failed, waiting, time left."""
-        counts = await self.services.repos.outbox.campaign_counts(campaign.id, self.dispatcher.now())
+        counts = await self.services.repos.outbox.campaign_counts(
+            campaign.id, self.dispatcher.now()
+        )
         total = sum(counts.values())
         remaining = counts.get("queued", 0) + counts.get("sending", 0)
         finished = counts.get("sent", 0) + counts.get("failed", 0) + counts.get("blocked", 0)
@@ -196,7 +208,10 @@ class CampaignRuntime:
         await self.dispatcher.bucket.take()
         try:
             await self.application.bot.edit_message_text(
-                text, campaign.progress_chat_id, campaign.progress_message_id, parse_mode=ParseMode.HTML
+                text,
+                campaign.progress_chat_id,
+                campaign.progress_message_id,
+                parse_mode=ParseMode.HTML,
             )
         except BadRequest as error:
             if "not modified" not in str(error).lower():
@@ -222,7 +237,9 @@ class CampaignRuntime:
             "campaign/missed", language, campaign=campaign, local=local_formatter(tz)
         )
         await self.services.outbox.enqueue(
-            "notice", chat_id, {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
+            "notice",
+            chat_id,
+            {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
             f"missed:c{campaign.id}:{int((campaign.starts_at or now_utc()).timestamp())}",
         )
 
@@ -241,9 +258,11 @@ class CampaignRuntime:
             language = user.language if user else "zh_Hans"
             text = self.services.texts.render("campaign/presale_open", language, item=item)
             queued += await self.services.outbox.enqueue(
-                "reminder", telegram_id,
+                "reminder",
+                telegram_id,
                 {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
-                f"presale:{item_id}:u{user_id}", user_id=user_id,
+                f"presale:{item_id}:u{user_id}",
+                user_id=user_id,
             )
         return queued
 
@@ -274,7 +293,9 @@ class CampaignRuntime:
         return sent
 
 
-async def start_campaigns(application: Application, services: Services, dispatcher: Dispatcher) -> CampaignRuntime:  # type: ignore[type-arg]
+async def start_campaigns(
+    application: Application, services: Services, dispatcher: Dispatcher
+) -> CampaignRuntime:  # type: ignore[type-arg]
     """Register the campaign renderers and re-arm every campaign job."""
     runtime = CampaignRuntime(application, services, dispatcher)
     dispatcher.renderers["campaign"] = runtime.cards.render

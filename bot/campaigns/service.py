@@ -9,7 +9,13 @@ from typing import Any
 
 from bot.campaigns.fanout import plan_fanout
 from bot.domain.errors import DomainError
-from bot.domain.push_rules import QuotaResult, expert_campaign_quota, fan_day_bounds, wall_to_utc, zone_of
+from bot.domain.push_rules import (
+    QuotaResult,
+    expert_campaign_quota,
+    fan_day_bounds,
+    wall_to_utc,
+    zone_of,
+)
 from bot.domain.verticals import tags_of_vertical
 from storage.repositories import Repositories
 from storage.repositories.campaigns import Audience, Campaign
@@ -53,7 +59,7 @@ def next_occurrence(recurrence: str, tz: str, after: datetime) -> datetime:
 
 
 def dedup_prefix(campaign: Campaign, now: datetime) -> str:
-    """"c<id>:u" for one-off campaigns; recurring runs add the run's date so each run reaches fans."""
+    """ "c<id>:u" for one-off campaigns; recurring runs add the run's date so each run reaches fans."""
     if campaign.recurrence:
         return f"c{campaign.id}:{now:%Y%m%d}:u"
     return f"c{campaign.id}:u"
@@ -62,7 +68,9 @@ def dedup_prefix(campaign: Campaign, now: datetime) -> str:
 class CampaignService:
     """Creates, fires and steers campaigns; the scheduler and the handlers call it."""
 
-    def __init__(self, repos: Repositories, *, campaigns_per_day: int, pushes_per_fan_per_day: int) -> None:
+    def __init__(
+        self, repos: Repositories, *, campaigns_per_day: int, pushes_per_fan_per_day: int
+    ) -> None:
         self.repos = repos
         self.campaigns_per_day = campaigns_per_day
         self.pushes_per_fan_per_day = pushes_per_fan_per_day
@@ -79,13 +87,19 @@ class CampaignService:
         if expert is None:
             raise DomainError("campaign.no_expert")
         kind = campaign.kind
-        tags = tuple(campaign.audience.get("tags", ())) if isinstance(campaign, Campaign) else campaign.tags
+        tags = (
+            tuple(campaign.audience.get("tags", ()))
+            if isinstance(campaign, Campaign)
+            else campaign.tags
+        )
         discovery = kind in DISCOVERY_KINDS
         if discovery and not tags:
             tags = tuple(dict.fromkeys((*tags_of_vertical(expert.vertical), *expert.tags)))
         return Audience(expert.id, expert.user_id, discovery, tags)
 
-    async def create(self, expert_id: int, tz: str, draft: Draft, progress_chat_id: int) -> Campaign:
+    async def create(
+        self, expert_id: int, tz: str, draft: Draft, progress_chat_id: int
+    ) -> Campaign:
         """Store a confirmed campaign; DomainError("campaign.daily_limit") past the flood rule."""
         if draft.kind not in KINDS:
             raise DomainError("campaign.bad_kind", kind=draft.kind)
@@ -118,11 +132,19 @@ class CampaignService:
             return None
         expert = await self.repos.experts.get(campaign.expert_id)
         if expert is None or not expert.is_active:
-            await self.repos.campaigns.set_status(campaign_id, "cancelled", only_from=("scheduled",))
+            await self.repos.campaigns.set_status(
+                campaign_id, "cancelled", only_from=("scheduled",)
+            )
             return None
-        listed = [i for i in [await self.repos.items.get(x) for x in campaign.item_ids] if i and i.available]
+        listed = [
+            i
+            for i in [await self.repos.items.get(x) for x in campaign.item_ids]
+            if i and i.available
+        ]
         if campaign.item_ids and not listed:  # every item was delisted or suspended meanwhile
-            await self.repos.campaigns.set_status(campaign_id, "cancelled", only_from=("scheduled",))
+            await self.repos.campaigns.set_status(
+                campaign_id, "cancelled", only_from=("scheduled",)
+            )
             return None
         if campaign.kind == "headline" and listed:
             await self.repos.campaigns.pin_item(listed[0].id, now + timedelta(hours=HEADLINE_HOURS))
@@ -130,7 +152,11 @@ class CampaignService:
             await self.repos.campaigns.open_presale(listed[0].id, campaign.ends_at or now)
         if not campaign.audience.get("push", True):
             moved = await self.repos.campaigns.set_status(
-                campaign_id, "done", only_from=("scheduled",), started_at=now, finished_at=now,
+                campaign_id,
+                "done",
+                only_from=("scheduled",),
+                started_at=now,
+                finished_at=now,
                 audience_size=0,
             )
             return 0 if moved else None

@@ -23,7 +23,9 @@ async def withdraw_item(repos: Repositories, item_id: int) -> int:
         return 0
     emptied = []
     for campaign in await repos.campaigns.live_for_expert(item.expert_id):
-        if item_id in campaign.item_ids and not await repos.campaigns.listed_item_ids(campaign.item_ids):
+        if item_id in campaign.item_ids and not await repos.campaigns.listed_item_ids(
+            campaign.item_ids
+        ):
             emptied.append(campaign.id)
     return await repos.outbox.drop_campaigns(emptied, ITEMS_GONE)
 

@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from telegram import InputFile, Message
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.config import DeliverySettings
 from bot.delivery.pacing import RATE_HEADROOM, ChatPacer, TokenBucket
@@ -217,10 +224,14 @@ class Dispatcher:
             try:
                 result = await self._attempt(row)
             except Withdrawn as reason:
-                result = SendResult(row.id, "dropped", self.now(), error=str(reason)[:500] or "withdrawn")
+                result = SendResult(
+                    row.id, "dropped", self.now(), error=str(reason)[:500] or "withdrawn"
+                )
             except Exception as error:  # a renderer bug must not leave the row in 'sending'
                 log.exception("could not send outbox row %d", row.id)
-                result = SendResult(row.id, "failed", self.now(), error=f"internal: {error!r}"[:500])
+                result = SendResult(
+                    row.id, "failed", self.now(), error=f"internal: {error!r}"[:500]
+                )
             await self._writer.write(result)
             self._count(result)
             if result.status == "blocked" and self._on_blocked is not None:
@@ -255,8 +266,12 @@ class Dispatcher:
             self.pause_for(seconds)
             log.warning("Telegram asked to wait %.0fs; pausing all sends", seconds)
             return SendResult(
-                row.id, "queued", self.now(), error="429 Too Many Requests",
-                retry_at=self.now() + timedelta(seconds=seconds), counts_attempt=False,
+                row.id,
+                "queued",
+                self.now(),
+                error="429 Too Many Requests",
+                retry_at=self.now() + timedelta(seconds=seconds),
+                counts_attempt=False,
             )
         except Forbidden as error:
             return SendResult(row.id, "blocked", self.now(), error=str(error)[:500])
@@ -266,7 +281,10 @@ class Dispatcher:
             if attempt >= self._settings.max_attempts:
                 return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
             return SendResult(
-                row.id, "queued", self.now(), error=str(error)[:500],
+                row.id,
+                "queued",
+                self.now(),
+                error=str(error)[:500],
                 retry_at=self.now() + timedelta(seconds=backoff(attempt)),
             )
         if photo_key is not None and isinstance(message, Message) and message.photo:
@@ -295,5 +313,7 @@ class Dispatcher:
                 params["photo"] = known
             else:
                 photo_key = str(photo_path)
-                params["photo"] = InputFile(Path(photo_key).read_bytes(), filename=Path(photo_key).name)
+                params["photo"] = InputFile(
+                    Path(photo_key).read_bytes(), filename=Path(photo_key).name
+                )
         return method, params, photo_key

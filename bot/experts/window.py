@@ -41,7 +41,9 @@ def parse_field(field: str, text: str) -> object:
     raise DomainError("window.bad_field", field=field)
 
 
-async def edit_field(services: Services, expert: Expert, item_id: int, field: str, text: str) -> Item:
+async def edit_field(
+    services: Services, expert: Expert, item_id: int, field: str, text: str
+) -> Item:
     """Validate and store a new value for one field; audited with the old and new values."""
     item = await owned_item(services, expert, item_id)
     if item.status == "suspended":
@@ -83,7 +85,12 @@ async def move_item(services: Services, expert: Expert, item_id: int, direction:
 
 
 async def pin_item(
-    services: Services, expert: Expert, item_id: int, days: int | None, *, now: datetime | None = None
+    services: Services,
+    expert: Expert,
+    item_id: int,
+    days: int | None,
+    *,
+    now: datetime | None = None,
 ) -> Item:
     """Pin a listed item to the headline slot for `days` days (None unpins); audited."""
     item = await owned_item(services, expert, item_id)

@@ -26,7 +26,9 @@ class ShopGroup:
     @property
     def subtotal_fen(self) -> int:
         """Sum of price × quantity over lines that can be bought now."""
-        return sum(line.item.price_fen * line.quantity for line in self.lines if is_buyable(line.item))
+        return sum(
+            line.item.price_fen * line.quantity for line in self.lines if is_buyable(line.item)
+        )
 
 
 def group_by_shop(lines: Sequence[CartLine]) -> list[ShopGroup]:

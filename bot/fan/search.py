@@ -29,7 +29,9 @@ def word_alternatives(word: str) -> list[str]:
         if needle and any(needle in name for name in names):
             found.append(vertical.key)
         for tag in vertical.tags:
-            if needle and any(needle in name for name in (tag.key, tag.name_en.lower(), tag.name_zh)):
+            if needle and any(
+                needle in name for name in (tag.key, tag.name_en.lower(), tag.name_zh)
+            ):
                 found.append(tag.key)
     return list(dict.fromkeys(found))
 

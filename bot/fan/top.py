@@ -47,7 +47,9 @@ class BoardView:
     out_of_range: bool
 
 
-async def _rows(repos: Repositories, board: TopBoard, vertical: str | None, now: datetime) -> list[BoardRow]:
+async def _rows(
+    repos: Repositories, board: TopBoard, vertical: str | None, now: datetime
+) -> list[BoardRow]:
     if board in HOT_WINDOWS:
         allowed = await repos.browse.listed_item_ids(vertical=vertical)
         engaged = [
@@ -64,17 +66,25 @@ async def _rows(repos: Repositories, board: TopBoard, vertical: str | None, now:
     if board == "want":
         presales = {p.item.id: p for p in await repos.browse.presales(vertical=vertical, now=now)}
         ranked_wants = presale_wants(
-            (PresaleDemand(p.item.id, p.reservations, p.last_reserved_at) for p in presales.values()),
+            (
+                PresaleDemand(p.item.id, p.reservations, p.last_reserved_at)
+                for p in presales.values()
+            ),
             limit=MAX_BOARD_ROWS,
         )
         return [
-            BoardRow(r.rank, r.score, item=presales[r.entry.item_id].item,
-                     opens_at=presales[r.entry.item_id].opens_at)
+            BoardRow(
+                r.rank,
+                r.score,
+                item=presales[r.entry.item_id].item,
+                opens_at=presales[r.entry.item_id].opens_at,
+            )
             for r in ranked_wants
         ]
     gains = await repos.browse.follower_gains(rising_periods(now), vertical=vertical)
     ranked_experts = rising_experts(
-        (ExpertGrowth(expert_id, last, prev) for expert_id, last, prev in gains), limit=MAX_BOARD_ROWS
+        (ExpertGrowth(expert_id, last, prev) for expert_id, last, prev in gains),
+        limit=MAX_BOARD_ROWS,
     )
     experts = await repos.browse.experts_by_ids(r.entry.expert_id for r in ranked_experts)
     return [

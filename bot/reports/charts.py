@@ -20,12 +20,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are only ever written to bytes
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from bot.reports.model import TimelineBucket  # noqa: E402
+from bot.reports.model import TimelineBucket
 
 # The CJK font the project's set-up installs (Debian's fonts-noto-cjk), then common alternatives.
 CJK_FONT_CANDIDATES = (
@@ -124,16 +124,31 @@ def render_funnel(
             if index > 0 and stages[index - 1][1]:
                 share = labels.of_previous.format(percent=_percent(value / stages[index - 1][1]))
                 heading += f"  ·  {share}"
-            axes.text(0.0, top - 0.22, heading, ha="left", va="center", fontsize=28,
-                      fontweight="bold", color=INK)
+            axes.text(
+                0.0,
+                top - 0.22,
+                heading,
+                ha="left",
+                va="center",
+                fontsize=28,
+                fontweight="bold",
+                color=INK,
+            )
             width = max(value / widest, 0.004) if value else 0.0
             # A pale track shows the full scale, so short or empty stages still read as a bar.
             axes.barh(top - 0.62, 0.72, left=0.0, height=0.46, color=TRACK)
-            axes.barh(top - 0.62, width * 0.72, left=0.0, height=0.46,
-                      color=FUNNEL_COLOURS[index])
+            axes.barh(top - 0.62, width * 0.72, left=0.0, height=0.46, color=FUNNEL_COLOURS[index])
             # Numbers line up in one column right of the track: easy to compare at a glance.
-            axes.text(0.745, top - 0.62, f"{value:,}", ha="left", va="center",
-                      fontsize=32, fontweight="bold", color=INK)
+            axes.text(
+                0.745,
+                top - 0.62,
+                f"{value:,}",
+                ha="left",
+                va="center",
+                fontsize=32,
+                fontweight="bold",
+                color=INK,
+            )
         axes.set_xlim(0, 1)
         axes.set_ylim(0, rows)
         return _png(figure)
@@ -186,8 +201,9 @@ def render_timeline(
             if len(buckets) <= 12:
                 for x, value in zip(positions, values):
                     if value:
-                        axes.text(x, value, f"{value:,}", ha="center", va="bottom",
-                                  fontsize=18, color=INK)
+                        axes.text(
+                            x, value, f"{value:,}", ha="center", va="bottom", fontsize=18, color=INK
+                        )
         step = max(1, len(buckets) // 8)  # at most ~8 time labels: readable on a phone
         panels[-1].set_xticks(positions[::step], tick_labels[::step])
         panels[-1].set_xlim(-0.6, len(buckets) - 0.4)

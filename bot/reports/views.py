@@ -170,9 +170,7 @@ def overview_text(
         }
         for c in overview.campaigns
     ]
-    windows = [
-        {"w": w, "conversion": percent(w.conversion)} for w in overview.windows
-    ]
+    windows = [{"w": w, "conversion": percent(w.conversion)} for w in overview.windows]
     return services.texts.render(
         "report/overview",
         language,

@@ -25,7 +25,7 @@ from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
 from handlers.admin.reports import report_buttons, report_message
 from handlers.common import reply
-from handlers.expert.common import conversation_handler, button, keyboard
+from handlers.expert.common import button, conversation_handler, keyboard
 
 REASON = "reason"
 REJECTING = "admin_rejecting"  # user_data key: (kind, target id) awaiting a typed reason
@@ -46,7 +46,9 @@ def _labels(context: VitrineContext) -> Any:
     return context.services.texts.labels(context.language, "admin")
 
 
-async def _send(update: Update, context: VitrineContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def _send(
+    update: Update, context: VitrineContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
     )
@@ -64,24 +66,64 @@ async def admin_command(update: Update, context: VitrineContext) -> None:
     experts = await services.repos.experts.with_status("pending")
     merchants = await services.repos.moderation.merchants_with_status("pending")
     reports = await services.repos.item_reports.open_reports()
-    await reply(update, context, "admin/queue", experts=len(experts), merchants=len(merchants), reports=len(reports))
+    await reply(
+        update,
+        context,
+        "admin/queue",
+        experts=len(experts),
+        merchants=len(merchants),
+        reports=len(reports),
+    )
     for expert in experts:
         card = await render_expert_card(services, expert, context.language)
-        text = services.texts.render("admin/expert_application", context.language, card=card, applicant=expert.display_name)
-        await _send(update, context, text, keyboard([[button(labels["approve"], AdminApprove("expert", expert.id)),
-                                                       button(labels["reject"], AdminReject("expert", expert.id))]]))
+        text = services.texts.render(
+            "admin/expert_application", context.language, card=card, applicant=expert.display_name
+        )
+        await _send(
+            update,
+            context,
+            text,
+            keyboard(
+                [
+                    [
+                        button(labels["approve"], AdminApprove("expert", expert.id)),
+                        button(labels["reject"], AdminReject("expert", expert.id)),
+                    ]
+                ]
+            ),
+        )
     for merchant in merchants:
         partner = find_partner(merchant.partner_key, partner_whitelist(services))
         text = services.texts.render(
-            "admin/merchant_application", context.language, subject=merchant.name, merchant_id=merchant.id,
-            shop_id=merchant.shop_id, partner=partner.name if partner else merchant.partner_key,
+            "admin/merchant_application",
+            context.language,
+            subject=merchant.name,
+            merchant_id=merchant.id,
+            shop_id=merchant.shop_id,
+            partner=partner.name if partner else merchant.partner_key,
         )
-        await _send(update, context, text, keyboard([[button(labels["approve"], AdminApprove("merchant", merchant.id)),
-                                                       button(labels["reject"], AdminReject("merchant", merchant.id))]]))
+        await _send(
+            update,
+            context,
+            text,
+            keyboard(
+                [
+                    [
+                        button(labels["approve"], AdminApprove("merchant", merchant.id)),
+                        button(labels["reject"], AdminReject("merchant", merchant.id)),
+                    ]
+                ]
+            ),
+        )
     for report in reports:
         text = await report_message(context, report.id, context.language)
         if text:
-            await _send(update, context, text, keyboard(report_buttons(context, context.language, report.id)))
+            await _send(
+                update,
+                context,
+                text,
+                keyboard(report_buttons(context, context.language, report.id)),
+            )
 
 
 async def _target_name(context: VitrineContext, kind: str, target_id: int) -> str:
@@ -120,13 +162,19 @@ async def show_target(update: Update, context: VitrineContext, args: list[str]) 
         await reply(update, context, "admin/outcome", event="not_found", subject="")
         return
     text = context.services.texts.render(
-        "admin/target", context.language, kind=kind, target_id=target_id, status=status,
+        "admin/target",
+        context.language,
+        kind=kind,
+        target_id=target_id,
+        status=status,
         subject=await _target_name(context, kind, target_id),
     )
     await _send(update, context, text, _target_markup(context, kind, target_id, status))
 
 
-def _target_markup(context: VitrineContext, kind: str, target_id: int, status: str) -> InlineKeyboardMarkup:
+def _target_markup(
+    context: VitrineContext, kind: str, target_id: int, status: str
+) -> InlineKeyboardMarkup:
     labels = _labels(context)
     if status == "suspended":
         return keyboard([[button(labels["unsuspend"], AdminUnsuspend(kind, target_id))]])  # type: ignore[arg-type]
@@ -137,7 +185,9 @@ async def _outcome(update: Update, context: VitrineContext, event: str, name: st
     """Replace the pressed message's buttons with what happened."""
     query = update.callback_query
     assert query is not None
-    text = context.services.texts.render("admin/outcome", context.language, event=event, subject=name)
+    text = context.services.texts.render(
+        "admin/outcome", context.language, event=event, subject=name
+    )
     await query.edit_message_reply_markup(None)
     await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
 
@@ -154,16 +204,24 @@ async def approve_pressed(update: Update, context: VitrineContext) -> None:
         value = decode(query.data)
         assert isinstance(value, AdminApprove)
         if value.kind == "expert":
-            expert = await service.decide_expert(context.services, context.user.id, value.target_id, approve=True)
+            expert = await service.decide_expert(
+                context.services, context.user.id, value.target_id, approve=True
+            )
             await _tell_expert(context, expert.id, approved=True, reason=None)
             await _outcome(update, context, "approved", f"@{expert.handle}")
         elif value.kind == "merchant":
-            merchant = await service.decide_merchant(context.services, context.user.id, value.target_id, approve=True)
+            merchant = await service.decide_merchant(
+                context.services, context.user.id, value.target_id, approve=True
+            )
             await _tell_merchant(context, merchant.id, approved=True, reason=None)
             await _outcome(update, context, "approved", merchant.name)
         elif value.kind == "report":
-            item_id = await service.resolve_report(context.services, context.user.id, value.target_id, uphold=True)
-            await _outcome(update, context, "suspended", await _target_name(context, "item", item_id))
+            item_id = await service.resolve_report(
+                context.services, context.user.id, value.target_id, uphold=True
+            )
+            await _outcome(
+                update, context, "suspended", await _target_name(context, "item", item_id)
+            )
     except DomainError:
         await _outcome(update, context, "decided")
     except AssertionError:
@@ -180,17 +238,30 @@ async def suspend_pressed(update: Update, context: VitrineContext) -> None:
     await query.answer()
     try:
         value = decode(query.data)
-        assert isinstance(value, (AdminSuspend, AdminUnsuspend)) and value.kind in ("expert", "merchant", "item")
+        assert isinstance(value, (AdminSuspend, AdminUnsuspend)) and value.kind in (
+            "expert",
+            "merchant",
+            "item",
+        )
     except (DomainError, AssertionError):
         return
     suspend = isinstance(value, AdminSuspend)
     name = await _target_name(context, value.kind, value.target_id)
     try:
         changed = await service.set_suspended(
-            context.services, context.user.id, value.kind, value.target_id, suspended=suspend  # type: ignore[arg-type]
+            context.services,
+            context.user.id,
+            value.kind,
+            value.target_id,
+            suspended=suspend,  # type: ignore[arg-type]
         )
     except DomainError as error:
-        await _outcome(update, context, "not_verified" if error.code == "admin.not_verified" else "not_found", name)
+        await _outcome(
+            update,
+            context,
+            "not_verified" if error.code == "admin.not_verified" else "not_found",
+            name,
+        )
         return
     event = ("suspended" if suspend else "unsuspended") if changed else "unchanged"
     await _outcome(update, context, event, name)
@@ -208,7 +279,9 @@ async def reject_pressed(update: Update, context: VitrineContext) -> str | int:
         value = decode(query.data)
         assert isinstance(value, AdminReject) and value.kind in ("expert", "merchant", "report")
         if value.kind == "report":
-            await service.resolve_report(context.services, context.user.id, value.target_id, uphold=False)
+            await service.resolve_report(
+                context.services, context.user.id, value.target_id, uphold=False
+            )
             await _outcome(update, context, "dismissed")
             return ConversationHandler.END
         status = await service.current_status(context.services, value.kind, value.target_id)  # type: ignore[arg-type]
@@ -237,10 +310,14 @@ async def got_reason(update: Update, context: VitrineContext) -> str | int:
     name = await _target_name(context, kind, target_id)
     try:
         if kind == "expert":
-            await service.decide_expert(context.services, context.user.id, target_id, approve=False, reason=reason)
+            await service.decide_expert(
+                context.services, context.user.id, target_id, approve=False, reason=reason
+            )
             await _tell_expert(context, target_id, approved=False, reason=reason)
         else:
-            await service.decide_merchant(context.services, context.user.id, target_id, approve=False, reason=reason)
+            await service.decide_merchant(
+                context.services, context.user.id, target_id, approve=False, reason=reason
+            )
             await _tell_merchant(context, target_id, approved=False, reason=reason)
     except DomainError:
         await reply(update, context, "admin/outcome", event="decided", subject=name)
@@ -257,25 +334,41 @@ async def cancel_reject(update: Update, context: VitrineContext) -> int:
     return ConversationHandler.END
 
 
-async def _tell_expert(context: VitrineContext, expert_id: int, *, approved: bool, reason: str | None) -> None:
+async def _tell_expert(
+    context: VitrineContext, expert_id: int, *, approved: bool, reason: str | None
+) -> None:
     """Message the applicant the decision in their language."""
     services = context.services
     expert = await services.repos.experts.get(expert_id)
     user = await services.repos.users.get(expert.user_id) if expert else None
     if expert is None or user is None:
         return
-    text = services.texts.render("expert/verdict", user.language, approved=approved, handle=expert.handle, reason=reason or "")
+    text = services.texts.render(
+        "expert/verdict",
+        user.language,
+        approved=approved,
+        handle=expert.handle,
+        reason=reason or "",
+    )
     await send_notice(services, context.bot, user, text, kind="expert_verdict")
 
 
-async def _tell_merchant(context: VitrineContext, merchant_id: int, *, approved: bool, reason: str | None) -> None:
+async def _tell_merchant(
+    context: VitrineContext, merchant_id: int, *, approved: bool, reason: str | None
+) -> None:
     """Message the shop owner the decision in their language."""
     services = context.services
     merchant = await services.repos.moderation.merchant(merchant_id)
     user = await services.repos.users.get(merchant.user_id) if merchant else None
     if merchant is None or user is None:
         return
-    text = services.texts.render("admin/merchant_verdict", user.language, approved=approved, subject=merchant.name, reason=reason or "")
+    text = services.texts.render(
+        "admin/merchant_verdict",
+        user.language,
+        approved=approved,
+        subject=merchant.name,
+        reason=reason or "",
+    )
     await send_notice(services, context.bot, user, text, kind="merchant_verdict")
 
 
@@ -285,7 +378,13 @@ async def partners_command(update: Update, context: VitrineContext) -> None:
         await _refuse(update, context)
         return
     partners = [
-        dict(key=p.key, name=p.name, hosts=list(p.hosts), suffixes=list(p.host_suffixes), attribution=p.attribution_param)
+        dict(
+            key=p.key,
+            name=p.name,
+            hosts=list(p.hosts),
+            suffixes=list(p.host_suffixes),
+            attribution=p.attribution_param,
+        )
         for p in partner_whitelist(context.services)
     ]
     await reply(update, context, "admin/partners", partners=partners)

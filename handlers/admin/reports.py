@@ -41,22 +41,36 @@ async def report_pressed(update: Update, context: VitrineContext) -> None:
         return
     item = await services.repos.items.get(value.item_id)
     if item is None or item.status == "suspended":
-        await query.answer(services.texts.render("admin/report_flow", context.language, event="gone", title=""))
+        await query.answer(
+            services.texts.render("admin/report_flow", context.language, event="gone", title="")
+        )
         return
     await query.answer()
     if value.reason == "":
         labels = services.texts.labels(context.language, "admin")
         buttons = [[button(labels[f"reason_{r}"], ReportItem(item.id, r))] for r in REPORT_REASONS]
-        text = services.texts.render("admin/report_flow", context.language, event="choose", title=item.title)
-        await query.message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))  # type: ignore[union-attr]
+        text = services.texts.render(
+            "admin/report_flow", context.language, event="choose", title=item.title
+        )
+        await query.message.reply_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
+        )  # type: ignore[union-attr]
         return
-    report_id, created = await services.repos.item_reports.create(item.id, context.user.id, value.reason)
+    report_id, created = await services.repos.item_reports.create(
+        item.id, context.user.id, value.reason
+    )
     event = "thanks" if created else "already"
-    text = services.texts.render("admin/report_flow", context.language, event=event, title=item.title)
+    text = services.texts.render(
+        "admin/report_flow", context.language, event=event, title=item.title
+    )
     await query.edit_message_text(text, parse_mode=ParseMode.HTML)
     if created:
         await services.repos.audit.record(
-            context.user.id, "report.file", "item", item.id, {"report_id": report_id, "reason": value.reason}
+            context.user.id,
+            "report.file",
+            "item",
+            item.id,
+            {"report_id": report_id, "reason": value.reason},
         )
         await notify_admins_of_report(context, report_id)
 
@@ -80,11 +94,17 @@ async def report_message(context: VitrineContext, report_id: int, language: str)
     )
 
 
-def report_buttons(context: VitrineContext, language: str, report_id: int) -> list[list[InlineKeyboardButton]]:
+def report_buttons(
+    context: VitrineContext, language: str, report_id: int
+) -> list[list[InlineKeyboardButton]]:
     """Uphold (suspends the item) or dismiss."""
     labels = context.services.texts.labels(language, "admin")
-    return [[button(labels["uphold"], AdminApprove("report", report_id)),
-             button(labels["dismiss"], AdminReject("report", report_id))]]
+    return [
+        [
+            button(labels["uphold"], AdminApprove("report", report_id)),
+            button(labels["dismiss"], AdminReject("report", report_id)),
+        ]
+    ]
 
 
 async def notify_admins_of_report(context: VitrineContext, report_id: int) -> None:
@@ -93,7 +113,9 @@ async def notify_admins_of_report(context: VitrineContext, report_id: int) -> No
         text = await report_message(context, report_id, admin.language)
         if text is not None:
             markup = keyboard(report_buttons(context, admin.language, report_id))
-            await send_notice(context.services, context.bot, admin, text, kind="item_report", markup=markup)
+            await send_notice(
+                context.services, context.bot, admin, text, kind="item_report", markup=markup
+            )
 
 
 def handlers() -> list[CallbackQueryHandler]:  # type: ignore[type-arg]

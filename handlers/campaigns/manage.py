@@ -16,26 +16,47 @@ LISTED = 8
 
 
 def _keyboard(context: VitrineContext, campaigns: list[Campaign]) -> InlineKeyboardMarkup | None:
-    label = lambda key, c: context.services.texts.label(context.language, f"campaign.{key}", id=c.id)  # noqa: E731
+    label = lambda key, c: context.services.texts.label(
+        context.language, f"campaign.{key}", id=c.id
+    )
     rows = []
     for campaign in campaigns:
         row = []
         if campaign.status in ("running", "scheduled"):
-            row.append(InlineKeyboardButton(label("pause", campaign), callback_data=encode(CampaignPause(campaign.id))))
+            row.append(
+                InlineKeyboardButton(
+                    label("pause", campaign), callback_data=encode(CampaignPause(campaign.id))
+                )
+            )
         if campaign.status == "paused":
-            row.append(InlineKeyboardButton(label("resume", campaign), callback_data=encode(CampaignResume(campaign.id))))
+            row.append(
+                InlineKeyboardButton(
+                    label("resume", campaign), callback_data=encode(CampaignResume(campaign.id))
+                )
+            )
         if campaign.status in ("running", "scheduled", "paused"):
-            row.append(InlineKeyboardButton(label("cancel", campaign), callback_data=encode(CampaignCancel(campaign.id, False))))
+            row.append(
+                InlineKeyboardButton(
+                    label("cancel", campaign),
+                    callback_data=encode(CampaignCancel(campaign.id, False)),
+                )
+            )
         if row:
             rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def _render_list(context: VitrineContext, expert_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _render_list(
+    context: VitrineContext, expert_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     campaigns = await context.services.repos.campaigns.for_expert(expert_id, limit=LISTED)
     counts = {c.id: await context.services.repos.outbox.campaign_counts(c.id) for c in campaigns}
     text = context.services.texts.render(
-        "campaign/list", context.language, campaigns=campaigns, counts=counts, local=local_formatter(context.user.timezone)
+        "campaign/list",
+        context.language,
+        campaigns=campaigns,
+        counts=counts,
+        local=local_formatter(context.user.timezone),
     )
     return text, _keyboard(context, campaigns)
 
@@ -72,10 +93,19 @@ async def steer(update: Update, context: VitrineContext) -> None:
     runtime = campaigns_of(context.bot_data)
     if isinstance(value, CampaignCancel) and not value.confirmed:
         await query.answer()
-        text = context.services.texts.render("campaign/cancel_confirm", context.language, campaign=campaign)
-        keyboard = InlineKeyboardMarkup([[
-            InlineKeyboardButton(context.services.texts.label(context.language, "campaign.cancel_yes"), callback_data=encode(CampaignCancel(campaign.id, True))),
-        ]])
+        text = context.services.texts.render(
+            "campaign/cancel_confirm", context.language, campaign=campaign
+        )
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        context.services.texts.label(context.language, "campaign.cancel_yes"),
+                        callback_data=encode(CampaignCancel(campaign.id, True)),
+                    ),
+                ]
+            ]
+        )
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
         return
     if isinstance(value, CampaignPause):
@@ -93,7 +123,11 @@ async def steer(update: Update, context: VitrineContext) -> None:
                 runtime.arm_start(fresh.id, fresh.starts_at)
     else:
         changed = await runtime.service.cancel(campaign.id, now_utc())
-    await query.answer(context.services.texts.label(context.language, "campaign.changed" if changed else "campaign.stale"))
+    await query.answer(
+        context.services.texts.label(
+            context.language, "campaign.changed" if changed else "campaign.stale"
+        )
+    )
     await runtime.refresh_progress(campaign.id)
     text, markup = await _render_list(context, expert.id)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -21,7 +21,14 @@ from bot.campaigns.callbacks import (
     WizardTagToggle,
 )
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import DISCOVERY_KINDS, KINDS, Draft, local_formatter, now_utc, parse_schedule
+from bot.campaigns.service import (
+    DISCOVERY_KINDS,
+    KINDS,
+    Draft,
+    local_formatter,
+    now_utc,
+    parse_schedule,
+)
 from bot.context import VitrineContext
 from bot.domain.callbacks import decode, encode
 from bot.domain.errors import DomainError
@@ -42,7 +49,13 @@ def _draft(context: VitrineContext) -> dict[str, Any]:
     return context.user_data.setdefault(DRAFT_KEY, {})  # type: ignore[union-attr,no-any-return]
 
 
-async def _show(update: Update, context: VitrineContext, template: str, keyboard: list[list[InlineKeyboardButton]] | None, **values: Any) -> None:
+async def _show(
+    update: Update,
+    context: VitrineContext,
+    template: str,
+    keyboard: list[list[InlineKeyboardButton]] | None,
+    **values: Any,
+) -> None:
     """Edit the wizard message when a button was pressed, else send a new one."""
     values.setdefault("local", local_formatter(context.user.timezone))
     text = context.services.texts.render(f"campaign/{template}", context.language, **values)
@@ -51,7 +64,9 @@ async def _show(update: Update, context: VitrineContext, template: str, keyboard
     if query is not None and query.message is not None:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await update.effective_message.reply_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
 
 
 def _label(context: VitrineContext, key: str, **params: Any) -> str:
@@ -100,7 +115,9 @@ async def _ask_items(update: Update, context: VitrineContext) -> int:
     expert = await _expert(context)
     if expert is None:
         return ConversationHandler.END
-    window, _ = await context.services.repos.items.window(expert.id, offset=0, limit=WINDOW_ITEMS_SHOWN)
+    window, _ = await context.services.repos.items.window(
+        expert.id, offset=0, limit=WINDOW_ITEMS_SHOWN
+    )
     if not window:
         await _show(update, context, "no_items", None)
         return ConversationHandler.END
@@ -109,7 +126,12 @@ async def _ask_items(update: Update, context: VitrineContext) -> int:
         [_button(("✅ " if item.id in chosen else "") + item.title[:40], WizardItemToggle(item.id))]
         for item in window
     ]
-    keyboard.append([_button(_label(context, "done"), WizardItemsDone()), _button(_label(context, "abort"), WizardAbort())])
+    keyboard.append(
+        [
+            _button(_label(context, "done"), WizardItemsDone()),
+            _button(_label(context, "abort"), WizardAbort()),
+        ]
+    )
     await _show(update, context, "ask_items", keyboard, chosen=len(chosen), limit=MAX_ITEMS)
     return ITEMS
 
@@ -130,7 +152,9 @@ async def toggle_item(update: Update, context: VitrineContext) -> int:
     chosen: list[int] = _draft(context)["items"]
     if item.id in chosen:
         chosen.remove(item.id)
-    elif len(chosen) < MAX_ITEMS and not (chosen and _draft(context)["kind"] in ("headline", "presale")):
+    elif len(chosen) < MAX_ITEMS and not (
+        chosen and _draft(context)["kind"] in ("headline", "presale")
+    ):
         chosen.append(item.id)
     return await _ask_items(update, context)
 
@@ -138,7 +162,20 @@ async def toggle_item(update: Update, context: VitrineContext) -> int:
 async def _ask_audience(update: Update, context: VitrineContext) -> int:
     kind = _draft(context)["kind"]
     modes = ["all", "tags"] + (["none"] if kind in ("headline", "account") else [])
-    keyboard = [[_button(_label(context, f"audience_{m}_{'discovery' if kind in DISCOVERY_KINDS and m != 'none' else 'fans'}" if m != "none" else "audience_none"), WizardAudience(m))] for m in modes]  # type: ignore[arg-type]
+    keyboard = [
+        [
+            _button(
+                _label(
+                    context,
+                    f"audience_{m}_{'discovery' if kind in DISCOVERY_KINDS and m != 'none' else 'fans'}"
+                    if m != "none"
+                    else "audience_none",
+                ),
+                WizardAudience(m),
+            )
+        ]
+        for m in modes
+    ]  # type: ignore[arg-type]
     keyboard.append([_button(_label(context, "abort"), WizardAbort())])
     await _show(update, context, "ask_audience", keyboard, kind=kind)
     return AUDIENCE
@@ -235,7 +272,11 @@ async def typed_time(update: Update, context: VitrineContext) -> int:
         await _show(update, context, "errors", None, code=error.code, params=error.params)
         return TIME
     if draft.get("when") == "opens":
-        draft["starts_at"], draft["opens_at"], draft["recurrence"] = now_utc().timestamp(), when.timestamp(), None
+        draft["starts_at"], draft["opens_at"], draft["recurrence"] = (
+            now_utc().timestamp(),
+            when.timestamp(),
+            None,
+        )
     else:
         draft["starts_at"], draft["recurrence"] = when.timestamp(), recurrence
     return await _preview(update, context)
@@ -264,9 +305,20 @@ async def _preview(update: Update, context: VitrineContext) -> int:
     audience = await runtime.service.audience_of(draft, expert.id)
     size = await context.services.repos.campaigns.audience_size(audience) if draft.push else 0
     items = [i for i in [await context.services.repos.items.get(x) for x in draft.item_ids] if i]
-    keyboard = [[_button(_label(context, "confirm"), WizardConfirm()), _button(_label(context, "abort"), WizardAbort())]]
+    keyboard = [
+        [
+            _button(_label(context, "confirm"), WizardConfirm()),
+            _button(_label(context, "abort"), WizardAbort()),
+        ]
+    ]
     await _show(
-        update, context, "preview", keyboard, draft=draft, items=items, audience_size=size,
+        update,
+        context,
+        "preview",
+        keyboard,
+        draft=draft,
+        items=items,
+        audience_size=size,
     )
     return PREVIEW
 
@@ -282,13 +334,17 @@ async def confirm(update: Update, context: VitrineContext) -> int:
     draft = _to_draft(_draft(context))
     runtime = campaigns_of(context.bot_data)
     try:
-        campaign = await runtime.service.create(expert.id, context.user.timezone, draft, update.effective_chat.id)  # type: ignore[union-attr]
+        campaign = await runtime.service.create(
+            expert.id, context.user.timezone, draft, update.effective_chat.id
+        )  # type: ignore[union-attr]
     except DomainError as error:
         await _show(update, context, "errors", None, code=error.code, params=error.params)
         context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
         return ConversationHandler.END
     context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-    starting_now = campaign.starts_at is not None and campaign.starts_at <= now_utc() + timedelta(seconds=5)
+    starting_now = campaign.starts_at is not None and campaign.starts_at <= now_utc() + timedelta(
+        seconds=5
+    )
     await _show(update, context, "confirmed", None, campaign=campaign, now=starting_now)
     if starting_now:
         await runtime.fire(campaign.id)

@@ -25,7 +25,14 @@ from bot.experts.callbacks import ApplyTag, ApplyTagsDone, ApplyVertical
 from bot.experts.cards import render_expert_card, tag_labels, vertical_label
 from bot.experts.rules import MAX_TAGS, toggle_tag, validate_bio, validate_display_name
 from handlers.common import reply
-from handlers.expert.common import conversation_handler, button, chunk, error_text, keyboard, reply_error
+from handlers.expert.common import (
+    button,
+    chunk,
+    conversation_handler,
+    error_text,
+    keyboard,
+    reply_error,
+)
 from storage.repositories.experts import Expert
 
 log = logging.getLogger(__name__)
@@ -52,7 +59,9 @@ async def start_application(update: Update, context: VitrineContext) -> str | in
 async def got_handle(update: Update, context: VitrineContext) -> str:
     """Check the handle's shape and that nobody else holds it."""
     try:
-        handle = await check_handle_free(context.services, update.effective_message.text or "", context.user.id)  # type: ignore[union-attr]
+        handle = await check_handle_free(
+            context.services, update.effective_message.text or "", context.user.id
+        )  # type: ignore[union-attr]
     except DomainError as error:
         await reply_error(update, context, error)
         return HANDLE
@@ -84,14 +93,22 @@ def _tags_screen(context: VitrineContext) -> tuple[str, Any]:
     chosen: list[str] = draft.get("tags", [])
     buttons = [
         button(
-            context.services.texts.label(context.language, "expert.tag_on", name=tag.label(context.language))
+            context.services.texts.label(
+                context.language, "expert.tag_on", name=tag.label(context.language)
+            )
             if tag.key in chosen
             else tag.label(context.language),
             ApplyTag(tag.key),
         )
         for tag in vertical.tags
     ]
-    rows = chunk(buttons, 2) + [[button(context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone())]]
+    rows = chunk(buttons, 2) + [
+        [
+            button(
+                context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone()
+            )
+        ]
+    ]
     text = context.services.texts.render(
         "expert/apply_prompt",
         context.language,
@@ -191,10 +208,16 @@ async def notify_admins_of_application(context: VitrineContext, expert: Expert) 
         )
         labels = services.texts.labels(admin.language, "admin")
         markup = keyboard(
-            [[button(labels["approve"], AdminApprove("expert", expert.id)),
-              button(labels["reject"], AdminReject("expert", expert.id))]]
+            [
+                [
+                    button(labels["approve"], AdminApprove("expert", expert.id)),
+                    button(labels["reject"], AdminReject("expert", expert.id)),
+                ]
+            ]
         )
-        await send_notice(services, context.bot, admin, text, kind="expert_application", markup=markup)
+        await send_notice(
+            services, context.bot, admin, text, kind="expert_application", markup=markup
+        )
 
 
 async def use_buttons(update: Update, context: VitrineContext) -> None:

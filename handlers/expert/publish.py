@@ -45,7 +45,13 @@ from handlers.expert.common import (
 )
 
 PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
-    "photo", "title", "reason", "price", "stock", "link", "confirm"
+    "photo",
+    "title",
+    "reason",
+    "price",
+    "stock",
+    "link",
+    "confirm",
 )
 
 
@@ -123,7 +129,9 @@ async def send_preview(update: Update, context: VitrineContext, draft: dict) -> 
     assert link is not None
     partner = find_partner(link.partner_key, partner_whitelist(services))
     merchant = (
-        await services.repos.merchants.by_shop(link.partner_key, link.shop_id) if link.shop_id else None
+        await services.repos.merchants.by_shop(link.partner_key, link.shop_id)
+        if link.shop_id
+        else None
     )
     caption = services.texts.render(
         "expert/item_caption",
@@ -140,8 +148,12 @@ async def send_preview(update: Update, context: VitrineContext, draft: dict) -> 
         pinned_until=None,
     )
     markup = keyboard(
-        [[button(label(context, "publish"), PublishDecision(True)),
-          button(label(context, "cancel"), PublishDecision(False))]]
+        [
+            [
+                button(label(context, "publish"), PublishDecision(True)),
+                button(label(context, "cancel"), PublishDecision(False)),
+            ]
+        ]
     )
     await update.effective_message.reply_photo(  # type: ignore[union-attr]
         draft["photo_file_id"], caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup

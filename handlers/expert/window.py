@@ -27,7 +27,16 @@ from bot.experts.callbacks import EditItemField, MyWindowPage, PinItem, WindowAc
 from bot.experts.publishing import partner_whitelist
 from bot.experts.rules import PIN_DAYS
 from handlers.common import reply
-from handlers.expert.common import conversation_handler, active_expert, button, chunk, error_text, keyboard, label, reply_error
+from handlers.expert.common import (
+    active_expert,
+    button,
+    chunk,
+    conversation_handler,
+    error_text,
+    keyboard,
+    label,
+    reply_error,
+)
 from storage.repositories.experts import Expert
 from storage.repositories.items import Item
 
@@ -65,14 +74,32 @@ def _actions(context: VitrineContext, item: Item) -> InlineKeyboardMarkup:
     """The management buttons of one item (none but reorder for a suspended one)."""
     rows = []
     if item.status != "suspended":
-        rows.append([button(label(context, f"edit_{f}"), EditItemField(item.id, f)) for f in ("price", "stock")])
-        rows.append([button(label(context, f"edit_{f}"), EditItemField(item.id, f)) for f in ("title", "reason")])
+        rows.append(
+            [
+                button(label(context, f"edit_{f}"), EditItemField(item.id, f))
+                for f in ("price", "stock")
+            ]
+        )
+        rows.append(
+            [
+                button(label(context, f"edit_{f}"), EditItemField(item.id, f))
+                for f in ("title", "reason")
+            ]
+        )
         listing = "delist" if item.status == "listed" else "relist"
         pin = "unpin" if item.pinned_at(datetime.now(UTC)) else "pin"
-        rows.append([button(label(context, listing), WindowAction(item.id, listing)),
-                     button(label(context, pin), WindowAction(item.id, pin))])
-    rows.append([button(label(context, "up"), WindowAction(item.id, "up")),
-                 button(label(context, "down"), WindowAction(item.id, "down"))])
+        rows.append(
+            [
+                button(label(context, listing), WindowAction(item.id, listing)),
+                button(label(context, pin), WindowAction(item.id, pin)),
+            ]
+        )
+    rows.append(
+        [
+            button(label(context, "up"), WindowAction(item.id, "up")),
+            button(label(context, "down"), WindowAction(item.id, "down")),
+        ]
+    )
     return keyboard(rows)
 
 
@@ -85,7 +112,9 @@ async def send_item_card(message: Message, context: VitrineContext, item: Item) 
     if photo is None:
         await message.reply_text(caption, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
-    sent = await message.reply_photo(photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)  # type: ignore[arg-type]
+    sent = await message.reply_photo(
+        photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+    )  # type: ignore[arg-type]
     if item.photo_file_id is None and sent.photo:
         await context.services.repos.items.remember_photo(item.id, sent.photo[-1].file_id)
 
@@ -97,7 +126,9 @@ async def _refresh_card(update: Update, context: VitrineContext, item: Item) -> 
     caption, markup = _caption(context, item), _actions(context, item)
     try:
         if query.message.photo:
-            await query.edit_message_caption(caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await query.edit_message_caption(
+                caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
         else:
             await query.edit_message_text(caption, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as error:
@@ -105,7 +136,9 @@ async def _refresh_card(update: Update, context: VitrineContext, item: Item) -> 
             raise
 
 
-async def _page(context: VitrineContext, expert_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _page(
+    context: VitrineContext, expert_id: int, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
     """One page of the expert's own window with a button per item and page arrows."""
     items, total = await context.services.repos.items.of_expert(
         expert_id, offset=page * service.PAGE_SIZE, limit=service.PAGE_SIZE
@@ -113,19 +146,40 @@ async def _page(context: VitrineContext, expert_id: int, page: int) -> tuple[str
     pages = max(1, -(-total // service.PAGE_SIZE))
     now = datetime.now(UTC)
     entries = [
-        dict(number=page * service.PAGE_SIZE + i + 1, title=item.title, price_fen=item.price_fen,
-             stock=item.stock, status=item.status, pinned=item.pinned_at(now))
+        dict(
+            number=page * service.PAGE_SIZE + i + 1,
+            title=item.title,
+            price_fen=item.price_fen,
+            stock=item.stock,
+            status=item.status,
+            pinned=item.pinned_at(now),
+        )
         for i, item in enumerate(items)
     ]
     text = context.services.texts.render(
-        "expert/mywindow", context.language, entries=entries, page=page + 1, pages=pages, total=total
+        "expert/mywindow",
+        context.language,
+        entries=entries,
+        page=page + 1,
+        pages=pages,
+        total=total,
     )
-    rows = chunk([button(str(e["number"]), WindowAction(item.id, "menu")) for e, item in zip(entries, items)], 5)
+    rows = chunk(
+        [
+            button(str(e["number"]), WindowAction(item.id, "menu"))
+            for e, item in zip(entries, items)
+        ],
+        5,
+    )
     arrows = []
     if page > 0:
-        arrows.append(button(context.services.texts.label(context.language, "prev"), MyWindowPage(page - 1)))
+        arrows.append(
+            button(context.services.texts.label(context.language, "prev"), MyWindowPage(page - 1))
+        )
     if page + 1 < pages:
-        arrows.append(button(context.services.texts.label(context.language, "next"), MyWindowPage(page + 1)))
+        arrows.append(
+            button(context.services.texts.label(context.language, "next"), MyWindowPage(page + 1))
+        )
     if arrows:
         rows.append(arrows)
     return text, keyboard(rows)
@@ -183,24 +237,36 @@ async def window_action(update: Update, context: VitrineContext) -> None:
             await send_item_card(query.message, context, item)  # type: ignore[arg-type]
             return
         if value.action in ("delist", "relist"):
-            item = await service.change_listing(context.services, expert, item.id, listed=value.action == "relist")
+            item = await service.change_listing(
+                context.services, expert, item.id, listed=value.action == "relist"
+            )
             notice = "relisted" if value.action == "relist" else "delisted"
         elif value.action in ("up", "down"):
-            moved = await service.move_item(context.services, expert, item.id, -1 if value.action == "up" else 1)
+            moved = await service.move_item(
+                context.services, expert, item.id, -1 if value.action == "up" else 1
+            )
             notice = "moved" if moved else "at_end"
         elif value.action == "unpin":
             item = await service.pin_item(context.services, expert, item.id, None)
             notice = "unpinned"
         elif value.action == "pin":
             await query.answer()
-            days = [button(label(context, "pin_days", days=d), PinItem(item.id, d)) for d in PIN_DAYS]
-            text = context.services.texts.render("expert/window_notice", context.language, event="pin_choose", title=item.title)
-            await query.message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard([days]))  # type: ignore[union-attr]
+            days = [
+                button(label(context, "pin_days", days=d), PinItem(item.id, d)) for d in PIN_DAYS
+            ]
+            text = context.services.texts.render(
+                "expert/window_notice", context.language, event="pin_choose", title=item.title
+            )
+            await query.message.reply_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=keyboard([days])
+            )  # type: ignore[union-attr]
             return
     except DomainError as error:
         await query.answer(error_text(context, error)[:190], show_alert=True)
         return
-    await query.answer(context.services.texts.render("expert/window_notice", context.language, event=notice))
+    await query.answer(
+        context.services.texts.render("expert/window_notice", context.language, event=notice)
+    )
     await _refresh_card(update, context, item)
 
 
@@ -217,7 +283,10 @@ async def pin_chosen(update: Update, context: VitrineContext) -> None:
     await query.answer()
     assert item.pinned_until is not None
     text = context.services.texts.render(
-        "expert/window_notice", context.language, event="pinned", when=_when(context, item.pinned_until)
+        "expert/window_notice",
+        context.language,
+        event="pinned",
+        when=_when(context, item.pinned_until),
     )
     await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
@@ -241,7 +310,14 @@ async def start_edit(update: Update, context: VitrineContext) -> str | int:
         return ConversationHandler.END
     await query.answer()
     context.user_data[EDIT] = (item.id, value.field)  # type: ignore[index]
-    await reply(update, context, "expert/window_notice", event="ask_value", field=value.field, title=item.title)
+    await reply(
+        update,
+        context,
+        "expert/window_notice",
+        event="ask_value",
+        field=value.field,
+        title=item.title,
+    )
     return VALUE
 
 
@@ -252,7 +328,9 @@ async def got_value(update: Update, context: VitrineContext) -> str | int:
     if expert is None:
         return ConversationHandler.END
     try:
-        item = await service.edit_field(context.services, expert, item_id, field, update.effective_message.text or "")  # type: ignore[union-attr]
+        item = await service.edit_field(
+            context.services, expert, item_id, field, update.effective_message.text or ""
+        )  # type: ignore[union-attr]
     except DomainError as error:
         await reply_error(update, context, error)
         if error.code.startswith("window."):

@@ -96,5 +96,6 @@ def register(application: Application, group: int = 0) -> None:  # type: ignore[
     )
     application.add_handler(InlineQueryHandler(inline.inline_query), group=group)
     application.add_handler(
-        ChatMemberHandler(privacy.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=group
+        ChatMemberHandler(privacy.chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        group=group,
     )

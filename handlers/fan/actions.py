@@ -49,7 +49,10 @@ async def favourite_toggle(update: Update, context: VitrineContext) -> None:
     now_favourite = await repos.favourites.toggle(context.user.id, item.id)
     if now_favourite:
         await repos.events.record(
-            "favourite", user_id=context.user.id, expert_id=item.expert_id, item_id=item.id,
+            "favourite",
+            user_id=context.user.id,
+            expert_id=item.expert_id,
+            item_id=item.id,
             source="card",
         )
     await answer(update, notice(context, "fav_added" if now_favourite else "fav_removed"))
@@ -57,7 +60,9 @@ async def favourite_toggle(update: Update, context: VitrineContext) -> None:
     if not isinstance(message, Message):
         return
     if message.text is not None:
-        await lists.show_favourites(update, context, lists.current_favourites_page(context, message))
+        await lists.show_favourites(
+            update, context, lists.current_favourites_page(context, message)
+        )
     else:
         key = "fan.fav_remove" if now_favourite else "fan.fav_add"
         await _relabel(message, query.data or "", label(context, key))
@@ -79,7 +84,11 @@ async def cart_add(update: Update, context: VitrineContext) -> None:
         return
     quantity = await repos.cart.add(context.user.id, item.id)
     await repos.events.record(
-        "cart_add", user_id=context.user.id, expert_id=item.expert_id, item_id=item.id, source="card"
+        "cart_add",
+        user_id=context.user.id,
+        expert_id=item.expert_id,
+        item_id=item.id,
+        source="card",
     )
     await answer(update, notice(context, "cart_added", quantity=quantity))
 
@@ -102,6 +111,10 @@ async def reserve_presale(update: Update, context: VitrineContext) -> None:
     created = await repos.reservations.reserve(context.user.id, item.id)
     if created:
         await repos.events.record(
-            "reserve", user_id=context.user.id, expert_id=item.expert_id, item_id=item.id, source="top"
+            "reserve",
+            user_id=context.user.id,
+            expert_id=item.expert_id,
+            item_id=item.id,
+            source="top",
         )
     await answer(update, notice(context, "reserved" if created else "already_reserved"))

@@ -41,8 +41,14 @@ log = logging.getLogger(__name__)
 
 # Where a card was opened -> the Buy token's source (the token knows fewer places).
 BUY_SOURCE: dict[str, BuySource] = {
-    "window": "window", "feed": "feed", "top": "feed", "favs": "window", "cart": "cart",
-    "push": "campaign", "share": "share", "digest": "campaign",
+    "window": "window",
+    "feed": "feed",
+    "top": "feed",
+    "favs": "window",
+    "cart": "cart",
+    "push": "campaign",
+    "share": "share",
+    "digest": "campaign",
 }
 
 
@@ -81,7 +87,9 @@ def item_caption(
     return caption(context, "item_card", language=language, **values)
 
 
-def buy_button(context: VitrineContext, item: Item, source: str, *, sharer_id: int | None = None) -> InlineKeyboardButton:
+def buy_button(
+    context: VitrineContext, item: Item, source: str, *, sharer_id: int | None = None
+) -> InlineKeyboardButton:
     """The URL button to the intermediate page, signed for this fan and source."""
     url = buy_url(
         context.services.settings,
@@ -115,7 +123,9 @@ def item_keyboard(
         first.append(button(label(context, "fan.cart_add"), CartAdd(item.id)))
     rows.append(first)
     if presale:
-        rows.append([button(label(context, "fan.remind", title=short(item.title)), ReservePresale(item.id))])
+        rows.append(
+            [button(label(context, "fan.remind", title=short(item.title)), ReservePresale(item.id))]
+        )
     elif item.available and not item.sold_out:
         rows.append([buy_button(context, item, source)])
     third = []
@@ -132,7 +142,14 @@ def item_keyboard(
         page, pages = window_page
         rows.append(nav_row(context, lambda p: WindowPage(item.expert_id, p), page, pages))
     else:
-        rows.append([button(label(context, "fan.expert_card", name=short(expert_name or "…")), ExpertCard(item.expert_id))])
+        rows.append(
+            [
+                button(
+                    label(context, "fan.expert_card", name=short(expert_name or "…")),
+                    ExpertCard(item.expert_id),
+                )
+            ]
+        )
     return markup(rows)
 
 

@@ -13,7 +13,19 @@ from bot.domain.verticals import is_vertical
 from bot.fan.feed import feed_view
 from bot.fan.top import board_view
 from handlers.fan.experts import vertical_label
-from handlers.fan.ui import answer, button, decoded, label, markup, nav_row, notice, render, short, show_text, stale
+from handlers.fan.ui import (
+    answer,
+    button,
+    decoded,
+    label,
+    markup,
+    nav_row,
+    notice,
+    render,
+    short,
+    show_text,
+    stale,
+)
 
 BOARDS: tuple[TopBoard, ...] = ("hot24h", "hot7d", "want", "rising")
 
@@ -29,13 +41,20 @@ async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
             "n": i + 1,
             "title": item.title,
             "price_fen": item.price_fen,
-            "expert_name": experts[item.expert_id].display_name if item.expert_id in experts else "",
+            "expert_name": experts[item.expert_id].display_name
+            if item.expert_id in experts
+            else "",
             "pinned": item.pinned_until is not None and item.pinned_until > now,
         }
         for i, item in enumerate(view.items)
     ]
     keyboard = [
-        [button(label(context, "fan.open_item", n=row["n"], title=short(item.title)), ItemDetail(item.id, "feed"))]
+        [
+            button(
+                label(context, "fan.open_item", n=row["n"], title=short(item.title)),
+                ItemDetail(item.id, "feed"),
+            )
+        ]
         for row, item in zip(rows, view.items)
     ]
     nav = []
@@ -64,7 +83,13 @@ async def feed_page(update: Update, context: VitrineContext) -> None:
 
 
 async def show_top(
-    update: Update, context: VitrineContext, *, board: TopBoard, vertical: str, page: int, prefix: str = ""
+    update: Update,
+    context: VitrineContext,
+    *,
+    board: TopBoard,
+    vertical: str,
+    page: int,
+    prefix: str = "",
 ) -> bool:
     """A page of a ranking board with board switches; False if the page asked for had moved."""
     view = await board_view(
@@ -77,8 +102,27 @@ async def show_top(
     keyboard: list[list[InlineKeyboardButton]] = []
     for row in view.rows:
         if row.expert is not None:
-            rows.append({"rank": row.rank, "name": row.expert.display_name, "handle": row.expert.handle, "gained": row.gained})
-            keyboard.append([button(label(context, "fan.open_item", n=row.rank, title=short(row.expert.display_name)), ExpertCard(row.expert.id))])
+            rows.append(
+                {
+                    "rank": row.rank,
+                    "name": row.expert.display_name,
+                    "handle": row.expert.handle,
+                    "gained": row.gained,
+                }
+            )
+            keyboard.append(
+                [
+                    button(
+                        label(
+                            context,
+                            "fan.open_item",
+                            n=row.rank,
+                            title=short(row.expert.display_name),
+                        ),
+                        ExpertCard(row.expert.id),
+                    )
+                ]
+            )
         elif row.item is not None:
             rows.append(
                 {
@@ -92,16 +136,28 @@ async def show_top(
                     else "",
                 }
             )
-            opened = button(label(context, "fan.open_item", n=row.rank, title=short(row.item.title)), ItemDetail(row.item.id, "top"))
+            opened = button(
+                label(context, "fan.open_item", n=row.rank, title=short(row.item.title)),
+                ItemDetail(row.item.id, "top"),
+            )
             if board == "want":
-                keyboard.append([opened, button(label(context, "fan.remind_short"), ReservePresale(row.item.id))])
+                keyboard.append(
+                    [
+                        opened,
+                        button(label(context, "fan.remind_short"), ReservePresale(row.item.id)),
+                    ]
+                )
             else:
                 keyboard.append([opened])
-    keyboard.append(nav_row(context, lambda p: TopPage(vertical, board, p), view.paging.page, view.paging.pages))
+    keyboard.append(
+        nav_row(context, lambda p: TopPage(vertical, board, p), view.paging.page, view.paging.pages)
+    )
     keyboard.append(
         [
             button(
-                label(context, "fan.chosen", label=label(context, f"fan.board_{b}")) if b == board else label(context, f"fan.board_{b}"),
+                label(context, "fan.chosen", label=label(context, f"fan.board_{b}"))
+                if b == board
+                else label(context, f"fan.board_{b}"),
                 TopPage(vertical, b, 0),
             )
             for b in BOARDS
@@ -136,5 +192,7 @@ async def top_page(update: Update, context: VitrineContext) -> None:
     if data is None or (data.vertical and not is_vertical(data.vertical)):
         await stale(update, context)
         return
-    current = await show_top(update, context, board=data.board, vertical=data.vertical, page=data.page)
+    current = await show_top(
+        update, context, board=data.board, vertical=data.vertical, page=data.page
+    )
     await answer(update, None if current else notice(context, "list_changed"))

@@ -23,7 +23,6 @@ from bot.fan.paging import clamp_page
 from bot.fan.search import search_words, word_groups
 from handlers.fan.cards import tag_labels
 from handlers.fan.ui import (
-    page_button,
     answer,
     button,
     decoded,
@@ -31,6 +30,7 @@ from handlers.fan.ui import (
     markup,
     nav_row,
     notice,
+    page_button,
     page_of,
     render,
     short,
@@ -89,11 +89,18 @@ async def show_experts(
         for i, s in enumerate(found)
     ]
     keyboard_rows = [
-        [button(label(context, "fan.open_item", n=row["n"], title=short(s.expert.display_name)), ExpertCard(s.expert.id))]
+        [
+            button(
+                label(context, "fan.open_item", n=row["n"], title=short(s.expert.display_name)),
+                ExpertCard(s.expert.id),
+            )
+        ]
         for row, s in zip(rows, found)
     ]
     if not query:  # search results have no page buttons: the query does not fit in a button
-        keyboard_rows.append(nav_row(context, lambda p: ExpertsBrowse(vertical, p), paging.page, paging.pages))
+        keyboard_rows.append(
+            nav_row(context, lambda p: ExpertsBrowse(vertical, p), paging.page, paging.pages)
+        )
         keyboard_rows += _vertical_rows(context, vertical)
     text = render(
         context,
@@ -130,7 +137,12 @@ async def experts_page(update: Update, context: VitrineContext) -> None:
 
 
 def card_keyboard(
-    context: VitrineContext, expert: Expert, *, following: bool, muted: bool, source: FollowSource = "card"
+    context: VitrineContext,
+    expert: Expert,
+    *,
+    following: bool,
+    muted: bool,
+    source: FollowSource = "card",
 ) -> InlineKeyboardMarkup:
     """Follow/Unfollow, Window, Mute and the way back to the experts list."""
     first = [
@@ -147,7 +159,9 @@ def card_keyboard(
     return markup(rows)
 
 
-async def show_card(update: Update, context: VitrineContext, expert: Expert, *, edit: bool = True) -> None:
+async def show_card(
+    update: Update, context: VitrineContext, expert: Expert, *, edit: bool = True
+) -> None:
     """The expert's card: profile, counts and buttons."""
     repos = context.services.repos
     following, muted = await repos.follows.status(context.user.id, expert.id)
@@ -165,7 +179,13 @@ async def show_card(update: Update, context: VitrineContext, expert: Expert, *, 
         following=following,
         muted=muted,
     )
-    await show_text(update, context, text, card_keyboard(context, expert, following=following, muted=muted), edit=edit)
+    await show_text(
+        update,
+        context,
+        text,
+        card_keyboard(context, expert, following=following, muted=muted),
+        edit=edit,
+    )
 
 
 async def _active_expert(context: VitrineContext, expert_id: int) -> Expert | None:
@@ -204,7 +224,9 @@ async def _redraw(update: Update, context: VitrineContext, expert: Expert) -> No
     if not isinstance(message, Message) or message.text is None:
         return  # pressed on a photo card: the toast is the answer
     if _is_following_list(message):
-        await show_following(update, context, page_of(message, FollowingPage, label(context, "fan.prev")))
+        await show_following(
+            update, context, page_of(message, FollowingPage, label(context, "fan.prev"))
+        )
     else:
         await show_card(update, context, expert)
 
@@ -216,8 +238,13 @@ async def follow_pressed(update: Update, context: VitrineContext) -> None:
     if data is None or expert is None:
         await stale(update, context, "expert_gone" if data else "stale")
         return
-    created = await follow_service.follow(context.services.repos, context.user.id, expert, data.source)
-    await answer(update, notice(context, "followed" if created else "already_following", expert=expert.display_name))
+    created = await follow_service.follow(
+        context.services.repos, context.user.id, expert, data.source
+    )
+    await answer(
+        update,
+        notice(context, "followed" if created else "already_following", expert=expert.display_name),
+    )
     await _redraw(update, context, expert)
 
 
@@ -228,11 +255,16 @@ async def unfollow_pressed(update: Update, context: VitrineContext) -> None:
         await stale(update, context)
         return
     expert = await context.services.repos.experts.get(data.expert_id)
-    removed = await follow_service.unfollow(context.services.repos, context.user.id, data.expert_id, data.source)
+    removed = await follow_service.unfollow(
+        context.services.repos, context.user.id, data.expert_id, data.source
+    )
     if expert is None:
         await stale(update, context, "expert_gone")
         return
-    await answer(update, notice(context, "unfollowed" if removed else "not_following", expert=expert.display_name))
+    await answer(
+        update,
+        notice(context, "unfollowed" if removed else "not_following", expert=expert.display_name),
+    )
     await _redraw(update, context, expert)
 
 
@@ -247,7 +279,9 @@ async def mute_pressed(update: Update, context: VitrineContext) -> None:
     if expert is None or muted is None:
         await stale(update, context, "not_following")
         return
-    await answer(update, notice(context, "muted" if muted else "unmuted", expert=expert.display_name))
+    await answer(
+        update, notice(context, "muted" if muted else "unmuted", expert=expert.display_name)
+    )
     await _redraw(update, context, expert)
 
 
@@ -260,15 +294,30 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
     if moved and total:
         found, total = await follows.page(context.user.id, offset=paging.offset, limit=paging.size)
     rows = [
-        {"n": paging.offset + i + 1, "name": f.expert.display_name, "handle": f.expert.handle, "muted": f.muted}
+        {
+            "n": paging.offset + i + 1,
+            "name": f.expert.display_name,
+            "handle": f.expert.handle,
+            "muted": f.muted,
+        }
         for i, f in enumerate(found)
     ]
     keyboard: list[list[InlineKeyboardButton]] = []
     for row, f in zip(rows, found):
-        keyboard.append([button(label(context, "fan.open_item", n=row["n"], title=short(f.expert.display_name)), ExpertCard(f.expert.id))])
         keyboard.append(
             [
-                button(label(context, "fan.unmute" if f.muted else "fan.mute", name=""), MuteToggle(f.expert.id)),
+                button(
+                    label(context, "fan.open_item", n=row["n"], title=short(f.expert.display_name)),
+                    ExpertCard(f.expert.id),
+                )
+            ]
+        )
+        keyboard.append(
+            [
+                button(
+                    label(context, "fan.unmute" if f.muted else "fan.mute", name=""),
+                    MuteToggle(f.expert.id),
+                ),
                 button(label(context, "fan.unfollow"), Unfollow(f.expert.id, "browse")),
             ]
         )

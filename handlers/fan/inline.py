@@ -73,20 +73,32 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
         if not item.sold_out:
             rows.append([shared_buy_button(context, item)])
         if expert is not None:
-            rows.append([InlineKeyboardButton(label(context, "fan.open_in_bot"), url=deep_link(username, expert.handle))])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        label(context, "fan.open_in_bot"), url=deep_link(username, expert.handle)
+                    )
+                ]
+            )
         keyboard = InlineKeyboardMarkup(rows)
         text = item_caption(context, item, expert)
         if item.photo_file_id:
             results.append(
                 InlineQueryResultCachedPhoto(
-                    id=str(item.id), photo_file_id=item.photo_file_id, title=item.title,
-                    caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                    id=str(item.id),
+                    photo_file_id=item.photo_file_id,
+                    title=item.title,
+                    caption=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
                 )
             )
         else:
             results.append(
                 InlineQueryResultArticle(
-                    id=str(item.id), title=item.title, description=format_fen(item.price_fen),
+                    id=str(item.id),
+                    title=item.title,
+                    description=format_fen(item.price_fen),
                     input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML),
                     reply_markup=keyboard,
                 )

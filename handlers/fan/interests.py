@@ -14,7 +14,9 @@ VERTICALS_PER_ROW = 3
 
 
 def _chosen_labels(tags: frozenset[str], language: str) -> list[str]:
-    return [get_tag(t).label(language) for v in VERTICALS for t in (x.key for x in v.tags) if t in tags]
+    return [
+        get_tag(t).label(language) for v in VERTICALS for t in (x.key for x in v.tags) if t in tags
+    ]
 
 
 async def show_interests(
@@ -39,7 +41,9 @@ async def show_interests(
             picked = sum(1 for t in v.tag_keys if t in tags)
             text = v.label(language) + (f" ({picked})" if picked else "")
             buttons.append(button(text, InterestsOpen(v.key, onboarding)))
-        rows += [buttons[i : i + VERTICALS_PER_ROW] for i in range(0, len(buttons), VERTICALS_PER_ROW)]
+        rows += [
+            buttons[i : i + VERTICALS_PER_ROW] for i in range(0, len(buttons), VERTICALS_PER_ROW)
+        ]
     rows.append([button(label(context, "fan.done"), InterestsDone(onboarding))])
     text = render(
         context,
@@ -54,7 +58,9 @@ async def show_interests(
 async def interests_command(update: Update, context: VitrineContext) -> None:
     """/interests [vertical]: the interests screen."""
     word = (context.args or [""])[0].lower()
-    await show_interests(update, context, vertical=word if is_vertical(word) else "", onboarding=False)
+    await show_interests(
+        update, context, vertical=word if is_vertical(word) else "", onboarding=False
+    )
 
 
 async def interests_open(update: Update, context: VitrineContext) -> None:
@@ -89,6 +95,9 @@ async def interests_done(update: Update, context: VitrineContext) -> None:
     await answer(update)
     tags = await context.services.repos.interests.tags(context.user.id)
     text = render(
-        context, "interests_saved", chosen=_chosen_labels(tags, context.language), onboarding=data.onboarding
+        context,
+        "interests_saved",
+        chosen=_chosen_labels(tags, context.language),
+        onboarding=data.onboarding,
     )
     await show_text(update, context, text)

@@ -17,7 +17,6 @@ from bot.fan.cart import group_by_shop, is_buyable, total_fen
 from bot.fan.paging import Paging, clamp_page
 from handlers.fan.cards import buy_button
 from handlers.fan.ui import (
-    page_button,
     answer,
     button,
     decoded,
@@ -25,6 +24,7 @@ from handlers.fan.ui import (
     markup,
     nav_row,
     notice,
+    page_button,
     page_of,
     render,
     short,
@@ -53,20 +53,30 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
     """Show (or redraw in place) page `page` of the favourites; False if it had to move."""
     repos = context.services.repos
     offset = max(page, 0) * FAVOURITES_PAGE_SIZE
-    items, total = await repos.favourites.page(context.user.id, offset=offset, limit=FAVOURITES_PAGE_SIZE)
+    items, total = await repos.favourites.page(
+        context.user.id, offset=offset, limit=FAVOURITES_PAGE_SIZE
+    )
     paging, moved = clamp_page(page, FAVOURITES_PAGE_SIZE, total)
     if moved:
         items, total = await repos.favourites.page(
             context.user.id, offset=paging.offset, limit=paging.size
         )
     rows = [
-        {"n": paging.offset + i + 1, "title": item.title, "price_fen": item.price_fen, "state": item_state(item)}
+        {
+            "n": paging.offset + i + 1,
+            "title": item.title,
+            "price_fen": item.price_fen,
+            "state": item_state(item),
+        }
         for i, item in enumerate(items)
     ]
     keyboard = markup(
         [
             [
-                button(label(context, "fan.open_item", n=row["n"], title=short(item.title)), ItemDetail(item.id, "favs")),
+                button(
+                    label(context, "fan.open_item", n=row["n"], title=short(item.title)),
+                    ItemDetail(item.id, "favs"),
+                ),
                 button(label(context, "fan.remove", title=""), FavouriteToggle(item.id)),
             ]
             for row, item in zip(rows, items)
@@ -86,16 +96,25 @@ async def favourites_command(update: Update, context: VitrineContext) -> None:
 favourites_page = page_button(FavouritesPage, show_favourites)
 
 
-def _cart_keyboard(context: VitrineContext, lines: list, paging: Paging) -> list[list[InlineKeyboardButton]]:
+def _cart_keyboard(
+    context: VitrineContext, lines: list, paging: Paging
+) -> list[list[InlineKeyboardButton]]:
     rows: list[list[InlineKeyboardButton]] = []
     for line in lines:
         item, quantity = line.item, line.quantity
         controls = [
             button(label(context, "fan.qty_minus"), CartSetQuantity(item.id, quantity - 1)),
-            button(label(context, "fan.qty", title=short(item.title, 16), quantity=quantity), ItemDetail(item.id, "cart")),
+            button(
+                label(context, "fan.qty", title=short(item.title, 16), quantity=quantity),
+                ItemDetail(item.id, "cart"),
+            ),
         ]
         if is_buyable(item):
-            controls.append(button(label(context, "fan.qty_plus"), CartSetQuantity(item.id, min(quantity + 1, 99))))
+            controls.append(
+                button(
+                    label(context, "fan.qty_plus"), CartSetQuantity(item.id, min(quantity + 1, 99))
+                )
+            )
         controls.append(button(label(context, "fan.remove", title=""), CartRemove(item.id)))
         rows.append(controls)
         if is_buyable(item):
@@ -134,7 +153,12 @@ async def show_cart(update: Update, context: VitrineContext, page: int) -> bool:
         if any(line.item.id in shown_ids for line in group.lines)
     ]
     text = render(
-        context, "cart", groups=view, total_fen=total_fen(groups), page=paging.page, pages=paging.pages
+        context,
+        "cart",
+        groups=view,
+        total_fen=total_fen(groups),
+        page=paging.page,
+        pages=paging.pages,
     )
     await show_text(update, context, text, markup(_cart_keyboard(context, shown, paging)))
     return not moved
@@ -151,7 +175,11 @@ cart_page = page_button(CartPage, show_cart)
 async def _redraw_cart(update: Update, context: VitrineContext) -> None:
     query = update.callback_query
     message = query.message if query else None
-    page = page_of(message, CartPage, label(context, "fan.prev")) if isinstance(message, Message) else 0
+    page = (
+        page_of(message, CartPage, label(context, "fan.prev"))
+        if isinstance(message, Message)
+        else 0
+    )
     await show_cart(update, context, page)
 
 

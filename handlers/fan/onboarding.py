@@ -17,14 +17,18 @@ from storage.repositories.experts import Expert
 log = logging.getLogger(__name__)
 
 
-async def _expert_named(context: VitrineContext, payload: str | None, pattern: object) -> Expert | None:
+async def _expert_named(
+    context: VitrineContext, payload: str | None, pattern: object
+) -> Expert | None:
     if payload is None or not pattern.match(payload):  # type: ignore[attr-defined]
         return None
     expert = await context.services.repos.experts.by_handle(payload)
     return expert if expert is not None and expert.is_active else None
 
 
-async def start(update: Update, context: VitrineContext, payload: str | None, pattern: object) -> bool:
+async def start(
+    update: Update, context: VitrineContext, payload: str | None, pattern: object
+) -> bool:
     """Welcome the fan; True if a valid deep link was followed (else the caller greets as usual).
 
     The first /start of a person also asks their interests, once.

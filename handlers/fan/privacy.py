@@ -39,7 +39,9 @@ async def forget_command(update: Update, context: VitrineContext) -> None:
             [button(label(context, "fan.forget_no"), ForgetCancel())],
         ]
     )
-    await show_text(update, context, render(context, "forget", step="confirm"), keyboard, edit=False)
+    await show_text(
+        update, context, render(context, "forget", step="confirm"), keyboard, edit=False
+    )
 
 
 async def forget_confirm(update: Update, context: VitrineContext) -> None:

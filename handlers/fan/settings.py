@@ -28,7 +28,12 @@ def _quiet_value(start_min: int, end_min: int) -> str:
 
 
 async def show_settings(
-    update: Update, context: VitrineContext, section: str, *, language: str | None = None, edit: bool = True
+    update: Update,
+    context: VitrineContext,
+    section: str,
+    *,
+    language: str | None = None,
+    edit: bool = True,
 ) -> None:
     """The settings summary with the buttons of `section` ("main" for the section list)."""
     language = language or context.language
@@ -38,24 +43,56 @@ async def show_settings(
         return label(context, key, language=language, **params)
 
     def option(text: str, setting: str, value: str, current: bool) -> InlineKeyboardButton:
-        return button(lab("fan.chosen", label=text) if current else text, SettingChange(setting, value))  # type: ignore[arg-type]
+        return button(
+            lab("fan.chosen", label=text) if current else text, SettingChange(setting, value)
+        )  # type: ignore[arg-type]
 
     rows: list[list[InlineKeyboardButton]] = []
     if section == "lang":
-        rows.append([option(lab(f"lang_{'zh' if code == 'zh_Hans' else 'en'}"), "lang", code, code == language) for code in LANGUAGES])
+        rows.append(
+            [
+                option(
+                    lab(f"lang_{'zh' if code == 'zh_Hans' else 'en'}"),
+                    "lang",
+                    code,
+                    code == language,
+                )
+                for code in LANGUAGES
+            ]
+        )
     elif section == "mode":
-        rows.append([option(lab(f"fan.mode_{mode}"), "mode", mode, mode == row.push_mode) for mode in PUSH_MODES])
+        rows.append(
+            [
+                option(lab(f"fan.mode_{mode}"), "mode", mode, mode == row.push_mode)
+                for mode in PUSH_MODES
+            ]
+        )
     elif section == "quiet":
         current = _quiet_value(row.quiet_start_min, row.quiet_end_min)
         choices = [
-            option(lab("fan.quiet_none") if v == "none" else f"{v[:2]}:{v[2:4]}–{v[5:7]}:{v[7:]}", "quiet", v, v == current)
+            option(
+                lab("fan.quiet_none") if v == "none" else f"{v[:2]}:{v[2:4]}–{v[5:7]}:{v[7:]}",
+                "quiet",
+                v,
+                v == current,
+            )
             for v in QUIET_CHOICES
         ]
         rows += [choices[:2], choices[2:]]
     elif section == "cap":
-        rows.append([option(lab("fan.cap_value", n=v), "cap", v, int(v) == row.daily_cap) for v in CAP_CHOICES])
+        rows.append(
+            [
+                option(lab("fan.cap_value", n=v), "cap", v, int(v) == row.daily_cap)
+                for v in CAP_CHOICES
+            ]
+        )
     elif section == "digest":
-        rows.append([option(lab("fan.digest_value", hour=v), "digest", v, int(v) == row.digest_hour) for v in DIGEST_CHOICES])
+        rows.append(
+            [
+                option(lab("fan.digest_value", hour=v), "digest", v, int(v) == row.digest_hour)
+                for v in DIGEST_CHOICES
+            ]
+        )
     elif section == "consent":
         rows.append([option(lab("fan.consent_on"), "consent", "1", row.discovery_consent)])
         rows.append([option(lab("fan.consent_off"), "consent", "0", not row.discovery_consent)])

@@ -20,12 +20,16 @@ T = TypeVar("T")
 TITLE_IN_BUTTON = 28  # characters of an item title shown on a button
 
 
-def render(context: VitrineContext, template: str, *, language: str | None = None, **values: Any) -> str:
+def render(
+    context: VitrineContext, template: str, *, language: str | None = None, **values: Any
+) -> str:
     """Render a fan template in the user's language (or `language`)."""
     return context.services.texts.render(f"fan/{template}", language or context.language, **values)
 
 
-def caption(context: VitrineContext, template: str, *, language: str | None = None, **values: Any) -> str:
+def caption(
+    context: VitrineContext, template: str, *, language: str | None = None, **values: Any
+) -> str:
     """Render a fan template as a photo caption (1024 characters at most)."""
     return context.services.texts.render(
         f"fan/{template}", language or context.language, caption=True, **values
@@ -37,7 +41,9 @@ def label(context: VitrineContext, key: str, *, language: str | None = None, **p
     return context.services.texts.label(language or context.language, key, **params)
 
 
-def notice(context: VitrineContext, code: str, *, language: str | None = None, **params: Any) -> str:
+def notice(
+    context: VitrineContext, code: str, *, language: str | None = None, **params: Any
+) -> str:
     """A short answer (toast or one-line reply) from `fan/notice.j2`."""
     return render(context, "notice", language=language, code=code, **params)
 
@@ -98,7 +104,10 @@ async def show_text(
     if edit and isinstance(message, Message) and message.text is not None:
         try:
             await message.edit_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+                disable_web_page_preview=True,
             )
         except BadRequest as error:
             if "not modified" not in error.message.lower():
@@ -107,7 +116,11 @@ async def show_text(
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_message(
-            chat.id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+            disable_web_page_preview=True,
         )
 
 
@@ -122,13 +135,15 @@ def page_of(message: object, kind: type, prev_text: str) -> int:
                 value = decode_as(kind, key.callback_data)
             except DomainError:
                 continue
-            page = int(getattr(value, "page"))
+            page = int(value.page)
             # Prev points one page back, Next one page on; either tells where we are.
             return page + 1 if key.text == prev_text else max(page - 1, 0)
     return 0
 
 
-def nav_row(context: VitrineContext, make: Any, page: int, pages: int) -> list[InlineKeyboardButton]:
+def nav_row(
+    context: VitrineContext, make: Any, page: int, pages: int
+) -> list[InlineKeyboardButton]:
     """« Prev · n/N · Next » for a paged list; `make(page)` builds the callback value."""
     if pages <= 1:
         return []
@@ -144,7 +159,9 @@ def nav_row(context: VitrineContext, make: Any, page: int, pages: int) -> list[I
 PageShower = Callable[[Update, VitrineContext, int], Awaitable[bool]]
 
 
-def page_button(kind: type, show: PageShower) -> Callable[[Update, VitrineContext], Awaitable[None]]:
+def page_button(
+    kind: type, show: PageShower
+) -> Callable[[Update, VitrineContext], Awaitable[None]]:
     """A handler for the page buttons of a list: redraw page N in place, or say the list moved."""
 
     async def handle(update: Update, context: VitrineContext) -> None:

@@ -11,7 +11,18 @@ from bot.domain.callbacks import ItemDetail, WindowPage
 from bot.fan.paging import clamp_page
 from handlers.common import DEEP_LINK_PAYLOAD
 from handlers.fan.cards import edit_item_card, item_caption, item_keyboard, send_item_card
-from handlers.fan.ui import answer, button, decoded, label, markup, notice, render, show_text, short, stale
+from handlers.fan.ui import (
+    answer,
+    button,
+    decoded,
+    label,
+    markup,
+    notice,
+    render,
+    short,
+    show_text,
+    stale,
+)
 from storage.repositories.experts import Expert
 
 WINDOW_PAGE_SIZE = 1  # one photo card per page; the page buttons edit it in place
@@ -26,10 +37,15 @@ async def show_window(
     items, total = await repos.items.window(expert.id, offset=max(page, 0), limit=WINDOW_PAGE_SIZE)
     paging, out_of_range = clamp_page(page, WINDOW_PAGE_SIZE, total)
     if out_of_range and total:
-        items, total = await repos.items.window(expert.id, offset=paging.offset, limit=WINDOW_PAGE_SIZE)
+        items, total = await repos.items.window(
+            expert.id, offset=paging.offset, limit=WINDOW_PAGE_SIZE
+        )
     if not items:
         await show_text(
-            update, context, render(context, "window_empty", expert_name=expert.display_name), edit=False
+            update,
+            context,
+            render(context, "window_empty", expert_name=expert.display_name),
+            edit=False,
         )
         return not out_of_range
     item = items[0]
@@ -53,7 +69,9 @@ async def window_command(update: Update, context: VitrineContext) -> None:
     repos = context.services.repos
     args = context.args or []
     if not args:
-        followed, _total = await repos.follows.page(context.user.id, offset=0, limit=MAX_WINDOW_CHOICES)
+        followed, _total = await repos.follows.page(
+            context.user.id, offset=0, limit=MAX_WINDOW_CHOICES
+        )
         active = [f.expert for f in followed if f.expert.is_active]
         if len(active) == 1:
             await show_window(update, context, active[0], 0, edit=False)
@@ -62,7 +80,15 @@ async def window_command(update: Update, context: VitrineContext) -> None:
             await show_text(update, context, notice(context, "window_usage"), edit=False)
             return
         keyboard = markup(
-            [[button(label(context, "fan.window") + " " + short(e.display_name), WindowPage(e.id, 0))] for e in active]
+            [
+                [
+                    button(
+                        label(context, "fan.window") + " " + short(e.display_name),
+                        WindowPage(e.id, 0),
+                    )
+                ]
+                for e in active
+            ]
         )
         await show_text(update, context, render(context, "following_windows"), keyboard, edit=False)
         return
@@ -72,7 +98,9 @@ async def window_command(update: Update, context: VitrineContext) -> None:
         return
     expert = await repos.experts.by_handle(handle)
     if expert is None or not expert.is_active:
-        await show_text(update, context, notice(context, "unknown_expert", handle=handle), edit=False)
+        await show_text(
+            update, context, notice(context, "unknown_expert", handle=handle), edit=False
+        )
         return
     await show_window(update, context, expert, 0, edit=False)
 
@@ -111,10 +139,18 @@ async def item_detail(update: Update, context: VitrineContext) -> None:
     favourite = item.id in await repos.favourites.among(context.user.id, [item.id])
     text = item_caption(context, item, expert, presale_opens=opens_at if presale else None)
     keyboard = item_keyboard(
-        context, item, source=data.source, favourite=favourite, presale=presale,
+        context,
+        item,
+        source=data.source,
+        favourite=favourite,
+        presale=presale,
         expert_name=expert.display_name,
     )
     await send_item_card(update, context, item, text, keyboard)
     await repos.events.record(
-        "card_open", user_id=context.user.id, expert_id=expert.id, item_id=item.id, source=data.source
+        "card_open",
+        user_id=context.user.id,
+        expert_id=expert.id,
+        item_id=item.id,
+        source=data.source,
     )

@@ -22,6 +22,7 @@ from storage.repositories.fan_settings import FanSettingsRepository
 from storage.repositories.favourites import FavouriteRepository
 from storage.repositories.follows import FollowRepository
 from storage.repositories.interests import InterestRepository
+from storage.repositories.item_reports import ItemReportRepository
 from storage.repositories.items import ItemRepository
 from storage.repositories.merchants import MerchantRepository
 from storage.repositories.moderation import ModerationRepository
@@ -29,7 +30,6 @@ from storage.repositories.orders import OrderRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.partners import PartnerRepository
 from storage.repositories.reservations import ReservationRepository
-from storage.repositories.item_reports import ItemReportRepository
 from storage.repositories.users import UserRepository
 
 

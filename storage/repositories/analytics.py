@@ -184,9 +184,7 @@ class AnalyticsRepository(ExportRowQueries):
         )
         async with self._engine.connect() as conn:
             followers = (
-                await conn.execute(
-                    select(func.count()).where(follows.c.expert_id == expert_id)
-                )
+                await conn.execute(select(func.count()).where(follows.c.expert_id == expert_id))
             ).scalar_one()
             row: dict[str, Any] = {}
             for query in (follow_query, click_query, order_query, commission_query):
@@ -214,6 +212,7 @@ class AnalyticsRepository(ExportRowQueries):
         today = _ts(day_start)
         month = _ts(now - timedelta(days=30))
         is_expert = select(experts.c.id).where(experts.c.user_id == users.c.id).exists()
+
         def count(table: Any, *where: Any) -> Any:
             return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
@@ -257,9 +256,9 @@ async def _outbox_counts(conn: AsyncConnection, campaign_id: int) -> dict[str, i
 async def _click_counts(conn: AsyncConnection, where: Any) -> dict[str, int]:
     row = (
         await conn.execute(
-            select(
-                func.count().label("clicks"), _unique_clicks().label("unique_clicks")
-            ).where(where)
+            select(func.count().label("clicks"), _unique_clicks().label("unique_clicks")).where(
+                where
+            )
         )
     ).one()
     return {"clicks": int(row.clicks), "unique_clicks": int(row.unique_clicks)}
@@ -335,9 +334,9 @@ async def _timeline(
         outbox.c.status == "sent",
         outbox.c.sent_at.is_not(None),
     )
-    click_times = select(
-        _bucket(clicks.c.created_at, interval_seconds), literal(1, Integer)
-    ).where(clicks.c.campaign_id == campaign_id)
+    click_times = select(_bucket(clicks.c.created_at, interval_seconds), literal(1, Integer)).where(
+        clicks.c.campaign_id == campaign_id
+    )
     order_times = select(
         _bucket(orders.c.occurred_at, interval_seconds), literal(2, Integer)
     ).where(orders.c.expert_id == expert_id, orders.c.campaign_id == campaign_id)
@@ -356,9 +355,7 @@ async def _timeline(
 async def _campaign_summaries(
     conn: AsyncConnection, expert_id: int, limit: int
 ) -> tuple[CampaignSummary, ...]:
-    audience = (
-        select(func.count()).where(outbox.c.campaign_id == campaigns.c.id).scalar_subquery()
-    )
+    audience = select(func.count()).where(outbox.c.campaign_id == campaigns.c.id).scalar_subquery()
     sent = (
         select(func.count())
         .where(outbox.c.campaign_id == campaigns.c.id, outbox.c.status == "sent")

@@ -119,7 +119,8 @@ class BrowseRepository:
                 )
             ).all()
         return [
-            ExpertSummary(row_to_expert(row), int(row.n_followers), int(row.n_items)) for row in rows
+            ExpertSummary(row_to_expert(row), int(row.n_followers), int(row.n_items))
+            for row in rows
         ], int(total)
 
     async def experts_by_ids(self, expert_ids: Iterable[int]) -> dict[int, Expert]:
@@ -155,7 +156,10 @@ class BrowseRepository:
             .where(
                 _visible_expert(),
                 items.c.status == "listed",
-                or_(items.c.presale_opens_at.is_(None), items.c.presale_opens_at <= int(now.timestamp())),
+                or_(
+                    items.c.presale_opens_at.is_(None),
+                    items.c.presale_opens_at <= int(now.timestamp()),
+                ),
                 or_(*reach),
             )
             .order_by(items.c.created_at.desc(), items.c.id.desc())

@@ -141,7 +141,9 @@ def _audience_where(audience: Audience) -> list[ColumnElement[bool]]:
         users.c.id != audience.expert_user_id,
         fan_settings.c.push_mode != "off",
     ]
-    follow = exists().where(follows.c.fan_id == users.c.id, follows.c.expert_id == audience.expert_id)
+    follow = exists().where(
+        follows.c.fan_id == users.c.id, follows.c.expert_id == audience.expert_id
+    )
     if audience.discovery:
         conditions += [fan_settings.c.discovery_consent.is_(True), not_(follow)]
     else:
@@ -162,9 +164,7 @@ def _audience_from() -> Any:
     return users.join(fan_settings, fan_settings.c.user_id == users.c.id)
 
 
-def _timing_case(
-    timings: Sequence[FanTiming], pick: str, default: datetime
-) -> ColumnElement[Any]:
+def _timing_case(timings: Sequence[FanTiming], pick: str, default: datetime) -> ColumnElement[Any]:
     """A CASE choosing a FanTiming field by the fan's (time zone, quiet hours)."""
     whens = [
         (
@@ -235,7 +235,9 @@ class CampaignRepository:
     async def get(self, campaign_id: int) -> Campaign | None:
         """The campaign with this id."""
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(campaigns).where(campaigns.c.id == campaign_id))).first()
+            row = (
+                await conn.execute(select(campaigns).where(campaigns.c.id == campaign_id))
+            ).first()
         return None if row is None else _to_campaign(row)
 
     async def for_expert(self, expert_id: int, *, limit: int = 10) -> list[Campaign]:
@@ -256,7 +258,9 @@ class CampaignRepository:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(campaigns).where(campaigns.c.status.in_(statuses)).order_by(campaigns.c.id)
+                    select(campaigns)
+                    .where(campaigns.c.status.in_(statuses))
+                    .order_by(campaigns.c.id)
                 )
             ).all()
         return [_to_campaign(r) for r in rows]
@@ -279,7 +283,9 @@ class CampaignRepository:
             rows = (
                 await conn.execute(
                     select(campaigns)
-                    .where(campaigns.c.expert_id == expert_id, campaigns.c.status.in_(LIVE_STATUSES))
+                    .where(
+                        campaigns.c.expert_id == expert_id, campaigns.c.status.in_(LIVE_STATUSES)
+                    )
                     .order_by(campaigns.c.id)
                 )
             ).all()
@@ -313,19 +319,31 @@ class CampaignRepository:
                 return ()
             ids = [int(x) for x in head[0] or ()]
             rows = (
-                await conn.execute(
-                    select(
-                        items.c.id, items.c.status, items.c.price_fen, items.c.stock, items.c.title,
-                        items.c.reason, items.c.photo_file_id, items.c.updated_at,
-                    ).where(items.c.id.in_(ids))
-                )
-            ).all() if ids else []
+                (
+                    await conn.execute(
+                        select(
+                            items.c.id,
+                            items.c.status,
+                            items.c.price_fen,
+                            items.c.stock,
+                            items.c.title,
+                            items.c.reason,
+                            items.c.photo_file_id,
+                            items.c.updated_at,
+                        ).where(items.c.id.in_(ids))
+                    )
+                ).all()
+                if ids
+                else []
+            )
         return (head[1], tuple(sorted(tuple(r) for r in rows)))
 
     async def update(self, campaign_id: int, **values: Any) -> None:
         """Change fields of a campaign (progress message, next start of a recurring one)."""
         async with self._engine.begin() as conn:
-            await conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(**values))
+            await conn.execute(
+                update(campaigns).where(campaigns.c.id == campaign_id).values(**values)
+            )
 
     async def count_on_day(self, expert_id: int, day_start: datetime, day_end: datetime) -> int:
         """Campaigns of the expert starting (or started) within [day_start, day_end)."""
@@ -348,7 +366,9 @@ class CampaignRepository:
             )
 
     def _audience_select(self, audience: Audience) -> Select[Any]:
-        return select(users.c.id).select_from(_audience_from()).where(and_(*_audience_where(audience)))
+        return (
+            select(users.c.id).select_from(_audience_from()).where(and_(*_audience_where(audience)))
+        )
 
     async def audience_combinations(
         self, audience: Audience
@@ -358,7 +378,11 @@ class CampaignRepository:
         async with self._engine.connect() as conn:
             quiet = (
                 await conn.execute(
-                    select(users.c.timezone, fan_settings.c.quiet_start_min, fan_settings.c.quiet_end_min)
+                    select(
+                        users.c.timezone,
+                        fan_settings.c.quiet_start_min,
+                        fan_settings.c.quiet_end_min,
+                    )
                     .select_from(_audience_from())
                     .where(where, fan_settings.c.push_mode == "instant")
                     .distinct()
@@ -446,8 +470,16 @@ class CampaignRepository:
             .where(and_(*_audience_where(audience)), or_(is_digest, pushes_today < cap))
         )
         columns = [
-            "kind", "chat_id", "user_id", "campaign_id", "dedup_key", "payload", "status",
-            "attempts", "next_attempt_at", "created_at",
+            "kind",
+            "chat_id",
+            "user_id",
+            "campaign_id",
+            "dedup_key",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
         ]
         async with self._engine.begin() as conn:
             if mark_running:
@@ -464,8 +496,8 @@ class CampaignRepository:
                 .from_select(columns, selection)
                 .on_conflict_do_nothing(index_elements=["dedup_key"])
             )
-            count_rows = select(func.count()).select_from(outbox).where(
-                outbox.c.campaign_id == campaign_id
+            count_rows = (
+                select(func.count()).select_from(outbox).where(outbox.c.campaign_id == campaign_id)
             )
             # sqlite3 reports no rowcount for INSERT … WITH …; count the campaign's rows instead.
             before = (await conn.execute(count_rows)).scalar_one()
@@ -480,7 +512,9 @@ class CampaignRepository:
     async def pin_item(self, item_id: int, until: datetime) -> None:
         """Headline: the item leads feeds and the window until `until`."""
         async with self._engine.begin() as conn:
-            await conn.execute(update(items).where(items.c.id == item_id).values(pinned_until=until))
+            await conn.execute(
+                update(items).where(items.c.id == item_id).values(pinned_until=until)
+            )
 
     async def open_presale(self, item_id: int, opens_at: datetime) -> None:
         """Pre-sale: the item opens at `opens_at` (fans may reserve until then)."""
@@ -494,8 +528,7 @@ class CampaignRepository:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(items.c.id, items.c.presale_opens_at)
-                    .where(
+                    select(items.c.id, items.c.presale_opens_at).where(
                         items.c.presale_opens_at.is_not(None),
                         exists().where(
                             reservations.c.item_id == items.c.id,

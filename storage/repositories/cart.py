@@ -53,9 +53,7 @@ class CartRepository:
                     .where(key, cart_items.c.quantity < MAX_QUANTITY)
                     .values(quantity=cart_items.c.quantity + 1)
                 )
-            return int(
-                (await conn.execute(select(cart_items.c.quantity).where(key))).scalar_one()
-            )
+            return int((await conn.execute(select(cart_items.c.quantity).where(key))).scalar_one())
 
     async def set_quantity(self, user_id: int, item_id: int, quantity: int) -> int | None:
         """Set the quantity (0 removes, above 99 is held at 99); None if the item is not in the cart."""

@@ -53,7 +53,9 @@ class EventRepository:
                 )
             )
 
-    async def count(self, kind: str, *, user_id: int | None = None, item_id: int | None = None) -> int:
+    async def count(
+        self, kind: str, *, user_id: int | None = None, item_id: int | None = None
+    ) -> int:
         """How many events of `kind` (optionally of one user or item) were recorded."""
         where = [events.c.kind == kind]
         if user_id is not None:

@@ -127,9 +127,9 @@ class ExpertRepository:
             return int(
                 (
                     await conn.execute(
-                        select(func.count()).select_from(follows).where(
-                            follows.c.expert_id == expert_id
-                        )
+                        select(func.count())
+                        .select_from(follows)
+                        .where(follows.c.expert_id == expert_id)
                     )
                 ).scalar_one()
             )
@@ -176,8 +176,6 @@ class ExpertRepository:
         counted = func.sum(case((orders.c.status.in_(("paid", "refunded")), 1), else_=0))
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(refunded, counted).where(orders.c.expert_id == expert_id)
-                )
+                await conn.execute(select(refunded, counted).where(orders.c.expert_id == expert_id))
             ).one()
         return int(row[0] or 0), int(row[1] or 0)

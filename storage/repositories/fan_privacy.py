@@ -53,12 +53,16 @@ class FanPrivacyRepository:
             ).first()
             tags = (
                 await conn.execute(
-                    select(interests.c.tag).where(interests.c.user_id == user_id).order_by(interests.c.tag)
+                    select(interests.c.tag)
+                    .where(interests.c.user_id == user_id)
+                    .order_by(interests.c.tag)
                 )
             ).all()
             followed = (
                 await conn.execute(
-                    select(experts.c.handle, follows.c.source, follows.c.muted, follows.c.created_at)
+                    select(
+                        experts.c.handle, follows.c.source, follows.c.muted, follows.c.created_at
+                    )
                     .select_from(follows.join(experts, experts.c.id == follows.c.expert_id))
                     .where(follows.c.fan_id == user_id)
                     .order_by(follows.c.created_at)
@@ -95,18 +99,33 @@ class FanPrivacyRepository:
             "settings": settings_data,
             "interests": [row.tag for row in tags],
             "follows": [
-                {"expert": r.handle, "source": r.source, "muted": bool(r.muted), "since": _iso(r.created_at)}
+                {
+                    "expert": r.handle,
+                    "source": r.source,
+                    "muted": bool(r.muted),
+                    "since": _iso(r.created_at),
+                }
                 for r in followed
             ],
             "favourites": [
                 {"item_id": r.id, "title": r.title, "since": _iso(r.created_at)} for r in favs
             ],
             "cart": [
-                {"item_id": r.id, "title": r.title, "quantity": r.quantity, "since": _iso(r.created_at)}
+                {
+                    "item_id": r.id,
+                    "title": r.title,
+                    "quantity": r.quantity,
+                    "since": _iso(r.created_at),
+                }
                 for r in cart
             ],
             "reservations": [
-                {"item_id": r.id, "title": r.title, "since": _iso(r.created_at), "reminded_at": _iso(r.reminded_at)}
+                {
+                    "item_id": r.id,
+                    "title": r.title,
+                    "since": _iso(r.created_at),
+                    "reminded_at": _iso(r.reminded_at),
+                }
                 for r in reserved
             ],
         }

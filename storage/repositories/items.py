@@ -172,7 +172,9 @@ class ItemRepository:
                 update(items).where(items.c.id == item_id).values(photo_file_id=file_id)
             )
 
-    async def of_expert(self, expert_id: int, *, offset: int = 0, limit: int = 10) -> tuple[list[Item], int]:
+    async def of_expert(
+        self, expert_id: int, *, offset: int = 0, limit: int = 10
+    ) -> tuple[list[Item], int]:
         """A page of all the expert's own items (listed, delisted, suspended) in window order."""
         where = items.c.expert_id == expert_id
         async with self._engine.connect() as conn:
@@ -204,7 +206,9 @@ class ItemRepository:
             row = (await conn.execute(select_items().where(items.c.id == item_id))).one()
         return row_to_item(row)
 
-    async def set_status(self, item_id: int, status: str, *, only_from: tuple[str, ...] = ()) -> bool:
+    async def set_status(
+        self, item_id: int, status: str, *, only_from: tuple[str, ...] = ()
+    ) -> bool:
         """Set listed/delisted/suspended; with `only_from`, only when the status is one of those."""
         where = items.c.id == item_id
         if only_from:
@@ -220,7 +224,9 @@ class ItemRepository:
         async with self._engine.begin() as conn:
             me = (
                 await conn.execute(
-                    select(items.c.id, items.c.expert_id, items.c.position).where(items.c.id == item_id)
+                    select(items.c.id, items.c.expert_id, items.c.position).where(
+                        items.c.id == item_id
+                    )
                 )
             ).first()
             if me is None:
@@ -259,5 +265,7 @@ class ItemRepository:
                     .values(pinned_until=None, updated_at=now)
                 )
             await conn.execute(
-                update(items).where(items.c.id == item_id).values(pinned_until=until, updated_at=now)
+                update(items)
+                .where(items.c.id == item_id)
+                .values(pinned_until=until, updated_at=now)
             )

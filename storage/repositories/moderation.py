@@ -37,7 +37,9 @@ class ModerationRepository:
             ).first()
         return None if row is None else _to_application(row)
 
-    async def merchants_with_status(self, status: str, *, limit: int = 20) -> list[MerchantApplication]:
+    async def merchants_with_status(
+        self, status: str, *, limit: int = 20
+    ) -> list[MerchantApplication]:
         """Merchants in one status (e.g. pending), oldest first."""
         query = select(merchants).where(merchants.c.status == status).order_by(merchants.c.id)
         async with self._engine.connect() as conn:

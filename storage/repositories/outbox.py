@@ -107,7 +107,9 @@ class OutboxRepository:
             )
         return int(result.rowcount or 0)
 
-    async def due(self, now: datetime, limit: int, *, skip_chats: Iterable[int] = ()) -> list[OutboxRow]:
+    async def due(
+        self, now: datetime, limit: int, *, skip_chats: Iterable[int] = ()
+    ) -> list[OutboxRow]:
         """Queued rows due by `now`, oldest first, excluding paused campaigns and busy chats."""
         held = exists().where(
             campaigns.c.id == outbox.c.campaign_id,
@@ -211,7 +213,9 @@ class OutboxRepository:
             return value  # min() keeps the column's UtcTimestamp type, so it is already a datetime
         return datetime.fromtimestamp(int(value), UTC)
 
-    async def campaign_counts(self, campaign_id: int, now: datetime | None = None) -> dict[str, int]:
+    async def campaign_counts(
+        self, campaign_id: int, now: datetime | None = None
+    ) -> dict[str, int]:
         """Rows of a campaign by status; 'later' counts queued rows not yet due (quiet hours)."""
         moment = _ts(now or datetime.now(UTC))
         later = case(
@@ -302,4 +306,3 @@ class OutboxRepository:
             query = query.where(outbox.c.campaign_id == campaign_id)
         async with self._engine.connect() as conn:
             return [dict(r._mapping) for r in (await conn.execute(query)).all()]
-

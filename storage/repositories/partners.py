@@ -25,7 +25,12 @@ class PartnerRepository:
         async with self._engine.begin() as conn:
             for key, name, config in configured:
                 await conn.execute(
-                    upsert(conn, partners, {"key": key, "name": name, "config": config, "updated_at": now}, ("key",))
+                    upsert(
+                        conn,
+                        partners,
+                        {"key": key, "name": name, "config": config, "updated_at": now},
+                        ("key",),
+                    )
                 )
 
     async def keys(self) -> list[str]:

@@ -22,7 +22,9 @@ class Sim:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def user(self, telegram_id: int, first_name: str, language_code: str = "zh-hans") -> SimUser:
+    async def user(
+        self, telegram_id: int, first_name: str, language_code: str = "zh-hans"
+    ) -> SimUser:
         """Create (or fetch) a private-chat user."""
         response = await self.http.post(
             "/sim/users",
@@ -126,13 +128,16 @@ class SimUser:
             await asyncio.sleep(0.05)
         raise AssertionError(f"no matching bot message within {timeout}s; got {seen!r}")
 
-    async def ask(self, text: str, predicate: Callable[[Message], bool] = lambda m: True) -> Message:
+    async def ask(
+        self, text: str, predicate: Callable[[Message], bool] = lambda m: True
+    ) -> Message:
         """Send `text` and wait for the bot's answer to it."""
         sent = await self.send(text)
         return await self.wait_for(predicate, after=sent["message_id"])
 
-
-    async def press_answered(self, message: Message, data: str, *, timeout: float = 10.0) -> dict[str, Any]:
+    async def press_answered(
+        self, message: Message, data: str, *, timeout: float = 10.0
+    ) -> dict[str, Any]:
         """Press a button and wait for the bot's answerCallbackQuery; return the answer record."""
         pressed = await self.press(message, data)
         deadline = time.monotonic() + timeout
@@ -152,7 +157,9 @@ class SimUser:
         deadline = time.monotonic() + timeout
         current: Message | None = None
         while time.monotonic() < deadline:
-            current = next((m for m in await self.transcript() if m["message_id"] == message_id), None)
+            current = next(
+                (m for m in await self.transcript() if m["message_id"] == message_id), None
+            )
             if current is not None and predicate(current):
                 return current
             await asyncio.sleep(0.05)
@@ -163,6 +170,7 @@ class SimUser:
         response = await self.sim.http.post(f"/sim/users/{self.id}/inline", json={"query": query})
         response.raise_for_status()
         return response.json()
+
 
 def text_of(message: Message) -> str:
     """The visible text or caption of a transcript message."""
@@ -181,6 +189,8 @@ def plant_button(sandbox: Any, user_id: int, message_id: int, data: str) -> None
         message = bot.chat(user_id).messages.get(message_id)
         if message is not None:
             keyboard = (message.reply_markup or {}).get("inline_keyboard", [])
-            message.reply_markup = {"inline_keyboard": [*keyboard, [{"text": "forged", "callback_data": data}]]}
+            message.reply_markup = {
+                "inline_keyboard": [*keyboard, [{"text": "forged", "callback_data": data}]]
+            }
             return
     raise AssertionError(f"message {message_id} not found for user {user_id}")

@@ -173,7 +173,7 @@ def test_page_sanitises_even_a_hostile_transcript(page: Page, sandbox: SandboxSe
         "from": "bot",
         "date": 1_700_000_000,
         "text": "x",
-        "html": f"<b>Bold</b> {HOSTILE_MARKUP}<a href=\"javascript:window.__pwned=3\">link</a>",
+        "html": f'<b>Bold</b> {HOSTILE_MARKUP}<a href="javascript:window.__pwned=3">link</a>',
         "photo": "javascript:window.__pwned=4",
         "reply_markup": {
             "inline_keyboard": [[{"text": "Evil", "url": "javascript:window.__pwned=5"}]]

@@ -67,7 +67,7 @@ class MoneyServer:
     def _run(self) -> None:
         try:
             asyncio.run(self._serve())
-        except BaseException as error:  # noqa: BLE001 - reported to the test thread by __enter__
+        except BaseException as error:
             self._error = error
             self._ready.set()
 

@@ -57,7 +57,9 @@ def bot_messages_per_chat(sandbox: Any) -> dict[int, int]:
     return counts
 
 
-async def seed_campaign_audience(repos: Any, photo_dir: Path, telegram_ids: range | list[int]) -> tuple[int, int]:
+async def seed_campaign_audience(
+    repos: Any, photo_dir: Path, telegram_ids: range | list[int]
+) -> tuple[int, int]:
     """The demo catalogue plus fans following Lina (no quiet hours); returns (expert id, item id).
 
     Thousands of fans are written in three bulk inserts: seeding is not what these tests test.
@@ -76,14 +78,32 @@ async def seed_campaign_audience(repos: Any, photo_dir: Path, telegram_ids: rang
     async with repos.engine.begin() as conn:
         await conn.execute(
             insert(users),
-            [{"telegram_id": t, "first_name": f"Fan{t}", "language": "en", "timezone": "Asia/Shanghai", "created_at": now} for t in ids],
+            [
+                {
+                    "telegram_id": t,
+                    "first_name": f"Fan{t}",
+                    "language": "en",
+                    "timezone": "Asia/Shanghai",
+                    "created_at": now,
+                }
+                for t in ids
+            ],
         )
-        rows = (await conn.execute(select(users.c.id).where(users.c.telegram_id.in_(ids)))).scalars().all()
-        await conn.execute(
-            insert(fan_settings), [{"user_id": u, "quiet_start_min": 0, "quiet_end_min": 0} for u in rows]
+        rows = (
+            (await conn.execute(select(users.c.id).where(users.c.telegram_id.in_(ids))))
+            .scalars()
+            .all()
         )
         await conn.execute(
-            insert(follows), [{"fan_id": u, "expert_id": expert.id, "source": "link", "created_at": now} for u in rows]
+            insert(fan_settings),
+            [{"user_id": u, "quiet_start_min": 0, "quiet_end_min": 0} for u in rows],
+        )
+        await conn.execute(
+            insert(follows),
+            [
+                {"fan_id": u, "expert_id": expert.id, "source": "link", "created_at": now}
+                for u in rows
+            ],
         )
     window, _ = await repos.items.window(expert.id, offset=0, limit=1)
     return expert.id, window[0].id
@@ -95,13 +115,25 @@ def _no_quiet_hours() -> Any:
     return FanSettingsRow(quiet_start_min=0, quiet_end_min=0)
 
 
-async def create_push(repos: Any, expert_id: int, item_id: int, *, starts_in: float = 0.0, tags: list[str] | None = None) -> int:
+async def create_push(
+    repos: Any,
+    expert_id: int,
+    item_id: int,
+    *,
+    starts_in: float = 0.0,
+    tags: list[str] | None = None,
+) -> int:
     """A push campaign stored as the wizard would, starting `starts_in` seconds from now."""
     from datetime import UTC, datetime, timedelta
 
     campaign = await repos.campaigns.create(
-        expert_id=expert_id, kind="push", item_ids=[item_id], audience={"tags": tags or [], "push": True},
-        starts_at=datetime.now(UTC) + timedelta(seconds=starts_in), recurrence=None, progress_chat_id=None,
+        expert_id=expert_id,
+        kind="push",
+        item_ids=[item_id],
+        audience={"tags": tags or [], "push": True},
+        starts_at=datetime.now(UTC) + timedelta(seconds=starts_in),
+        recurrence=None,
+        progress_chat_id=None,
     )
     return int(campaign.id)
 

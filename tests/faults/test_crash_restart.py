@@ -45,10 +45,14 @@ def start_bot(sandbox: Any, tmp_path: Path, log_name: str) -> subprocess.Popen[b
         "VITRINE_SEND_CONCURRENCY": str(CONCURRENCY),
     }
     log = (tmp_path / log_name).open("wb")
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
-async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within_the_bound(tmp_path: Path) -> None:
+async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within_the_bound(
+    tmp_path: Path,
+) -> None:
     from sandbox.server import SandboxServer
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'vitrine.sqlite3'}"
@@ -67,6 +71,7 @@ async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within
 
         first = start_bot(sandbox, tmp_path, "first.log")
         try:
+
             async def some_sent() -> bool:
                 return sum(bot_messages_per_chat(sandbox).values()) >= 600
 
@@ -79,10 +84,13 @@ async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within
 
         second = start_bot(sandbox, tmp_path, "second.log")
         try:
+
             async def all_done() -> bool:
                 counts = await repos.outbox.campaign_counts(big)
                 later_counts = await repos.outbox.campaign_counts(later)
-                return counts.get("sent", 0) == len(FANS) and later_counts.get("sent", 0) == len(segment)
+                return counts.get("sent", 0) == len(FANS) and later_counts.get("sent", 0) == len(
+                    segment
+                )
 
             await wait_for(all_done, timeout=120)
             await asyncio.sleep(4)  # let the progress job mark the campaigns done

@@ -42,7 +42,9 @@ async def test_2000_fans_at_telegrams_limits_get_exactly_one_message_and_no_429(
     assert [f for f in fans if counts.get(f) != 1] == []
 
 
-async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_retried(tmp_path: Path) -> None:
+async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_retried(
+    tmp_path: Path,
+) -> None:
     from sandbox.server import SandboxServer
 
     fans = list(range(200_000, 200_400))
@@ -93,7 +95,9 @@ async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_
             # nothing after it (none at all when the bot learnt of the block first from Telegram's
             # my_chat_member update; an injected 5xx before the 403 is a legitimate retry).
             sends = [
-                c for c in list(sandbox.sandbox.calls) if c["method"].lower() in ("sendphoto", "sendmessage")
+                c
+                for c in list(sandbox.sandbox.calls)
+                if c["method"].lower() in ("sendphoto", "sendmessage")
             ]
             for fan in blocked:
                 to_fan = [c["status"] for c in sends if str(c["params"].get("chat_id")) == str(fan)]

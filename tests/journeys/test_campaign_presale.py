@@ -33,13 +33,23 @@ async def test_presale_announcement_reservation_and_opening_reminder(
     campaign = await runtime.service.create(
         expert.id,
         "Asia/Shanghai",
-        Draft(kind="presale", item_ids=(item.id,), tags=(), push=True, starts_at=now, recurrence=None, opens_at=opens_at),
+        Draft(
+            kind="presale",
+            item_ids=(item.id,),
+            tags=(),
+            push=True,
+            starts_at=now,
+            recurrence=None,
+            opens_at=opens_at,
+        ),
         progress_chat_id=1002,
     )
     await runtime.fire(campaign.id)
 
     reserve = encode(ReservePresale(item.id))
-    card = await keen.wait_for(lambda m: any(b.get("callback_data") == reserve for b in buttons_of(m)))
+    card = await keen.wait_for(
+        lambda m: any(b.get("callback_data") == reserve for b in buttons_of(m))
+    )
     local_opening = opens_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     assert f"{local_opening} (Asia/Shanghai time)" in text_of(card)  # never a bare UTC time
     await idle.wait_for(lambda m: any(b.get("callback_data") == reserve for b in buttons_of(m)))

@@ -24,7 +24,9 @@ from storage.repositories.fan_settings import FanSettingsRow
 from tests.auxil.sim import Sim, SimUser, buttons_of, text_of
 
 
-async def seed_fan(runtime: Runtime, sim: Sim, telegram_id: int, *, tags: tuple[str, ...], **settings: object) -> SimUser:
+async def seed_fan(
+    runtime: Runtime, sim: Sim, telegram_id: int, *, tags: tuple[str, ...], **settings: object
+) -> SimUser:
     """A fan who follows Lina, with interests and push settings."""
     repos = runtime.services.repos
     fan = await sim.user(telegram_id, f"Fan{telegram_id}", "en")
@@ -51,7 +53,10 @@ async def tap(person: SimUser, message_id: int, value: object) -> dict:
     """Press a button once the message shows it (each press edits the wizard message)."""
     data = encode(value)
     shown = await person.wait_for(
-        lambda m: m["message_id"] == message_id and any(b.get("callback_data") == data for b in buttons_of(m)),
+        lambda m: (
+            m["message_id"] == message_id
+            and any(b.get("callback_data") == data for b in buttons_of(m))
+        ),
         after=message_id - 1,
     )
     await person.press(shown, data)
@@ -65,14 +70,21 @@ async def tap(person: SimUser, message_id: int, value: object) -> dict:
 async def run_wizard_to_preview(lina: SimUser, item_id: int, tag: str):  # type: ignore[no-untyped-def]
     message = await lina.ask("/campaign", lambda m: "kind of campaign" in text_of(m))
     for value in (
-        WizardKind("push"), WizardItemToggle(item_id), WizardItemsDone(), WizardAudience("tags"),
-        WizardTagToggle(tag), WizardTagsDone(), WizardSchedule("now"),
+        WizardKind("push"),
+        WizardItemToggle(item_id),
+        WizardItemsDone(),
+        WizardAudience("tags"),
+        WizardTagToggle(tag),
+        WizardTagsDone(),
+        WizardSchedule("now"),
     ):
         await tap(lina, message["message_id"], value)
     return message
 
 
-async def test_segment_push_respects_interests_quiet_hours_and_digest(vitrine: Runtime, sim: Sim, tmp_path: Path) -> None:
+async def test_segment_push_respects_interests_quiet_hours_and_digest(
+    vitrine: Runtime, sim: Sim, tmp_path: Path
+) -> None:
     repos = vitrine.services.repos
     await seed_into(repos, tmp_path / "photos")
     lina = await sim.user(DEMO_EXPERT_ID, "Lina", "en")
@@ -81,10 +93,16 @@ async def test_segment_push_respects_interests_quiet_hours_and_digest(vitrine: R
     window, _ = await repos.items.window(expert.id, offset=0, limit=1)  # type: ignore[union-attr]
     item = window[0]
 
-    skincare_fan = await seed_fan(vitrine, sim, 3101, tags=("skincare",), quiet_start_min=0, quiet_end_min=0)
-    makeup_only_fan = await seed_fan(vitrine, sim, 3102, tags=("makeup",), quiet_start_min=0, quiet_end_min=0)
+    skincare_fan = await seed_fan(
+        vitrine, sim, 3101, tags=("skincare",), quiet_start_min=0, quiet_end_min=0
+    )
+    makeup_only_fan = await seed_fan(
+        vitrine, sim, 3102, tags=("makeup",), quiet_start_min=0, quiet_end_min=0
+    )
     # Quiet all day but the last minute before midnight: whenever the test runs, it is quiet now.
-    sleepy_fan = await seed_fan(vitrine, sim, 3103, tags=("skincare",), quiet_start_min=0, quiet_end_min=23 * 60 + 59)
+    sleepy_fan = await seed_fan(
+        vitrine, sim, 3103, tags=("skincare",), quiet_start_min=0, quiet_end_min=23 * 60 + 59
+    )
     digest_fan = await seed_fan(vitrine, sim, 3104, tags=("skincare",), push_mode="digest")
 
     preview = await run_wizard_to_preview(lina, item.id, "skincare")
@@ -99,7 +117,9 @@ async def test_segment_push_respects_interests_quiet_hours_and_digest(vitrine: R
     assert "🛒 Buy" in labels and "Unfollow" in labels
     assert any("/go/" in b.get("url", "") for b in buttons_of(card))
 
-    progress = await lina.wait_for(lambda m: "100%" in text_of(m) and "1 / 3 sent" in text_of(m), timeout=20)
+    progress = await lina.wait_for(
+        lambda m: "100%" in text_of(m) and "1 / 3 sent" in text_of(m), timeout=20
+    )
     assert "1 waiting for their quiet hours to end" in text_of(progress)
     assert "1 will get it in their daily digest" in text_of(progress)
     assert not any(item.title in text_of(m) for m in await makeup_only_fan.bot_messages())
@@ -121,18 +141,31 @@ async def test_segment_push_respects_interests_quiet_hours_and_digest(vitrine: R
     assert sum(item.title in text_of(m) for m in await sleepy_fan.bot_messages()) == 1
 
 
-async def test_pause_holds_the_queue_and_cancel_drops_it(vitrine: Runtime, sim: Sim, tmp_path: Path) -> None:
+async def test_pause_holds_the_queue_and_cancel_drops_it(
+    vitrine: Runtime, sim: Sim, tmp_path: Path
+) -> None:
     repos = vitrine.services.repos
     await seed_into(repos, tmp_path / "photos")
     lina = await sim.user(DEMO_EXPERT_ID, "Lina", "en")
     await repos.users.set_language((await repos.users.by_telegram_id(DEMO_EXPERT_ID)).id, "en")  # type: ignore[union-attr]
     expert = await repos.experts.by_handle("lina_beauty")
     window, _ = await repos.items.window(expert.id, offset=0, limit=1)  # type: ignore[union-attr]
-    fans = [await seed_fan(vitrine, sim, 3200 + n, tags=("skincare",), quiet_start_min=0, quiet_end_min=0) for n in range(4)]
+    fans = [
+        await seed_fan(
+            vitrine, sim, 3200 + n, tags=("skincare",), quiet_start_min=0, quiet_end_min=0
+        )
+        for n in range(4)
+    ]
 
     # Scheduled for later, paused, then cancelled: nobody ever gets it.
     message = await lina.ask("/campaign", lambda m: "kind of campaign" in text_of(m))
-    for value in (WizardKind("push"), WizardItemToggle(window[0].id), WizardItemsDone(), WizardAudience("all"), WizardSchedule("at")):
+    for value in (
+        WizardKind("push"),
+        WizardItemToggle(window[0].id),
+        WizardItemsDone(),
+        WizardAudience("all"),
+        WizardSchedule("at"),
+    ):
         await tap(lina, message["message_id"], value)
     await lina.wait_for(lambda m: "Type the time" in text_of(m), after=message["message_id"] - 1)
     preview = await lina.ask("2099-01-01 10:00", lambda m: "Starts 2099-01-01 10:00" in text_of(m))

@@ -12,7 +12,13 @@ from sqlalchemy import update
 
 from bot.admin.moderation import set_suspended
 from bot.app import Runtime
-from bot.campaigns.callbacks import WizardAudience, WizardItemsDone, WizardItemToggle, WizardKind, WizardTagToggle
+from bot.campaigns.callbacks import (
+    WizardAudience,
+    WizardItemsDone,
+    WizardItemToggle,
+    WizardKind,
+    WizardTagToggle,
+)
 from bot.campaigns.jobs import campaigns_of
 from bot.delivery.dispatcher import Withdrawn
 from bot.demo import DEMO_EXPERT_ID, seed_into
@@ -41,8 +47,13 @@ async def _lina(vitrine: Runtime, tmp_path: Path) -> tuple[Any, list[Any]]:
 async def _campaign(vitrine: Runtime, expert_id: int, item_ids: list[int], status: str) -> int:
     repos = vitrine.services.repos
     campaign = await repos.campaigns.create(
-        expert_id=expert_id, kind="push", item_ids=item_ids, audience={"tags": [], "push": True},
-        starts_at=datetime.now(UTC), recurrence=None, progress_chat_id=None,
+        expert_id=expert_id,
+        kind="push",
+        item_ids=item_ids,
+        audience={"tags": [], "push": True},
+        starts_at=datetime.now(UTC),
+        recurrence=None,
+        progress_chat_id=None,
     )
     assert await repos.campaigns.set_status(campaign.id, status, only_from=("scheduled",))
     return campaign.id
@@ -54,8 +65,13 @@ async def _queued_row(vitrine: Runtime, campaign_id: int, fan_telegram_id: int) 
     fan = await repos.users.upsert_from_telegram(fan_telegram_id, "Fan", None, "en")
     payload = {"render": "campaign", "campaign_id": campaign_id}
     assert await repos.outbox.enqueue(
-        "push", fan_telegram_id, payload, f"c{campaign_id}:u{fan.id}", user_id=fan.id,
-        campaign_id=campaign_id, not_before=LATER,
+        "push",
+        fan_telegram_id,
+        payload,
+        f"c{campaign_id}:u{fan.id}",
+        user_id=fan.id,
+        campaign_id=campaign_id,
+        not_before=LATER,
     )
     row = (await repos.outbox.all_rows(campaign_id))[-1]
     return OutboxRow(row["id"], "push", fan_telegram_id, fan.id, campaign_id, payload, 0, "en")
@@ -70,7 +86,9 @@ async def _statuses(vitrine: Runtime, campaign_id: int) -> list[str]:
     return [r["status"] for r in await vitrine.services.repos.outbox.all_rows(campaign_id)]
 
 
-async def test_cards_show_only_listed_items_and_an_empty_campaign_is_dropped(vitrine: Runtime, tmp_path: Path) -> None:
+async def test_cards_show_only_listed_items_and_an_empty_campaign_is_dropped(
+    vitrine: Runtime, tmp_path: Path
+) -> None:
     expert, (first, second) = await _lina(vitrine, tmp_path)
     campaign_id = await _campaign(vitrine, expert.id, [first.id, second.id], "paused")
     cards = campaigns_of(vitrine.application.bot_data).cards
@@ -115,7 +133,9 @@ async def test_suspending_an_expert_pauses_campaigns_drops_queue_and_refuses_res
     resume = encode(CampaignResume(paused))
     assert any(b.get("callback_data") == resume for b in buttons_of(listing))
 
-    assert await set_suspended(vitrine.services, await _admin(vitrine), "expert", expert.id, suspended=True)
+    assert await set_suspended(
+        vitrine.services, await _admin(vitrine), "expert", expert.id, suspended=True
+    )
     assert await _statuses(vitrine, running) == ["dropped"]
     assert (await vitrine.services.repos.campaigns.get(running)).status == "paused"  # type: ignore[union-attr]
 
@@ -125,19 +145,25 @@ async def test_suspending_an_expert_pauses_campaigns_drops_queue_and_refuses_res
     assert (await vitrine.services.repos.campaigns.get(paused)).status == "paused"  # type: ignore[union-attr]
 
 
-async def test_suspending_an_item_drops_only_campaigns_left_with_nothing_listed(vitrine: Runtime, tmp_path: Path) -> None:
+async def test_suspending_an_item_drops_only_campaigns_left_with_nothing_listed(
+    vitrine: Runtime, tmp_path: Path
+) -> None:
     expert, (first, second) = await _lina(vitrine, tmp_path)
     only_first = await _campaign(vitrine, expert.id, [first.id], "running")
     both = await _campaign(vitrine, expert.id, [first.id, second.id], "running")
     await _queued_row(vitrine, only_first, 4301)
     await _queued_row(vitrine, both, 4302)
 
-    assert await set_suspended(vitrine.services, await _admin(vitrine), "item", first.id, suspended=True)
+    assert await set_suspended(
+        vitrine.services, await _admin(vitrine), "item", first.id, suspended=True
+    )
     assert await _statuses(vitrine, only_first) == ["dropped"]
     assert await _statuses(vitrine, both) == ["queued"]
 
 
-async def test_card_follows_price_edits_and_sold_out_loses_its_buy_button(vitrine: Runtime, tmp_path: Path) -> None:
+async def test_card_follows_price_edits_and_sold_out_loses_its_buy_button(
+    vitrine: Runtime, tmp_path: Path
+) -> None:
     expert, (first, _) = await _lina(vitrine, tmp_path)
     campaign_id = await _campaign(vitrine, expert.id, [first.id], "paused")
     cards = campaigns_of(vitrine.application.bot_data).cards
@@ -154,15 +180,26 @@ async def test_card_follows_price_edits_and_sold_out_loses_its_buy_button(vitrin
     assert not any("url" in b for r in params["reply_markup"]["inline_keyboard"] for b in r)
 
 
-async def test_wizard_refuses_a_forged_tag(vitrine: Runtime, sim: Sim, sandbox: Any, tmp_path: Path) -> None:
+async def test_wizard_refuses_a_forged_tag(
+    vitrine: Runtime, sim: Sim, sandbox: Any, tmp_path: Path
+) -> None:
     _, (first, _) = await _lina(vitrine, tmp_path)
     lina = await sim.user(DEMO_EXPERT_ID, "Lina", "en")
     message = await lina.ask("/campaign", lambda m: "kind of campaign" in text_of(m))
-    for value in (WizardKind("push"), WizardItemToggle(first.id), WizardItemsDone(), WizardAudience("tags")):
+    for value in (
+        WizardKind("push"),
+        WizardItemToggle(first.id),
+        WizardItemsDone(),
+        WizardAudience("tags"),
+    ):
         await tap(lina, message["message_id"], value)
     shown = await lina.wait_for(
-        lambda m: m["message_id"] == message["message_id"]
-        and any(b.get("callback_data") == encode(WizardTagToggle("skincare")) for b in buttons_of(m)),
+        lambda m: (
+            m["message_id"] == message["message_id"]
+            and any(
+                b.get("callback_data") == encode(WizardTagToggle("skincare")) for b in buttons_of(m)
+            )
+        ),
         after=message["message_id"] - 1,
     )
     plant_button(sandbox, DEMO_EXPERT_ID, shown["message_id"], encode(WizardTagToggle("forged")))

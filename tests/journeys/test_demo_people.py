@@ -15,7 +15,9 @@ async def test_every_demo_expert_and_shop_owner_can_receive_messages(
     body = (await sim.http.get("/sim/users")).json()
     people = body["users"] if isinstance(body, dict) else body
     ids = sorted(person["id"] for person in people)
-    expected = {1001, 1002, 1003, 1004} | {e.telegram_id for e in DEMO_EXPERTS} | {
-        owner for *_rest, owner in DEMO_SHOPS.values()
-    }
+    expected = (
+        {1001, 1002, 1003, 1004}
+        | {e.telegram_id for e in DEMO_EXPERTS}
+        | {owner for *_rest, owner in DEMO_SHOPS.values()}
+    )
     assert ids == sorted(expected)

@@ -8,18 +8,25 @@ from bot.domain.callbacks import encode
 from bot.experts.callbacks import PublishDecision
 from tests.auxil.sim import Sim, text_of
 from tests.conftest import BOT_TOKEN
-from tests.journeys.test_expert_supply_side import has, png, press_and_wait
+from tests.journeys.test_expert_supply_side import png, press_and_wait
 
 
-async def test_publish_resumes_after_a_restart(settings: Settings, sandbox: object, sim: Sim) -> None:
+async def test_publish_resumes_after_a_restart(
+    settings: Settings, sandbox: object, sim: Sim
+) -> None:
     endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)  # type: ignore[attr-defined]
     chef = await sim.user(3101, "Mei", "en")
 
     async with running(settings, endpoint) as first:
         user = await first.services.repos.users.upsert_from_telegram(3101, "Mei", None, "en")
         expert = await first.services.repos.experts.create(
-            user_id=user.id, handle="chef_mei2", display_name="Chef Mei", vertical="food",
-            tags=[], bio="Home cooking for busy people.", status="verified",
+            user_id=user.id,
+            handle="chef_mei2",
+            display_name="Chef Mei",
+            vertical="food",
+            tags=[],
+            bio="Home cooking for busy people.",
+            status="verified",
         )
         assert "Send a photo" in text_of(await chef.ask("/publish"))
         assert "title" in text_of(await chef.ask_photo(png()))
@@ -34,7 +41,9 @@ async def test_publish_resumes_after_a_restart(settings: Settings, sandbox: obje
         assert "Cast iron wok 32 cm" in text_of(preview) and "¥199.00" in text_of(preview)
         await press_and_wait(chef, preview, encode(PublishDecision(True)), "Published")
         items, total = await second.services.repos.items.window(expert.id, offset=0, limit=5)
-        assert total == 1 and items[0].title == "Cast iron wok 32 cm" and items[0].price_fen == 19900
+        assert (
+            total == 1 and items[0].title == "Cast iron wok 32 cm" and items[0].price_fen == 19900
+        )
         assert items[0].photo_file_id  # the photo sent before the restart
 
 
@@ -42,8 +51,13 @@ async def test_cancel_ends_the_publisher_and_forgets_the_draft(vitrine, sim: Sim
     repos = vitrine.services.repos
     user = await repos.users.upsert_from_telegram(3102, "Bo", None, "en")
     await repos.experts.create(
-        user_id=user.id, handle="bo_tech", display_name="Bo", vertical="digital",
-        tags=[], bio="Gadgets, tested.", status="verified",
+        user_id=user.id,
+        handle="bo_tech",
+        display_name="Bo",
+        vertical="digital",
+        tags=[],
+        bio="Gadgets, tested.",
+        status="verified",
     )
     bo = await sim.user(3102, "Bo", "en")
     await bo.ask("/publish")

@@ -53,7 +53,9 @@ async def press_and_see(user: SimUser, message: Message, data: str, expected: st
     raise AssertionError(f"message {message['message_id']} never showed {expected!r}: {current!r}")
 
 
-async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, sim: Sim, sandbox: object) -> None:
+async def test_apply_approve_publish_edit_pin_delist_suspend(
+    vitrine: Runtime, sim: Sim, sandbox: object
+) -> None:
     repos = vitrine.services.repos
     admin = await sim.user(ADMIN_ID, "Ada", "en")
     await admin.ask("/start")
@@ -69,10 +71,18 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
     assert "display name" in text_of(name_prompt)
     assert "at least 2 characters" in text_of(await lina.ask("L"))
     vertical_prompt = await lina.ask("Lina Chen")
-    assert encode(ApplyVertical("beauty")) in [b["callback_data"] for b in buttons_of(vertical_prompt)]
-    tags_screen = await press_and_see(lina, vertical_prompt, encode(ApplyVertical("beauty")), "ability tags")
-    tags_screen = await press_and_see(lina, tags_screen, encode(ApplyTag("skincare")), "Chosen: Skincare")
-    tags_screen = await press_and_see(lina, tags_screen, encode(ApplyTag("makeup")), "Skincare, Makeup")
+    assert encode(ApplyVertical("beauty")) in [
+        b["callback_data"] for b in buttons_of(vertical_prompt)
+    ]
+    tags_screen = await press_and_see(
+        lina, vertical_prompt, encode(ApplyVertical("beauty")), "ability tags"
+    )
+    tags_screen = await press_and_see(
+        lina, tags_screen, encode(ApplyTag("skincare")), "Chosen: Skincare"
+    )
+    tags_screen = await press_and_see(
+        lina, tags_screen, encode(ApplyTag("makeup")), "Skincare, Makeup"
+    )
     bio_prompt = await press_and_wait(lina, tags_screen, encode(ApplyTagsDone()), "short bio")
     assert "at least 10 characters" in text_of(await lina.ask("Hi!"))
     sent = await lina.ask("Ten years of testing serums on sensitive skin.")
@@ -87,7 +97,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
     assert "Lina Chen" in text_of(application) and "Skincare" in text_of(application)
     approve = encode(AdminApprove("expert", expert.id))
     assert approve in [b["callback_data"] for b in buttons_of(application)]
-    assert "Approved: @Lina_Glow" in text_of(await press_and_wait(admin, application, approve, "Approved"))
+    assert "Approved: @Lina_Glow" in text_of(
+        await press_and_wait(admin, application, approve, "Approved")
+    )
     assert "verified expert" in text_of(await lina.wait_for(has("You are a verified expert")))
 
     # Publish step by step, with one refused answer at every step.
@@ -97,7 +109,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
     assert "Keyword stuffing" in text_of(await lina.ask("serum serum serum best serum"))
     assert "Why do you recommend it" in text_of(await lina.ask("Hydrating serum 50 ml"))
     assert "too short" in text_of(await lina.ask("nice"))
-    assert "price" in text_of(await lina.ask("Light texture, absorbs fast; my skin stays calm all day."))
+    assert "price" in text_of(
+        await lina.ask("Light texture, absorbs fast; my skin stays calm all day.")
+    )
     assert "more than zero" in text_of(await lina.ask("0"))
     assert "in stock" in text_of(await lina.ask("¥129.90"))
     assert "whole items" in text_of(await lina.ask("12.5"))
@@ -128,7 +142,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
 
     # /mywindow → the item card → edit the price (a wrong price first).
     window = await lina.ask("/mywindow", has("Your window"))
-    card = await press_and_wait(lina, window, encode(WindowAction(item.id, "menu")), "Hydrating serum")
+    card = await press_and_wait(
+        lina, window, encode(WindowAction(item.id, "menu")), "Hydrating serum"
+    )
     await press_and_wait(lina, card, encode(EditItemField(item.id, "price")), "new price")
     assert "not a price" in text_of(await lina.ask("cheap"))
     assert "Saved" in text_of(await lina.ask("139"))
@@ -148,7 +164,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(vitrine: Runtime, s
     # An admin suspends the item.
     target = await admin.ask(f"/admin item {item.id}", has("Hydrating serum"))
     suspend = encode(AdminSuspend("item", item.id))
-    assert "Suspended: Hydrating serum" in text_of(await press_and_wait(admin, target, suspend, "Suspended:"))
+    assert "Suspended: Hydrating serum" in text_of(
+        await press_and_wait(admin, target, suspend, "Suspended:")
+    )
     assert (await repos.items.get(item.id)).status == "suspended"  # type: ignore[union-attr]
 
     # Every step left a trace in the audit log.

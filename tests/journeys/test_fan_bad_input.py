@@ -43,7 +43,9 @@ async def test_unknown_or_malformed_deep_links_get_the_normal_welcome(
     reply = await fan.ask(f"/start {payload}")
     assert "couldn't find the expert" in text_of(reply)
     user = await seeded.services.repos.users.by_telegram_id(6001)
-    assert user is not None and await seeded.services.repos.follows.expert_ids(user.id) == frozenset()
+    assert (
+        user is not None and await seeded.services.repos.follows.expert_ids(user.id) == frozenset()
+    )
 
 
 async def test_a_suspended_expert_cannot_be_followed_by_link(seeded: Runtime, sim: Sim) -> None:
@@ -68,7 +70,9 @@ async def test_commands_with_junk_arguments(seeded: Runtime, sim: Sim) -> None:
     assert "Your interests" in text_of(await fan.ask("/interests nonsense"))
 
 
-async def test_forged_and_outdated_buttons_get_a_short_answer(seeded: Runtime, sim: Sim, sandbox: Any) -> None:
+async def test_forged_and_outdated_buttons_get_a_short_answer(
+    seeded: Runtime, sim: Sim, sandbox: Any
+) -> None:
     repos = seeded.services.repos
     fan = await sim.user(6004, "Di", "en")
     card = await window_card(fan, "lina_beauty")
@@ -88,13 +92,19 @@ async def test_forged_and_outdated_buttons_get_a_short_answer(seeded: Runtime, s
         from storage.schema import items
 
         await conn.execute(update(items).where(items.c.id == item.id).values(status="delisted"))
-    answer = await fan.press_answered(await fan.message(card["message_id"]), encode(CartAdd(item.id)))
+    answer = await fan.press_answered(
+        await fan.message(card["message_id"]), encode(CartAdd(item.id))
+    )
     assert answer["text"] == "This item is no longer available."
     # An old page number: the window shrank, the fan is shown the last page with a word.
-    answer = await fan.press_answered(await fan.message(card["message_id"]), encode(WindowPage(lina.id, 1)))
+    answer = await fan.press_answered(
+        await fan.message(card["message_id"]), encode(WindowPage(lina.id, 1))
+    )
     assert answer["text"] in (None, "The list has changed; here is its latest page.")
     plant_button(sandbox, 6004, card["message_id"], encode(WindowPage(lina.id, 40)))
-    answer = await fan.press_answered(await fan.message(card["message_id"]), encode(WindowPage(lina.id, 40)))
+    answer = await fan.press_answered(
+        await fan.message(card["message_id"]), encode(WindowPage(lina.id, 40))
+    )
     assert answer["text"] == "The list has changed; here is its latest page."
 
     # An expired /forget confirmation deletes nothing.
@@ -106,7 +116,9 @@ async def test_forged_and_outdated_buttons_get_a_short_answer(seeded: Runtime, s
     assert await repos.users.by_telegram_id(6004) is not None
 
 
-async def test_delisted_and_sold_out_items_stay_visible_in_the_cart(seeded: Runtime, sim: Sim) -> None:
+async def test_delisted_and_sold_out_items_stay_visible_in_the_cart(
+    seeded: Runtime, sim: Sim
+) -> None:
     repos = seeded.services.repos
     fan = await sim.user(6005, "Ed", "en")
     card = await window_card(fan, "chef_mei")

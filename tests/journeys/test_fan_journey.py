@@ -35,7 +35,9 @@ def data_of(message: dict, kind: type) -> list:
     return found
 
 
-async def test_a_new_fan_from_deep_link_to_forget(vitrine: Runtime, sim: Sim, tmp_path: Path) -> None:
+async def test_a_new_fan_from_deep_link_to_forget(
+    vitrine: Runtime, sim: Sim, tmp_path: Path
+) -> None:
     repos = vitrine.services.repos
     await seed_into(repos, tmp_path / "photos")
     lina = await repos.experts.by_handle("lina_beauty")
@@ -58,10 +60,14 @@ async def test_a_new_fan_from_deep_link_to_forget(vitrine: Runtime, sim: Sim, tm
 
     # Pick interests: beauty -> skincare, then done.
     await fan.press_answered(onboarding, encode(InterestsOpen("beauty", True)))
-    tags = await fan.wait_for_change(onboarding["message_id"], lambda m: bool(data_of(m, InterestToggle)))
+    tags = await fan.wait_for_change(
+        onboarding["message_id"], lambda m: bool(data_of(m, InterestToggle))
+    )
     await fan.press_answered(tags, encode(InterestToggle("skincare", True)))
     await fan.wait_for_change(onboarding["message_id"], lambda m: "护肤" in text_of(m))
-    await fan.press_answered(await fan.message(onboarding["message_id"]), encode(InterestsDone(True)))
+    await fan.press_answered(
+        await fan.message(onboarding["message_id"]), encode(InterestsDone(True))
+    )
     assert await repos.interests.tags(user.id) == frozenset({"skincare"})
 
     # Browse the window page by page: the same message changes photo and caption.
@@ -106,7 +112,9 @@ async def test_a_new_fan_from_deep_link_to_forget(vitrine: Runtime, sim: Sim, tm
     settings = await fan.ask("/settings")
     await fan.press_answered(settings, encode(SettingsOpen("lang")))
     await fan.wait_for_change(settings["message_id"], lambda m: bool(data_of(m, SettingChange)))
-    await fan.press_answered(await fan.message(settings["message_id"]), encode(SettingChange("lang", "en")))
+    await fan.press_answered(
+        await fan.message(settings["message_id"]), encode(SettingChange("lang", "en"))
+    )
     await fan.wait_for_change(settings["message_id"], lambda m: "Settings" in text_of(m))
     assert "For you" in text_of(await fan.ask("/foryou"))
 

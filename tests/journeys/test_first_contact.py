@@ -29,7 +29,9 @@ async def test_second_start_welcomes_back(vitrine: Runtime, sim: Sim) -> None:
     assert "Welcome back, Bo" in text_of(welcome)
 
 
-async def test_unknown_deep_link_gets_a_friendly_reply_and_the_welcome(vitrine: Runtime, sim: Sim) -> None:
+async def test_unknown_deep_link_gets_a_friendly_reply_and_the_welcome(
+    vitrine: Runtime, sim: Sim
+) -> None:
     fan = await sim.user(2004, "Cy", "en")
     reply = await fan.ask("/start nobody_by_this_name")
     assert "couldn't find the expert" in text_of(reply)
@@ -50,7 +52,9 @@ async def test_help_lists_commands_and_command_menus_are_registered_per_language
     assert {"command": "help", "description": "Help"} in en_commands
 
 
-async def test_unknown_commands_and_free_text_get_a_helpful_reply(vitrine: Runtime, sim: Sim) -> None:
+async def test_unknown_commands_and_free_text_get_a_helpful_reply(
+    vitrine: Runtime, sim: Sim
+) -> None:
     fan = await sim.user(2006, "Ed", "en")
     assert "I don't know the command /frobnicate" in text_of(await fan.ask("/frobnicate now"))
     assert "only understand commands" in text_of(await fan.ask("hello there"))

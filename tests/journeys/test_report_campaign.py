@@ -37,14 +37,22 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
     started = now - timedelta(minutes=20)
     async with repos.engine.begin() as conn:
         item_rows = (
-            await conn.execute(select(items.c.id, items.c.merchant_id).where(items.c.expert_id == lina.id))
+            await conn.execute(
+                select(items.c.id, items.c.merchant_id).where(items.c.expert_id == lina.id)
+            )
         ).all()
         item_id, merchant_id = item_rows[0]
         campaign_id = (
             await conn.execute(
                 insert(campaigns).values(
-                    expert_id=lina.id, kind="push", status="done", item_ids=[item_id], audience={},
-                    starts_at=started, started_at=started, finished_at=now - timedelta(minutes=15),
+                    expert_id=lina.id,
+                    kind="push",
+                    status="done",
+                    item_ids=[item_id],
+                    audience={},
+                    starts_at=started,
+                    started_at=started,
+                    finished_at=now - timedelta(minutes=15),
                     created_at=started,
                 )
             )
@@ -53,8 +61,12 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
         for number in range(sum(OUTBOX_PLAN.values())):
             result = await conn.execute(
                 insert(users).values(
-                    telegram_id=70_000 + number, first_name=f"Fan{number}", language="zh_Hans",
-                    language_chosen=False, timezone="Asia/Shanghai", created_at=started,
+                    telegram_id=70_000 + number,
+                    first_name=f"Fan{number}",
+                    language="zh_Hans",
+                    language_chosen=False,
+                    timezone="Asia/Shanghai",
+                    created_at=started,
                 )
             )
             fan_ids.append(result.inserted_primary_key[0])
@@ -63,11 +75,20 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
             insert(outbox),
             [
                 {
-                    "kind": "campaign", "chat_id": 70_000 + i, "user_id": fan, "campaign_id": campaign_id,
-                    "dedup_key": f"report-test:{campaign_id}:{fan}", "payload": {}, "status": status,
-                    "attempts": 1, "next_attempt_at": started, "created_at": started,
+                    "kind": "campaign",
+                    "chat_id": 70_000 + i,
+                    "user_id": fan,
+                    "campaign_id": campaign_id,
+                    "dedup_key": f"report-test:{campaign_id}:{fan}",
+                    "payload": {},
+                    "status": status,
+                    "attempts": 1,
+                    "next_attempt_at": started,
+                    "created_at": started,
                     "sent_at": started + timedelta(seconds=i) if status == "sent" else None,
-                    "error": "Forbidden: bot was blocked by the user" if status == "blocked" else None,
+                    "error": "Forbidden: bot was blocked by the user"
+                    if status == "blocked"
+                    else None,
                 }
                 for i, (fan, status) in enumerate(zip(fan_ids, statuses))
             ],
@@ -77,17 +98,35 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
         await conn.execute(
             insert(clicks),
             [
-                {"id": f"rc{n:04d}", "item_id": item_id, "fan_id": fan, "expert_id": lina.id, "source": "push",
-                 "campaign_id": campaign_id, "created_at": started + timedelta(minutes=1, seconds=n)}
+                {
+                    "id": f"rc{n:04d}",
+                    "item_id": item_id,
+                    "fan_id": fan,
+                    "expert_id": lina.id,
+                    "source": "push",
+                    "campaign_id": campaign_id,
+                    "created_at": started + timedelta(minutes=1, seconds=n),
+                }
                 for n, fan in enumerate(clickers)
             ],
         )
         await conn.execute(
             insert(events),
             [
-                {"kind": kind, "at": started + timedelta(minutes=2), "user_id": fan, "expert_id": lina.id,
-                 "item_id": item_id, "campaign_id": campaign_id, "source": "push"}
-                for kind, fans in (("favourite", fan_ids[:5]), ("cart_add", fan_ids[:3]), ("follow", fan_ids[5:7]))
+                {
+                    "kind": kind,
+                    "at": started + timedelta(minutes=2),
+                    "user_id": fan,
+                    "expert_id": lina.id,
+                    "item_id": item_id,
+                    "campaign_id": campaign_id,
+                    "source": "push",
+                }
+                for kind, fans in (
+                    ("favourite", fan_ids[:5]),
+                    ("cart_add", fan_ids[:3]),
+                    ("follow", fan_ids[5:7]),
+                )
                 for fan in fans
             ],
         )
@@ -97,21 +136,44 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
             order_id = (
                 await conn.execute(
                     insert(orders).values(
-                        partner_key="tmall", partner_order_id=f"RPT-{n}", merchant_id=merchant_id,
-                        item_id=item_id, click_id=f"rc{n:04d}", expert_id=lina.id, campaign_id=campaign_id,
-                        quantity=1, amount_fen=amount, status=status, occurred_at=at, created_at=at, updated_at=at,
+                        partner_key="tmall",
+                        partner_order_id=f"RPT-{n}",
+                        merchant_id=merchant_id,
+                        item_id=item_id,
+                        click_id=f"rc{n:04d}",
+                        expert_id=lina.id,
+                        campaign_id=campaign_id,
+                        quantity=1,
+                        amount_fen=amount,
+                        status=status,
+                        occurred_at=at,
+                        created_at=at,
+                        updated_at=at,
                     )
                 )
             ).inserted_primary_key[0]
             commission = amount * RATE_BP // 10_000
-            rows: list[dict[str, Any]] = [{"kind": "commission", "amount_fen": commission, "status": "pending"}]
+            rows: list[dict[str, Any]] = [
+                {"kind": "commission", "amount_fen": commission, "status": "pending"}
+            ]
             if status == "refunded":  # confirmed before the refund, then booked back
-                rows = [{"kind": "commission", "amount_fen": commission, "status": "confirmed"},
-                        {"kind": "adjustment", "amount_fen": -commission, "status": "confirmed"}]
+                rows = [
+                    {"kind": "commission", "amount_fen": commission, "status": "confirmed"},
+                    {"kind": "adjustment", "amount_fen": -commission, "status": "confirmed"},
+                ]
             await conn.execute(
                 insert(commissions),
-                [{"order_id": order_id, "expert_id": lina.id, "merchant_id": merchant_id, "rate_bp": RATE_BP,
-                  "created_at": at, **row} for row in rows],
+                [
+                    {
+                        "order_id": order_id,
+                        "expert_id": lina.id,
+                        "merchant_id": merchant_id,
+                        "rate_bp": RATE_BP,
+                        "created_at": at,
+                        **row,
+                    }
+                    for row in rows
+                ],
             )
     return {"campaign_id": int(campaign_id), "expert_id": lina.id}
 
@@ -158,7 +220,9 @@ async def test_expert_reads_report_charts_and_csv_that_add_up(
     assert "Orders: 4 (conversion 33%)" in summary
     assert "refunded: 1" in summary
     assert "GMV: ¥356.00" in summary  # 169 + 128 + 59; the refunded order counts nothing
-    assert "Commission: ¥28.48" in summary  # 8% of the paid orders; the refund's adjustment nets out
+    assert (
+        "Commission: ¥28.48" in summary
+    )  # 8% of the paid orders; the refund's adjustment nets out
     assert len(summary) <= 1024
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name, message in (("funnel", funnel), ("timeline", timeline)):
@@ -170,7 +234,9 @@ async def test_expert_reads_report_charts_and_csv_that_add_up(
     export_button = next(b for b in buttons_of(timeline) if "Export" in b["text"])
     await lina.press(timeline, export_button["callback_data"])
     files = await documents_after(lina, timeline["message_id"], 3)
-    by_name = {m["document"]["file_name"]: parse_csv(await download(sim, m, "document")) for m in files}
+    by_name = {
+        m["document"]["file_name"]: parse_csv(await download(sim, m, "document")) for m in files
+    }
     deliveries = by_name[f"vitrine-campaign-{campaign_id}-deliveries.csv"]
     assert len(deliveries) == 38
     assert {s: sum(1 for r in deliveries if r["status"] == s) for s in OUTBOX_PLAN} == OUTBOX_PLAN
@@ -178,16 +244,22 @@ async def test_expert_reads_report_charts_and_csv_that_add_up(
     assert len(clicks_rows) == 15 and {r["source"] for r in clicks_rows} == {"push"}
     order_rows = by_name[f"vitrine-campaign-{campaign_id}-orders.csv"]
     assert len(order_rows) == 4
-    assert sum(float(r["amount_yuan"]) for r in order_rows if r["status"] == "paid") == pytest.approx(356.00)
+    assert sum(
+        float(r["amount_yuan"]) for r in order_rows if r["status"] == "paid"
+    ) == pytest.approx(356.00)
     assert sum(float(r["commission_yuan"]) for r in order_rows) == pytest.approx(28.48)
     for rows in by_name.values():
-        assert not any(column in rows[0] for column in ("fan_id", "user_id", "chat_id", "telegram_id"))
+        assert not any(
+            column in rows[0] for column in ("fan_id", "user_id", "chat_id", "telegram_id")
+        )
 
     # The same through the command, for every campaign at once.
     sent = await lina.send("/export all")
     everything = await documents_after(lina, sent["message_id"], 3)
     assert {m["document"]["file_name"] for m in everything} == {
-        "vitrine-all-campaigns-deliveries.csv", "vitrine-all-campaigns-clicks.csv", "vitrine-all-campaigns-orders.csv"
+        "vitrine-all-campaigns-deliveries.csv",
+        "vitrine-all-campaigns-clicks.csv",
+        "vitrine-all-campaigns-orders.csv",
     }
 
 
@@ -211,7 +283,9 @@ async def test_reports_are_only_for_their_owner_and_the_right_role(
 
     merchant = await sim.user(DEMO_MERCHANT_ID, "Shop", "en")
     sent = await merchant.send("/export orders")
-    document = await merchant.wait_for(lambda m: m.get("document") is not None, after=sent["message_id"])
+    document = await merchant.wait_for(
+        lambda m: m.get("document") is not None, after=sent["message_id"]
+    )
     rows = parse_csv(await download(sim, document, "document"))
     assert len(rows) == 4 and {r["expert"] for r in rows} == {"lina_beauty"}
     assert sum(float(r["commission_yuan"]) for r in rows) == pytest.approx(28.48)
@@ -223,7 +297,9 @@ async def test_reports_are_only_for_their_owner_and_the_right_role(
     assert "Lina" in totals
 
 
-async def test_the_report_speaks_chinese_with_chinese_charts(vitrine: Runtime, sim: Sim, tmp_path: Path) -> None:
+async def test_the_report_speaks_chinese_with_chinese_charts(
+    vitrine: Runtime, sim: Sim, tmp_path: Path
+) -> None:
     seeded = await seed_campaign(vitrine, tmp_path)
     lina = await sim.user(DEMO_EXPERT_ID, "丽娜", "zh-hans")
     asked = await lina.send(f"/stats {seeded['campaign_id']}")
@@ -233,9 +309,13 @@ async def test_the_report_speaks_chinese_with_chinese_charts(vitrine: Runtime, s
     assert {b["text"] for b in buttons_of(timeline)} == {"🔄 刷新", "⬇ 导出 CSV"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name, message in (("funnel", funnel), ("timeline", timeline)):
-        (ARTIFACTS / f"journey-{name}-zh_Hans.png").write_bytes(await download(sim, message, "photo"))
+        (ARTIFACTS / f"journey-{name}-zh_Hans.png").write_bytes(
+            await download(sim, message, "photo")
+        )
 
     # Refresh redraws the report from the button, and the press is answered.
-    await lina.press(timeline, next(b["callback_data"] for b in buttons_of(timeline) if "刷新" in b["text"]))
+    await lina.press(
+        timeline, next(b["callback_data"] for b in buttons_of(timeline) if "刷新" in b["text"])
+    )
     again = await lina.wait_for(lambda m: m.get("photo") is not None, after=timeline["message_id"])
     assert "受众：38" in text_of(again)

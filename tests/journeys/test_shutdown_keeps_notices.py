@@ -13,7 +13,9 @@ from storage.schema import outbox
 from tests.conftest import BOT_TOKEN, make_settings
 
 
-async def test_waiting_notices_reach_the_outbox_before_the_bot_stops(tmp_path: Path, sandbox: object) -> None:
+async def test_waiting_notices_reach_the_outbox_before_the_bot_stops(
+    tmp_path: Path, sandbox: object
+) -> None:
     settings = make_settings(tmp_path)
     endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)  # type: ignore[attr-defined]
     async with running(settings, endpoint) as runtime:
@@ -21,13 +23,22 @@ async def test_waiting_notices_reach_the_outbox_before_the_bot_stops(tmp_path: P
         for number in (1, 2, 3):  # faster than one chat may receive: 2 and 3 wait to be folded
             await batcher.add(
                 5001,
-                Notice(kind="order_notice", text=f"order {number}", line=f"order {number}",
-                       dedup_key=f"test-order-{number}", language="en"),
+                Notice(
+                    kind="order_notice",
+                    text=f"order {number}",
+                    line=f"order {number}",
+                    dedup_key=f"test-order-{number}",
+                    language="en",
+                ),
             )
     # The runtime has stopped; whatever was waiting is now a durable outbox row.
     engine = create_engine(settings.database_url)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(outbox.c.dedup_key, outbox.c.payload).where(outbox.c.chat_id == 5001))).all()
+        rows = (
+            await conn.execute(
+                select(outbox.c.dedup_key, outbox.c.payload).where(outbox.c.chat_id == 5001)
+            )
+        ).all()
     await engine.dispose()
     assert "test-order-1" in {row.dedup_key for row in rows}
     folded = [row.payload["params"]["text"] for row in rows if row.dedup_key != "test-order-1"]

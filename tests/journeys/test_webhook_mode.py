@@ -25,12 +25,24 @@ async def test_start_round_trip_in_webhook_mode(tmp_path: Path, sandbox: object,
         assert "Hello, Wen" in text_of(reply)
 
         # Without the secret header nobody else can inject updates.
-        forged = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 3001, "type": "private"}, "text": "/start"}}
+        forged = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 3001, "type": "private"},
+                "text": "/start",
+            },
+        }
         async with httpx.AsyncClient() as client:
             url = f"{runtime.http_url}{webhook_path(runtime.services)}"
             no_header = await client.post(url, json=forged)
-            wrong = await client.post(url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            wrong = await client.post(
+                url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+            )
             malformed = await client.post(
-                url, content=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret}
+                url,
+                content=b"{not json",
+                headers={"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret},
             )
         assert (no_header.status_code, wrong.status_code, malformed.status_code) == (403, 403, 400)

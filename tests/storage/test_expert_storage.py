@@ -27,19 +27,33 @@ async def _expert_with_items(repos: Repositories, count: int) -> tuple[int, list
     await repos.partners.sync((p.key, p.name, {}) for p in DEFAULT_PARTNERS)
     user = await repos.users.upsert_from_telegram(5001, "E", None, "en")
     expert = await repos.experts.create(
-        user_id=user.id, handle="e_one", display_name="E", vertical="beauty", tags=[], bio="b", status="verified"
+        user_id=user.id,
+        handle="e_one",
+        display_name="E",
+        vertical="beauty",
+        tags=[],
+        bio="b",
+        status="verified",
     )
     ids = []
     for n in range(count):
         item = await repos.items.create(
-            expert_id=expert.id, partner_key="tmall", partner_item_id=str(n), canonical_url=f"https://detail.tmall.com/item.htm?id={n}",
-            title=f"Item {n}", reason="A good reason here.", price_fen=100 + n, stock=1,
+            expert_id=expert.id,
+            partner_key="tmall",
+            partner_item_id=str(n),
+            canonical_url=f"https://detail.tmall.com/item.htm?id={n}",
+            title=f"Item {n}",
+            reason="A good reason here.",
+            price_fen=100 + n,
+            stock=1,
         )
         ids.append(item.id)
     return expert.id, ids
 
 
-async def test_conversations_survive_a_new_persistence_over_the_same_table(repos: Repositories) -> None:
+async def test_conversations_survive_a_new_persistence_over_the_same_table(
+    repos: Repositories,
+) -> None:
     first = DatabasePersistence(repos.bot_state)
     await first.update_conversation("publish", (10, 10), "title")
     await first.update_conversation("publish", (11, 11), "price")
@@ -51,7 +65,9 @@ async def test_conversations_survive_a_new_persistence_over_the_same_table(repos
     assert await second.get_user_data() == {} and await second.get_bot_data() == {}
 
 
-async def test_like_wildcards_in_names_do_not_leak_between_conversations(repos: Repositories) -> None:
+async def test_like_wildcards_in_names_do_not_leak_between_conversations(
+    repos: Repositories,
+) -> None:
     persistence = DatabasePersistence(repos.bot_state)
     await persistence.update_conversation("a_b", (1, 1), "x")
     await persistence.update_conversation("aXb", (2, 2), "y")
@@ -87,7 +103,9 @@ async def test_status_changes_hide_items_from_the_window(repos: Repositories) ->
     assert total == 2 and {i.status for i in mine} == {"delisted", "suspended"}
 
 
-async def test_edits_reset_the_low_stock_warning_and_refuse_other_columns(repos: Repositories) -> None:
+async def test_edits_reset_the_low_stock_warning_and_refuse_other_columns(
+    repos: Repositories,
+) -> None:
     _expert, (a,) = await _expert_with_items(repos, 1)
     item = await repos.items.update_fields(a, price_fen=999, stock=7)
     assert (item.price_fen, item.stock) == (999, 7)
@@ -106,12 +124,16 @@ async def test_one_open_report_per_fan_and_item(repos: Repositories) -> None:
     assert not await repos.item_reports.resolve(first, "dismissed")
 
 
-async def test_handles_are_unique_case_insensitively_and_refunds_are_counted(repos: Repositories) -> None:
+async def test_handles_are_unique_case_insensitively_and_refunds_are_counted(
+    repos: Repositories,
+) -> None:
     expert_id, _ = await _expert_with_items(repos, 0)
     assert (await repos.experts.by_handle("E_ONE")).id == expert_id  # type: ignore[union-attr]
     other = await repos.users.upsert_from_telegram(5003, "O", None, "en")
     with pytest.raises(Exception):
-        await repos.experts.create(user_id=other.id, handle="E_One", display_name="O", vertical="beauty", tags=[], bio="")
+        await repos.experts.create(
+            user_id=other.id, handle="E_One", display_name="O", vertical="beauty", tags=[], bio=""
+        )
     assert await repos.experts.order_outcomes(expert_id) == (0, 0)
     assert [e.id for e in await repos.experts.with_status("verified")] == [expert_id]
 
@@ -120,5 +142,8 @@ async def test_audit_entries_are_kept_in_order(repos: Repositories) -> None:
     await repos.audit.record(None, "item.publish", "item", 1, {"title": "x"})
     await repos.audit.record(None, "item.delist", "item", 1)
     await repos.audit.record(None, "item.delist", "item", 2)
-    assert [e.action for e in await repos.audit.for_target("item", 1)] == ["item.publish", "item.delist"]
+    assert [e.action for e in await repos.audit.for_target("item", 1)] == [
+        "item.publish",
+        "item.delist",
+    ]
     assert (await repos.audit.recent(1))[0].target_id == 2

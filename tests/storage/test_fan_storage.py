@@ -76,7 +76,10 @@ async def test_favourites_toggle_and_keep_delisted_items(repos: Repositories) ->
     assert await repos.favourites.toggle(fan_id, window[0].id) is True
     assert await repos.favourites.add(fan_id, window[1].id) is True
     assert await repos.favourites.add(fan_id, window[1].id) is False
-    assert await repos.favourites.among(fan_id, [w.id for w in window]) == {window[0].id, window[1].id}
+    assert await repos.favourites.among(fan_id, [w.id for w in window]) == {
+        window[0].id,
+        window[1].id,
+    }
     assert await repos.favourites.toggle(fan_id, window[0].id) is False
     page, total = await repos.favourites.page(fan_id, offset=0, limit=10)
     assert total == 1 and [i.id for i in page] == [window[1].id]
@@ -120,8 +123,14 @@ async def test_interests_and_settings_round_trip(repos: Repositories) -> None:
     assert await repos.interests.toggle(fan_id, "skincare") is False
     assert await repos.interests.tags(fan_id) == {"audio"}
     assert await repos.fan_settings.get(fan_id) == FanSettingsRow()
-    changed = FanSettingsRow(push_mode="digest", quiet_start_min=0, quiet_end_min=0, daily_cap=5,
-                             digest_hour=8, discovery_consent=True)
+    changed = FanSettingsRow(
+        push_mode="digest",
+        quiet_start_min=0,
+        quiet_end_min=0,
+        daily_cap=5,
+        digest_hour=8,
+        discovery_consent=True,
+    )
     await repos.fan_settings.save(fan_id, changed)
     assert await repos.fan_settings.get(fan_id) == changed
 
@@ -135,8 +144,16 @@ async def test_engagement_counts_favourites_carts_and_clicks_per_item(repos: Rep
     await repos.events.record("cart_add", user_id=fan_id, expert_id=lina.id, item_id=item.id)
     await repos.events.record("follow", user_id=fan_id, expert_id=lina.id)
     async with repos.engine.begin() as conn:
-        await conn.execute(insert(clicks).values(id="c1", item_id=item.id, fan_id=fan_id, expert_id=lina.id,
-                                                 source="window", created_at=datetime.now(UTC)))
+        await conn.execute(
+            insert(clicks).values(
+                id="c1",
+                item_id=item.id,
+                fan_id=fan_id,
+                expert_id=lina.id,
+                source="window",
+                created_at=datetime.now(UTC),
+            )
+        )
     [engaged] = await repos.events.engagement(since=datetime.now(UTC) - timedelta(days=1))
     assert engaged.item_id == item.id
     assert sum(r.favourites for r in engaged.engagement) == 1
@@ -156,10 +173,20 @@ async def test_forget_erases_personal_data_and_keeps_clicks(repos: Repositories)
     await repos.interests.toggle(fan_id, "skincare")
     await repos.reservations.reserve(fan_id, item.id)
     async with repos.engine.begin() as conn:
-        await conn.execute(insert(clicks).values(id="c9", item_id=item.id, fan_id=fan_id, expert_id=lina.id,
-                                                 source="window", created_at=datetime.now(UTC)))
+        await conn.execute(
+            insert(clicks).values(
+                id="c9",
+                item_id=item.id,
+                fan_id=fan_id,
+                expert_id=lina.id,
+                source="window",
+                created_at=datetime.now(UTC),
+            )
+        )
     exported = await repos.fan_privacy.export(fan_id)
-    assert exported["follows"][0]["expert"] == "lina_beauty" and exported["cart"][0]["quantity"] == 1
+    assert (
+        exported["follows"][0]["expert"] == "lina_beauty" and exported["cart"][0]["quantity"] == 1
+    )
     assert exported["interests"] == ["skincare"] and exported["user"]["telegram_id"] == 9001
 
     await repos.fan_privacy.forget(fan_id)

@@ -23,13 +23,21 @@ async def test_forget_drops_unsent_messages_and_anonymises_sent_ones(tmp_path: P
     payload = {"method": "sendMessage", "params": {"chat_id": 424242, "text": "Hi Ann"}}
     async with engine.begin() as conn:
         for key, user, status in (
-            ("sent", fan.id, "sent"), ("queued", fan.id, "queued"), ("digest", fan.id, "digest"),
+            ("sent", fan.id, "sent"),
+            ("queued", fan.id, "queued"),
+            ("digest", fan.id, "digest"),
             ("other", other.id, "queued"),
         ):
             await conn.execute(
                 insert(outbox).values(
-                    kind="push", chat_id=424242 if user == fan.id else 515151, user_id=user,
-                    dedup_key=key, payload=payload, status=status, next_attempt_at=now, created_at=now,
+                    kind="push",
+                    chat_id=424242 if user == fan.id else 515151,
+                    user_id=user,
+                    dedup_key=key,
+                    payload=payload,
+                    status=status,
+                    next_attempt_at=now,
+                    created_at=now,
                 )
             )
 
@@ -38,7 +46,13 @@ async def test_forget_drops_unsent_messages_and_anonymises_sent_ones(tmp_path: P
     async with engine.connect() as conn:
         rows = {r.dedup_key: r for r in (await conn.execute(select(outbox))).all()}
     await engine.dispose()
-    assert (rows["sent"].status, rows["queued"].status, rows["digest"].status) == ("sent", "dropped", "dropped")
+    assert (rows["sent"].status, rows["queued"].status, rows["digest"].status) == (
+        "sent",
+        "dropped",
+        "dropped",
+    )
     for key in ("sent", "queued", "digest"):
         assert rows[key].chat_id == 0 and rows[key].payload == {}
-    assert rows["other"].status == "queued" and rows["other"].chat_id == 515151  # someone else's, untouched
+    assert (
+        rows["other"].status == "queued" and rows["other"].chat_id == 515151
+    )  # someone else's, untouched

@@ -21,7 +21,9 @@ def test_empty_database_gets_every_table(tmp_path: Path) -> None:
     migrate_sync(url_for(path))
     tables = {
         row[0]
-        for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")
+        for row in sqlite3.connect(path).execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
     }
     assert set(metadata.tables) <= tables
     assert "alembic_version" in tables

@@ -27,7 +27,9 @@ async def repos(tmp_path: Path) -> Repositories:
     await built.engine.dispose()
 
 
-async def make_fan(repos: Repositories, telegram_id: int, expert_id: int | None, **settings: object) -> int:
+async def make_fan(
+    repos: Repositories, telegram_id: int, expert_id: int | None, **settings: object
+) -> int:
     user = await repos.users.upsert_from_telegram(telegram_id, f"Fan{telegram_id}", None, "en")
     if settings:
         await repos.fan_settings.save(user.id, FanSettingsRow(**settings))  # type: ignore[arg-type]
@@ -39,24 +41,41 @@ async def make_fan(repos: Repositories, telegram_id: int, expert_id: int | None,
 async def make_expert(repos: Repositories) -> tuple[int, int]:
     owner = await repos.users.upsert_from_telegram(9000, "Lina", None, "en")
     expert = await repos.experts.create(
-        user_id=owner.id, handle="lina", display_name="Lina", vertical="beauty",
-        tags=["skincare"], bio="", status="verified",
+        user_id=owner.id,
+        handle="lina",
+        display_name="Lina",
+        vertical="beauty",
+        tags=["skincare"],
+        bio="",
+        status="verified",
     )
     return expert.id, owner.id
 
 
-async def fire(repos: Repositories, campaign_id: int, audience: Audience, now: datetime = NOON, cap: int = 3) -> int:
+async def fire(
+    repos: Repositories, campaign_id: int, audience: Audience, now: datetime = NOON, cap: int = 3
+) -> int:
     return await plan_fanout(
-        repos.campaigns, campaign_id=campaign_id, audience=audience,
-        payload={"render": "campaign", "campaign_id": campaign_id}, dedup_prefix=f"c{campaign_id}:u",
-        now=now, platform_cap=cap, mark_running=False,
+        repos.campaigns,
+        campaign_id=campaign_id,
+        audience=audience,
+        payload={"render": "campaign", "campaign_id": campaign_id},
+        dedup_prefix=f"c{campaign_id}:u",
+        now=now,
+        platform_cap=cap,
+        mark_running=False,
     )
 
 
 async def new_campaign(repos: Repositories, expert_id: int) -> int:
     campaign = await repos.campaigns.create(
-        expert_id=expert_id, kind="push", item_ids=[], audience={}, starts_at=NOON,
-        recurrence=None, progress_chat_id=None,
+        expert_id=expert_id,
+        kind="push",
+        item_ids=[],
+        audience={},
+        starts_at=NOON,
+        recurrence=None,
+        progress_chat_id=None,
     )
     return campaign.id
 
@@ -85,8 +104,12 @@ async def test_each_fan_gets_the_status_and_time_the_push_rules_give(repos: Repo
     assert {off, muted, blocked, stranger}.isdisjoint(rows)
     assert rows[plain]["status"] == "queued" and rows[plain]["next_attempt_at"] == NOON
     assert rows[digest]["status"] == "digest"
-    assert rows[digest]["next_attempt_at"] == next_digest_time(FanPushSettings(digest_hour=20), NOON)
-    quiet_rules = FanPushSettings(quiet_start=datetime(1, 1, 1, 11).time(), quiet_end=datetime(1, 1, 1, 13, 30).time())
+    assert rows[digest]["next_attempt_at"] == next_digest_time(
+        FanPushSettings(digest_hour=20), NOON
+    )
+    quiet_rules = FanPushSettings(
+        quiet_start=datetime(1, 1, 1, 11).time(), quiet_end=datetime(1, 1, 1, 13, 30).time()
+    )
     assert rows[quiet]["next_attempt_at"] == next_send_time(quiet_rules, NOON) != NOON
     assert rows[plain]["dedup_key"] == f"c{campaign_id}:u{plain}"
 
@@ -100,7 +123,9 @@ async def test_a_second_fan_out_of_the_same_campaign_writes_nothing(repos: Repos
     assert await fire(repos, campaign_id, audience) == 0
 
 
-async def test_the_daily_cap_counts_pushes_from_every_expert_on_the_fans_day(repos: Repositories) -> None:
+async def test_the_daily_cap_counts_pushes_from_every_expert_on_the_fans_day(
+    repos: Repositories,
+) -> None:
     expert_id, owner_id = await make_expert(repos)
     fan = await make_fan(repos, 1, expert_id, daily_cap=2)
     audience = Audience(expert_id, owner_id, False, ())

@@ -143,11 +143,15 @@ async def test_exports_parse_back_to_the_report_and_name_no_fan(
     for status in OUTBOX_STATUSES:
         assert sum(1 for row in deliveries if row["status"] == status) == getattr(report, status)
     assert {row["error_class"] for row in deliveries if row["status"] == "blocked"} == {"blocked"}
-    orders = parse_csv(orders_csv(await analytics.order_rows(expert_id=1, campaign_id=2), NOW.tzinfo))  # type: ignore[arg-type]
+    orders = parse_csv(
+        orders_csv(await analytics.order_rows(expert_id=1, campaign_id=2), NOW.tzinfo)
+    )  # type: ignore[arg-type]
     assert len(orders) == report.orders
     paid = sum(round(float(row["amount_yuan"]) * 100) for row in orders if row["status"] == "paid")
     assert paid == report.gmv_fen
-    assert sum(round(float(row["commission_yuan"]) * 100) for row in orders) == report.commission_fen
+    assert (
+        sum(round(float(row["commission_yuan"]) * 100) for row in orders) == report.commission_fen
+    )
     header = " ".join(deliveries[0]) + " " + " ".join(orders[0])
     for identity in ("fan", "user", "chat", "telegram"):
         assert identity not in header
@@ -162,7 +166,9 @@ async def test_exports_only_cover_the_experts_own_campaigns(analytics: Analytics
     assert clicks and all(not hasattr(row, "fan_id") for row in clicks)
 
 
-async def test_merchant_orders_carry_commission_owed(analytics: AnalyticsRepository, load: ReportLoad) -> None:
+async def test_merchant_orders_carry_commission_owed(
+    analytics: AnalyticsRepository, load: ReportLoad
+) -> None:
     rows = await analytics.order_rows(merchant_ids=[1])
     assert len(rows) == load.total_orders
     assert sum(r.amount_fen for r in rows if r.status == "paid") == load.total_paid_fen

@@ -9,9 +9,18 @@ from pathlib import Path
 
 
 def vitrine(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VITRINE_DATA_DIR": str(tmp_path / "data"), "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {
+        **os.environ,
+        "VITRINE_DATA_DIR": str(tmp_path / "data"),
+        "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

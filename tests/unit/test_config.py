@@ -61,9 +61,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
 def test_toml_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     config = tmp_path / "vitrine.toml"
     config.write_text('[vitrine]\nVITRINE_HTTP_PORT = 7000\nVITRINE_ADMIN_IDS = "5"\n')
-    settings = load_settings(
-        env(tmp_path, VITRINE_CONFIG=str(config), VITRINE_ADMIN_IDS="6")
-    )
+    settings = load_settings(env(tmp_path, VITRINE_CONFIG=str(config), VITRINE_ADMIN_IDS="6"))
     assert settings.http_port == 7000
     assert settings.admin_ids == frozenset({6})
 
@@ -103,7 +101,9 @@ def test_a_bad_token_is_never_echoed(tmp_path: Path) -> None:
 
 def test_webhook_needs_https_with_a_real_token(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="VITRINE_WEBHOOK_URL"):
-        load_settings(env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, VITRINE_WEBHOOK_URL="http://x.example"))
+        load_settings(
+            env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, VITRINE_WEBHOOK_URL="http://x.example")
+        )
 
 
 def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:

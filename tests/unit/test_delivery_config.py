@@ -15,7 +15,11 @@ def env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 def test_defaults_follow_telegrams_free_limits_and_the_flood_rules(tmp_path: Path) -> None:
     delivery = load_settings(env(tmp_path)).delivery
-    assert (delivery.send_rate, delivery.paid_broadcast, delivery.send_concurrency) == (30.0, False, 8)
+    assert (delivery.send_rate, delivery.paid_broadcast, delivery.send_concurrency) == (
+        30.0,
+        False,
+        8,
+    )
     assert (delivery.campaigns_per_day, delivery.pushes_per_fan_per_day) == (2, 3)
     assert (delivery.campaign_grace_minutes, delivery.max_attempts) == (30, 5)
 
@@ -35,7 +39,11 @@ def test_every_delivery_setting_is_read(tmp_path: Path) -> None:
     ).delivery
     assert delivery.send_rate == 500.0 and delivery.paid_broadcast
     assert (delivery.send_concurrency, delivery.max_attempts) == (32, 7)
-    assert (delivery.campaigns_per_day, delivery.pushes_per_fan_per_day, delivery.campaign_grace_minutes) == (5, 4, 0)
+    assert (
+        delivery.campaigns_per_day,
+        delivery.pushes_per_fan_per_day,
+        delivery.campaign_grace_minutes,
+    ) == (5, 4, 0)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +69,11 @@ def test_bad_values_name_the_setting(tmp_path: Path, name: str, value: str, need
 
 
 def test_paid_broadcast_allows_up_to_1000_per_second_and_no_more(tmp_path: Path) -> None:
-    assert load_settings(env(tmp_path, VITRINE_PAID_BROADCAST="1", VITRINE_SEND_RATE="1000")).delivery.send_rate == 1000
+    assert (
+        load_settings(
+            env(tmp_path, VITRINE_PAID_BROADCAST="1", VITRINE_SEND_RATE="1000")
+        ).delivery.send_rate
+        == 1000
+    )
     with pytest.raises(ConfigError):
         load_settings(env(tmp_path, VITRINE_PAID_BROADCAST="1", VITRINE_SEND_RATE="1001"))

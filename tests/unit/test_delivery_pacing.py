@@ -62,13 +62,27 @@ NOON_SHANGHAI = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Sha
 
 
 def test_recurrences_and_typed_times_are_read_in_the_experts_zone() -> None:
-    assert next_occurrence("daily 20:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    assert next_occurrence("daily 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 2, 1, 0, tzinfo=UTC)
-    assert next_occurrence("weekly 4 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(2024, 5, 3, 1, 0, tzinfo=UTC)
-    assert parse_schedule("fri 9:00", "weekly", "Asia/Shanghai", NOON_SHANGHAI) == (
-        datetime(2024, 5, 3, 1, 0, tzinfo=UTC), "weekly 4 09:00",
+    assert next_occurrence("daily 20:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(
+        2024, 5, 1, 12, 0, tzinfo=UTC
     )
-    assert parse_schedule("2024-05-03 10:00", "at", "Asia/Shanghai", NOON_SHANGHAI)[0] == datetime(2024, 5, 3, 2, 0, tzinfo=UTC)
-    for bad, mode in (("25:00", "at"), ("someday", "daily"), ("2024-04-30 10:00", "at"), ("xyz 10:00", "weekly")):
+    assert next_occurrence("daily 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(
+        2024, 5, 2, 1, 0, tzinfo=UTC
+    )
+    assert next_occurrence("weekly 4 09:00", "Asia/Shanghai", NOON_SHANGHAI) == datetime(
+        2024, 5, 3, 1, 0, tzinfo=UTC
+    )
+    assert parse_schedule("fri 9:00", "weekly", "Asia/Shanghai", NOON_SHANGHAI) == (
+        datetime(2024, 5, 3, 1, 0, tzinfo=UTC),
+        "weekly 4 09:00",
+    )
+    assert parse_schedule("2024-05-03 10:00", "at", "Asia/Shanghai", NOON_SHANGHAI)[0] == datetime(
+        2024, 5, 3, 2, 0, tzinfo=UTC
+    )
+    for bad, mode in (
+        ("25:00", "at"),
+        ("someday", "daily"),
+        ("2024-04-30 10:00", "at"),
+        ("xyz 10:00", "weekly"),
+    ):
         with pytest.raises(DomainError):
             parse_schedule(bad, mode, "Asia/Shanghai", NOON_SHANGHAI)

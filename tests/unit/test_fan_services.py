@@ -16,12 +16,27 @@ from storage.repositories.fan_settings import FanSettingsRow
 from storage.repositories.items import Item
 
 
-def make_item(item_id: int, merchant_id: int, price: int, *, stock: int = 5, status: str = "listed") -> Item:
+def make_item(
+    item_id: int, merchant_id: int, price: int, *, stock: int = 5, status: str = "listed"
+) -> Item:
     return Item(
-        id=item_id, expert_id=1, merchant_id=merchant_id, merchant_name=f"Shop {merchant_id}",
-        partner_key="tmall", partner_item_id=str(item_id), canonical_url="https://detail.tmall.com/x",
-        title=f"Item {item_id}", reason="r", price_fen=price, stock=stock, photo_file_id=None,
-        photo_path=None, tags=(), status=status, pinned_until=None, created_at=datetime.now(UTC),
+        id=item_id,
+        expert_id=1,
+        merchant_id=merchant_id,
+        merchant_name=f"Shop {merchant_id}",
+        partner_key="tmall",
+        partner_item_id=str(item_id),
+        canonical_url="https://detail.tmall.com/x",
+        title=f"Item {item_id}",
+        reason="r",
+        price_fen=price,
+        stock=stock,
+        photo_file_id=None,
+        photo_path=None,
+        tags=(),
+        status=status,
+        pinned_until=None,
+        created_at=datetime.now(UTC),
     )
 
 

@@ -33,11 +33,35 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def a_report(**changes: object) -> CampaignReport:
     """A consistent report: 100 fans addressed, 90 delivered, 30 clicked, 6 orders."""
     base = CampaignReport(
-        campaign_id=7, expert_id=1, kind="push", status="running", created_at=T0, started_at=T0,
-        finished_at=None, queued=2, sending=1, sent=90, failed=3, blocked=4, dropped=0, digest=0,
-        audience=100, clicks=40, unique_clicks=30, orders=6, paid_orders=4, refunded_orders=1,
-        cancelled_orders=1, gross_fen=5000, refunded_fen=1000, paid_fen=4000, commission_fen=320,
-        timeline=(TimelineBucket(T0, 60, 30, 4), TimelineBucket(T0 + timedelta(hours=1), 30, 10, 2)),
+        campaign_id=7,
+        expert_id=1,
+        kind="push",
+        status="running",
+        created_at=T0,
+        started_at=T0,
+        finished_at=None,
+        queued=2,
+        sending=1,
+        sent=90,
+        failed=3,
+        blocked=4,
+        dropped=0,
+        digest=0,
+        audience=100,
+        clicks=40,
+        unique_clicks=30,
+        orders=6,
+        paid_orders=4,
+        refunded_orders=1,
+        cancelled_orders=1,
+        gross_fen=5000,
+        refunded_fen=1000,
+        paid_fen=4000,
+        commission_fen=320,
+        timeline=(
+            TimelineBucket(T0, 60, 30, 4),
+            TimelineBucket(T0 + timedelta(hours=1), 30, 10, 2),
+        ),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -106,16 +130,33 @@ def test_error_classes_carry_no_identity(status: str, error: str | None, expecte
 
 
 def test_csv_has_a_bom_survives_chinese_and_defuses_formulas() -> None:
-    clicks = clicks_csv([ClickRow(T0, "push", 3, "=HYPERLINK(\"x\")", 7), ClickRow(T0, "feed", 4, "保湿面霜", None)], SHANGHAI)
+    clicks = clicks_csv(
+        [ClickRow(T0, "push", 3, '=HYPERLINK("x")', 7), ClickRow(T0, "feed", 4, "保湿面霜", None)],
+        SHANGHAI,
+    )
     assert clicks.startswith(BOM.encode("utf-8"))
     rows = parse_csv(clicks)
     assert rows[0]["item_title"].startswith("'=")
     assert rows[1]["item_title"] == "保湿面霜" and rows[1]["campaign_id"] == ""
     assert rows[0]["clicked_at"] == "2026-03-01T18:00:00+08:00"
-    deliveries = parse_csv(deliveries_csv([DeliveryRow(7, "blocked", T0, None, 1, "Forbidden: bot was blocked")], UTC))
-    assert deliveries == [{"campaign_id": "7", "status": "blocked", "queued_at": "2026-03-01T10:00:00+00:00",
-                           "sent_at": "", "attempts": "1", "error_class": "blocked"}]
-    orders = parse_csv(orders_csv([OrderRow(T0, "tmall", "T1", 3, "面霜", "lina", 7, 2, 12345, "refunded", -988)], UTC))
+    deliveries = parse_csv(
+        deliveries_csv([DeliveryRow(7, "blocked", T0, None, 1, "Forbidden: bot was blocked")], UTC)
+    )
+    assert deliveries == [
+        {
+            "campaign_id": "7",
+            "status": "blocked",
+            "queued_at": "2026-03-01T10:00:00+00:00",
+            "sent_at": "",
+            "attempts": "1",
+            "error_class": "blocked",
+        }
+    ]
+    orders = parse_csv(
+        orders_csv(
+            [OrderRow(T0, "tmall", "T1", 3, "面霜", "lina", 7, 2, 12345, "refunded", -988)], UTC
+        )
+    )
     assert (orders[0]["amount_yuan"], orders[0]["commission_yuan"]) == ("123.45", "-9.88")
 
 
@@ -125,7 +166,16 @@ def texts() -> Texts:
 
 
 def _busy_timeline() -> tuple[TimelineBucket, ...]:
-    shape = [(900, 40, 1), (700, 130, 8), (300, 90, 12), (0, 40, 7), (0, 20, 3), (0, 9, 2), (0, 5, 1), (0, 2, 0)]
+    shape = [
+        (900, 40, 1),
+        (700, 130, 8),
+        (300, 90, 12),
+        (0, 40, 7),
+        (0, 20, 3),
+        (0, 9, 2),
+        (0, 5, 1),
+        (0, 2, 0),
+    ]
     return tuple(TimelineBucket(T0 + timedelta(minutes=15 * i), *v) for i, v in enumerate(shape))
 
 
@@ -138,7 +188,9 @@ def test_charts_render_readable_pngs_in_both_languages(texts: Texts, language: s
     labels = chart_labels(services, language, SHANGHAI)  # type: ignore[arg-type]
     if language == "zh_Hans":
         assert labels.audience == "受众"
-    subtitle = texts.label(language, "report.chart_subtitle", id=7, kind="Push", started="2026-03-01 18:00")
+    subtitle = texts.label(
+        language, "report.chart_subtitle", id=7, kind="Push", started="2026-03-01 18:00"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pictures = {
         "funnel": charts.render_funnel(labels, subtitle, 2000, 1900, 336, 34),
@@ -146,9 +198,14 @@ def test_charts_render_readable_pngs_in_both_languages(texts: Texts, language: s
         "timeline": charts.render_timeline(labels, subtitle, _busy_timeline(), 900, SHANGHAI),
         "timeline-empty": charts.render_timeline(labels, subtitle, (), 3600, SHANGHAI),
         "timeline-days": charts.render_timeline(
-            labels, subtitle,
-            tuple(TimelineBucket(T0 + timedelta(days=i), 50 * (i == 0), 20 - i, i % 3) for i in range(20)),
-            86400, SHANGHAI,
+            labels,
+            subtitle,
+            tuple(
+                TimelineBucket(T0 + timedelta(days=i), 50 * (i == 0), 20 - i, i % 3)
+                for i in range(20)
+            ),
+            86400,
+            SHANGHAI,
         ),
     }
     for name, png in pictures.items():

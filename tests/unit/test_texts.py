@@ -16,8 +16,12 @@ def texts() -> Texts:
 
 
 def test_start_in_both_languages(texts: Texts) -> None:
-    zh = texts.render("common/start", "zh_Hans", first_name="Ann", returning=False, unknown_payload=False)
-    en = texts.render("common/start", "en", first_name="Ann", returning=False, unknown_payload=False)
+    zh = texts.render(
+        "common/start", "zh_Hans", first_name="Ann", returning=False, unknown_payload=False
+    )
+    en = texts.render(
+        "common/start", "en", first_name="Ann", returning=False, unknown_payload=False
+    )
     assert "你好，Ann" in zh
     assert "Hello, Ann" in en
     assert zh != en
@@ -30,11 +34,19 @@ def test_unknown_language_falls_back_to_chinese(texts: Texts) -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ['<script>alert(1)</script>', '<a href="javascript:x">x</a>', "</b><b>", "&amp; & <", '"\'><i>'],
+    [
+        "<script>alert(1)</script>",
+        '<a href="javascript:x">x</a>',
+        "</b><b>",
+        "&amp; & <",
+        "\"'><i>",
+    ],
 )
 @pytest.mark.parametrize("language", ["zh_Hans", "en"])
 def test_user_input_is_escaped(texts: Texts, hostile: str, language: str) -> None:
-    text = texts.render("common/start", language, first_name=hostile, returning=False, unknown_payload=False)
+    text = texts.render(
+        "common/start", language, first_name=hostile, returning=False, unknown_payload=False
+    )
     assert hostile not in text
     assert "<script>" not in text and "<a " not in text
     assert text.count("<b>") == text.count("</b>") == 1  # only the template's own bold
@@ -48,10 +60,19 @@ def test_visible_length_counts_what_telegram_shows() -> None:
 
 def test_texts_over_telegrams_limit_are_refused(texts: Texts) -> None:
     with pytest.raises(MessageTooLong) as caught:
-        texts.render("common/start", "en", first_name="x" * 5000, returning=False, unknown_payload=False)
+        texts.render(
+            "common/start", "en", first_name="x" * 5000, returning=False, unknown_payload=False
+        )
     assert caught.value.limit == 4096
     with pytest.raises(MessageTooLong):
-        texts.render("common/start", "en", caption=True, first_name="x" * 1100, returning=False, unknown_payload=False)
+        texts.render(
+            "common/start",
+            "en",
+            caption=True,
+            first_name="x" * 1100,
+            returning=False,
+            unknown_payload=False,
+        )
 
 
 def test_command_menus_are_translated_and_valid(texts: Texts) -> None:
@@ -89,7 +110,13 @@ def test_catalogue_covers_every_template_string() -> None:
         for _f, _l, message, _c, _ctx in extract_from_dir(
             str(root),
             method_map=[("**.j2", "jinja2")],
-            options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}},
+            options_map={
+                "**.j2": {
+                    "extensions": "jinja2.ext.i18n",
+                    "trim_blocks": "true",
+                    "lstrip_blocks": "true",
+                }
+            },
         )
     }
     missing = {m if isinstance(m, str) else m[0] for m in found} - known

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import event, select, update
 from starlette.applications import Starlette
 
-from bot.domain.webhooks import new_webhook_secret
 from bot.domain.tokens import BuyToken, derive_key, sign_buy_token
+from bot.domain.webhooks import new_webhook_secret
 from bot.http import HttpContext, routes_for
 from bot.links import BUY_TOKEN_PURPOSE
 from storage.schema import clicks, commissions, experts, items
@@ -147,9 +147,7 @@ async def test_reloading_a_buy_link_reuses_its_click(money: MoneyPath) -> None:
     assert len(await click_rows(money)) == 2
     # Past the reuse window the same link counts again.
     async with money.services.repos.engine.begin() as conn:
-        await conn.execute(
-            update(clicks).values(created_at=int(time.time()) - 3600)
-        )
+        await conn.execute(update(clicks).values(created_at=int(time.time()) - 3600))
     await money.client.get(path)
     assert len(await click_rows(money)) == 3
 
