@@ -184,7 +184,7 @@ def seed_report_load(
         outbox_campaigns = _campaigns_for(rng, outbox_rows)
         outbox_statuses = _picks(rng, OUTBOX_WEIGHTS, outbox_rows)
         for row_id, campaign_id, status in zip(
-            range(1, outbox_rows + 1), outbox_campaigns, outbox_statuses
+            range(1, outbox_rows + 1), outbox_campaigns, outbox_statuses, strict=False
         ):
             sent_at = start + _below(rng, 6 * 3600) if status == "sent" else None
             t = truth[campaign_id]
@@ -250,7 +250,9 @@ def seed_report_load(
         )
         events = []
         event_kinds = rng.choices(EVENT_KINDS, k=event_rows)
-        for number, (kind, drawn) in enumerate(zip(event_kinds, _campaigns_for(rng, event_rows))):
+        for number, (kind, drawn) in enumerate(
+            zip(event_kinds, _campaigns_for(rng, event_rows), strict=False)
+        ):
             campaign_id = drawn if rng.random() < 0.7 else None
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             user = 1 + _below(rng, fans)
@@ -275,14 +277,15 @@ def seed_report_load(
                 )
             )
         db.executemany(
-            "INSERT INTO events (kind, at, user_id, expert_id, item_id, campaign_id, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (kind, at, user_id, expert_id, item_id, campaign_id, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             events,
         )
         orders, commissions = [], []
         total_paid = 0
         order_statuses = _picks(rng, ORDER_WEIGHTS, order_rows)
         for order_id, drawn, status in zip(
-            range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses
+            range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses, strict=False
         ):
             campaign_id = drawn if rng.random() < 0.9 else None
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))

@@ -75,7 +75,7 @@ async def _run(settings: Settings) -> None:
             else:
                 print(f"Vitrine is running. HTTP on {runtime.http_url}", flush=True)
             stop = asyncio.create_task(wait_for_stop_signal())
-            done, _ = await asyncio.wait(
+            _done, _ = await asyncio.wait(
                 {stop, runtime.server_task}, return_when=asyncio.FIRST_COMPLETED
             )
             stop.cancel()

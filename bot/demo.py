@@ -225,7 +225,10 @@ def draw_item_photo(title: str, path: Path) -> Path:
     draw = ImageDraw.Draw(image)
     for y in range(640):
         t = y / 639
-        draw.line([(0, y), (640, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line(
+            [(0, y), (640, y)],
+            fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=False)),
+        )
     draw.rounded_rectangle([60, 200, 580, 440], radius=36, fill=(255, 255, 255))
     font = _font(40)
     lines, line = [], ""

@@ -192,7 +192,10 @@ def decode(data: object) -> object:
     texts = payload.split(":") if fields else ([] if payload == "" else [payload])
     if len(texts) != len(fields):
         raise DomainError("callback.malformed", prefix=prefix, reason="field_count")
-    values = {spec.name: _decode_field(spec, text, prefix) for spec, text in zip(fields, texts)}
+    values = {
+        spec.name: _decode_field(spec, text, prefix)
+        for spec, text in zip(fields, texts, strict=False)
+    }
     return kind(**values)
 
 

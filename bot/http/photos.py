@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 
@@ -47,7 +48,7 @@ async def item_photo(ctx: HttpContext, request: Request) -> Response:
         # The path comes from our own database (demo data), never from the request.
         path = Path(item.photo_path)
         media_type = IMAGE_TYPES.get(path.suffix.lower())
-        if media_type is not None and path.is_file():
+        if media_type is not None and await asyncio.to_thread(path.is_file):
             return FileResponse(path, media_type=media_type, headers=CACHE)
     if item.photo_file_id:
         data = await ctx.photos.get(item.photo_file_id, ctx.fetch_file)

@@ -188,7 +188,7 @@ def render_timeline(
         positions = list(range(len(buckets)))
         panels = figure.subplots(3, 1, sharex=True, gridspec_kw={"hspace": 0.45})
         figure.subplots_adjust(left=0.11, right=0.97, top=0.80, bottom=0.14)
-        for axes, (name, values), colour in zip(panels, series, SERIES_COLOURS):
+        for axes, (name, values), colour in zip(panels, series, SERIES_COLOURS, strict=False):
             axes.bar(positions, values, color=colour, width=0.8)
             axes.set_title(f"{name} · {sum(values):,}", loc="left", fontsize=26, color=INK, pad=8)
             axes.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
@@ -199,7 +199,7 @@ def render_timeline(
                 axes.spines[side].set_visible(False)
             axes.tick_params(labelsize=18, colors=MUTED)
             if len(buckets) <= 12:
-                for x, value in zip(positions, values):
+                for x, value in zip(positions, values, strict=False):
                     if value:
                         axes.text(
                             x, value, f"{value:,}", ha="center", va="bottom", fontsize=18, color=INK

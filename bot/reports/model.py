@@ -229,11 +229,9 @@ def fill_timeline(
     if not buckets:
         return ()
     first, last = min(buckets), max(buckets)
-    if last - first > 10 * MAX_TIMELINE_BUCKETS:
-        # A stray old row must not make thousands of empty bars: keep only the busy intervals.
-        keys = sorted(buckets)
-    else:
-        keys = list(range(first, last + 1))
+    # A stray old row must not make thousands of empty bars: then keep only the busy intervals.
+    sparse = last - first > 10 * MAX_TIMELINE_BUCKETS
+    keys = sorted(buckets) if sparse else list(range(first, last + 1))
     return tuple(
         TimelineBucket(
             datetime.fromtimestamp(key * interval_seconds, UTC),

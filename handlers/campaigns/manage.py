@@ -16,9 +16,9 @@ LISTED = 8
 
 
 def _keyboard(context: VitrineContext, campaigns: list[Campaign]) -> InlineKeyboardMarkup | None:
-    label = lambda key, c: context.services.texts.label(
-        context.language, f"campaign.{key}", id=c.id
-    )
+    def label(key, c):
+        return context.services.texts.label(context.language, f"campaign.{key}", id=c.id)
+
     rows = []
     for campaign in campaigns:
         row = []

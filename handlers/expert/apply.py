@@ -102,13 +102,10 @@ def _tags_screen(context: VitrineContext) -> tuple[str, Any]:
         )
         for tag in vertical.tags
     ]
-    rows = chunk(buttons, 2) + [
-        [
-            button(
-                context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone()
-            )
-        ]
-    ]
+    done = button(
+        context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone()
+    )
+    rows = [*chunk(buttons, 2), [done]]
     text = context.services.texts.render(
         "expert/apply_prompt",
         context.language,

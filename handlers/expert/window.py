@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -103,12 +104,16 @@ def _actions(context: VitrineContext, item: Item) -> InlineKeyboardMarkup:
     return keyboard(rows)
 
 
+def _read_if_file(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
 async def send_item_card(message: Message, context: VitrineContext, item: Item) -> None:
     """The item's photo, caption and management buttons as a new message."""
     caption, markup = _caption(context, item), _actions(context, item)
     photo: object = item.photo_file_id
-    if photo is None and item.photo_path and Path(item.photo_path).is_file():
-        photo = Path(item.photo_path).read_bytes()
+    if photo is None and item.photo_path:
+        photo = await asyncio.to_thread(_read_if_file, Path(item.photo_path))
     if photo is None:
         await message.reply_text(caption, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
@@ -167,7 +172,7 @@ async def _page(
     rows = chunk(
         [
             button(str(e["number"]), WindowAction(item.id, "menu"))
-            for e, item in zip(entries, items)
+            for e, item in zip(entries, items, strict=False)
         ],
         5,
     )

@@ -55,7 +55,7 @@ async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
                 ItemDetail(item.id, "feed"),
             )
         ]
-        for row, item in zip(rows, view.items)
+        for row, item in zip(rows, view.items, strict=False)
     ]
     nav = []
     if page > 0:

@@ -95,7 +95,7 @@ async def show_experts(
                 ExpertCard(s.expert.id),
             )
         ]
-        for row, s in zip(rows, found)
+        for row, s in zip(rows, found, strict=False)
     ]
     if not query:  # search results have no page buttons: the query does not fit in a button
         keyboard_rows.append(
@@ -303,7 +303,7 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
         for i, f in enumerate(found)
     ]
     keyboard: list[list[InlineKeyboardButton]] = []
-    for row, f in zip(rows, found):
+    for row, f in zip(rows, found, strict=False):
         keyboard.append(
             [
                 button(

@@ -79,7 +79,7 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
                 ),
                 button(label(context, "fan.remove", title=""), FavouriteToggle(item.id)),
             ]
-            for row, item in zip(rows, items)
+            for row, item in zip(rows, items, strict=False)
         ]
         + [nav_row(context, FavouritesPage, paging.page, paging.pages)]
     )

@@ -63,7 +63,7 @@ async def send_expert_exports(
     if campaign_id is None and not any(f.rows for f in files):
         await refuse(update, context, "nothing_to_export")
         return
-    for kind, file in zip(EXPORT_KINDS, files):
+    for kind, file in zip(EXPORT_KINDS, files, strict=False):
         caption = context.services.texts.render(
             "report/export", context.language, caption=True, event=kind, rows=file.rows
         )

@@ -100,7 +100,7 @@ async def test_a_fan_reports_an_item_and_the_admin_suspends_it(vitrine: Runtime,
     )
     card_msg = await fan.message(card.message_id)
     choose = await press_and_wait(fan, card_msg, button.callback_data, "Why are you reporting")  # type: ignore[arg-type]
-    await press_and_see(fan, choose, "1:rep:%d:fake" % item_id, "admins will look at")
+    await press_and_see(fan, choose, f"1:rep:{item_id}:fake", "admins will look at")
 
     report = await admin.wait_for(has("Fake or counterfeit"))
     assert "Miracle cream" in text_of(report) and "@cream_queen" in text_of(report)

@@ -3,6 +3,7 @@ the bot — each gets a short, friendly answer and nothing is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,7 @@ async def test_a_fan_who_blocks_the_bot_keeps_everything(seeded: Runtime, sim: S
         user = await repos.users.by_telegram_id(6006)
         if user is not None and user.unreachable:
             break
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     assert user is not None and user.unreachable
 
     await fan.unblock()

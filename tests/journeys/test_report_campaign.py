@@ -90,7 +90,7 @@ async def seed_campaign(runtime: Runtime, tmp_path: Path) -> dict[str, int]:
                     if status == "blocked"
                     else None,
                 }
-                for i, (fan, status) in enumerate(zip(fan_ids, statuses))
+                for i, (fan, status) in enumerate(zip(fan_ids, statuses, strict=False))
             ],
         )
         # 15 clicks by 12 fans (three came back twice).

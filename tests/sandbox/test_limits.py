@@ -82,7 +82,8 @@ def limited_server() -> Iterator[SandboxServer]:
 async def test_sends_past_the_chat_limit_get_429_with_retry_after(
     limited_server: SandboxServer,
 ) -> None:
-    httpx.post(limited_server.url + "/sim/reset").raise_for_status()
+    async with httpx.AsyncClient() as client:
+        (await client.post(limited_server.url + "/sim/reset")).raise_for_status()
     api = Api(limited_server.url)
     api.ok("getMe")
     api.user(7)

@@ -70,7 +70,7 @@ async def test_sent_and_edited_messages_parse(bot: telegram.Bot, people: Api, pn
 
     report = await bot.send_document(8, b"id,total\n1,9.90\n", filename="report.csv")
     assert report.document.file_name == "report.csv"
-    with pytest.raises(BadRequest, match="(?i)use file of type photo as document"):
+    with pytest.raises(BadRequest, match=r"(?i)use file of type photo as document"):
         await bot.send_document(8, photo.photo[-1].file_id)
 
     album = await bot.send_media_group(7, [InputMediaPhoto(png), InputMediaPhoto(png, caption="2")])

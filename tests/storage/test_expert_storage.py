@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.domain.partners import DEFAULT_PARTNERS
 from bot.persistence import DatabasePersistence
@@ -130,7 +131,7 @@ async def test_handles_are_unique_case_insensitively_and_refunds_are_counted(
     expert_id, _ = await _expert_with_items(repos, 0)
     assert (await repos.experts.by_handle("E_ONE")).id == expert_id  # type: ignore[union-attr]
     other = await repos.users.upsert_from_telegram(5003, "O", None, "en")
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         await repos.experts.create(
             user_id=other.id, handle="E_One", display_name="O", vertical="beauty", tags=[], bio=""
         )

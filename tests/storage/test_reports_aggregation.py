@@ -3,6 +3,7 @@ checked against totals counted in Python from the rows that were written."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -76,7 +77,9 @@ async def test_timeline_buckets_sends_per_hour_and_sums_to_the_totals(
     assert sends == dict(load.campaigns[1].sends_by_hour)
     starts = [b.start for b in report.timeline]
     assert starts == sorted(starts)
-    assert all(later - earlier == timedelta(hours=1) for earlier, later in zip(starts, starts[1:]))
+    assert all(
+        later - earlier == timedelta(hours=1) for earlier, later in itertools.pairwise(starts)
+    )
     daily = await analytics.campaign_report(1, interval_seconds=86400)
     assert daily is not None and len(daily.timeline) < len(report.timeline)
     assert daily.check_consistency() == []
