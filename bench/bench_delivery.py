@@ -23,6 +23,8 @@ from sqlalchemy import insert, select
 from bot.campaigns.fanout import plan_fanout
 from bot.config import DeliverySettings
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.limiter import TelegramRateLimiter
+from bot.services import build_gate
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.campaigns import Audience
@@ -163,20 +165,27 @@ async def bench_dispatch(folder: Path) -> tuple[float, float]:
                 {"method": "sendMessage", "params": {"text": "outbox"}},
                 f"b:{n}",
             )
-        application = (
-            ApplicationBuilder().token(TOKEN).base_url(sandbox.bot_api_url).updater(None).build()
-        )
         settings = replace(
             DeliverySettings(), send_rate=1000, paid_broadcast=True, send_concurrency=CONCURRENCY
         )
+        gate = build_gate(settings)
+        application = (
+            ApplicationBuilder()
+            .token(TOKEN)
+            .base_url(sandbox.bot_api_url)
+            .rate_limiter(TelegramRateLimiter(gate))
+            .updater(None)
+            .build()
+        )
         async with application:
-            dispatcher = Dispatcher(repos.outbox, application.bot, settings)
+            dispatcher = Dispatcher(repos.outbox, application.bot, settings, gate)
             started = time.perf_counter()
             await dispatcher.start()
-            while dispatcher.stats.sent < MESSAGES:
+            while dispatcher.stats.sent < MESSAGES:  # noqa: ASYNC110 - polling a counter on purpose
                 await asyncio.sleep(0.01)
             elapsed = time.perf_counter() - started
             await dispatcher.stop()
+        await gate.close()
         await repos.engine.dispose()
     return MESSAGES / elapsed, raw_rate
 

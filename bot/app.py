@@ -19,7 +19,9 @@ from telegram.ext import Application, ApplicationBuilder, BasePersistence, Conte
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, VitrineContext
+from bot.delivery.gate import SendGate
 from bot.delivery.lifecycle import start_delivery, stop_delivery
+from bot.delivery.limiter import TelegramRateLimiter
 from bot.orders.notices import drain_notices
 from bot.persistence import DatabasePersistence
 from bot.services import Services
@@ -28,6 +30,10 @@ from bot.web import build_web_app, webhook_path
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)
+
+# Updates handled at once. Handlers mostly wait (for the database, for the send gate), and the
+# gate can only put each person's first answer first if it sees everyone who is waiting.
+UPDATE_CONCURRENCY = 1024
 
 # Telegram's language codes for our catalogues; the default (no code) list is Chinese.
 COMMAND_LANGUAGE_CODES = {"zh_Hans": "zh", "en": "en"}
@@ -54,16 +60,18 @@ def build_application(
     endpoint: BotEndpoint,
     *,
     polling: bool,
+    gate: SendGate,
     persistence: BasePersistence | None = None,  # type: ignore[type-arg]
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB application pointed at the endpoint, with every handler registered."""
+    """The PTB application pointed at the endpoint, every call through the send gate."""
     builder = (
         ApplicationBuilder()
         .token(endpoint.token)
+        .rate_limiter(TelegramRateLimiter(gate))
         .base_url(endpoint.api_url)
         .base_file_url(endpoint.file_url)
         .context_types(ContextTypes(context=VitrineContext))
-        .concurrent_updates(8)
+        .concurrent_updates(UPDATE_CONCURRENCY)
         .connect_timeout(10)
         .read_timeout(15)
         .get_updates_read_timeout(40)
@@ -111,6 +119,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
     application = build_application(
         endpoint,
         polling=not settings.webhook_mode,
+        gate=services.gate,
         persistence=DatabasePersistence(services.repos.bot_state),
     )
     application.bot_data[SERVICES_KEY] = services

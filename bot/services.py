@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import DeliverySettings, Settings
+from bot.delivery.gate import MemorySendGate, SendGate
 from bot.delivery.outbox import Outbox
 from bot.texts import Texts
 from storage.database import create_engine, migrate
@@ -19,6 +20,7 @@ class Services:
     texts: Texts
     repos: Repositories
     outbox: Outbox
+    gate: SendGate  # every message the bot sends waits here (bot/delivery/gate.py)
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -26,12 +28,30 @@ class Services:
         await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
         repos = Repositories.build(engine, default_timezone=settings.default_timezone)
-        return cls(settings=settings, texts=Texts(), repos=repos, outbox=Outbox(repos.outbox))
+        return cls(
+            settings=settings,
+            texts=Texts(),
+            repos=repos,
+            outbox=Outbox(repos.outbox),
+            gate=build_gate(settings.delivery),
+        )
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the send gate and the database connections."""
+        await self.gate.close()
         await self.repos.engine.dispose()
 
     def is_admin(self, telegram_id: int) -> bool:
         """Admins are configured by Telegram id."""
         return telegram_id in self.settings.admin_ids
+
+
+FREE_BROADCAST_RATE = 30.0  # Telegram's per-bot limit without paid broadcast
+
+
+def build_gate(delivery: DeliverySettings) -> SendGate:
+    """The send gate for one process: the configured rate, and paid broadcast's when enabled."""
+    if delivery.paid_broadcast:
+        free = min(delivery.send_rate, FREE_BROADCAST_RATE)
+        return MemorySendGate(free, paid_rate=delivery.send_rate)
+    return MemorySendGate(delivery.send_rate)

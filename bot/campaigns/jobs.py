@@ -18,8 +18,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext
 
 from bot.campaigns.cards import CampaignCards
+from bot.campaigns.eta import campaign_share, time_left
 from bot.campaigns.service import CampaignService, local_formatter, next_occurrence, now_utc
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.lanes import NOTICE
 from bot.services import Services
 from storage.repositories.campaigns import Campaign
 
@@ -143,10 +145,9 @@ class CampaignRuntime:
         if chat_id is None:
             return
         text = await self.progress_text(campaign, language)
-        await self.dispatcher.bucket.take()  # progress messages share the bot's rate
         try:
             message = await self.application.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML
+                chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=NOTICE
             )
         except TelegramError:
             log.warning("could not post progress of campaign %d", campaign.id)
@@ -164,7 +165,7 @@ class CampaignRuntime:
         total = sum(counts.values())
         remaining = counts.get("queued", 0) + counts.get("sending", 0)
         finished = counts.get("sent", 0) + counts.get("failed", 0) + counts.get("blocked", 0)
-        rate = self.dispatcher.bucket.rate
+        share = campaign_share(self.dispatcher, campaign.id)
         percent = 100 if total == 0 or remaining == 0 else min(99, int(100 * finished / total))
         return self.services.texts.render(
             "campaign/progress",
@@ -178,7 +179,8 @@ class CampaignRuntime:
             digest=counts.get("digest", 0),
             dropped=counts.get("dropped", 0),
             percent=percent,
-            minutes_left=max(1, round(remaining / rate / 60)) if remaining else 0,
+            time_left=time_left(remaining, share.rate) if remaining else None,
+            sharing_with=share.sharing_with,
         )
 
     async def _progress_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -205,13 +207,13 @@ class CampaignRuntime:
         text = await self.progress_text(campaign, language)
         if self._last_progress.get(campaign.id) == text:
             return  # Telegram refuses edits that change nothing
-        await self.dispatcher.bucket.take()
         try:
             await self.application.bot.edit_message_text(
                 text,
                 campaign.progress_chat_id,
                 campaign.progress_message_id,
                 parse_mode=ParseMode.HTML,
+                rate_limit_args=NOTICE,
             )
         except BadRequest as error:
             if "not modified" not in str(error).lower():

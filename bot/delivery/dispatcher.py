@@ -1,16 +1,18 @@
-"""The dispatcher: claims due outbox rows and sends them as fast as Telegram allows, no faster.
+"""The dispatcher: claims due outbox rows and hands them to the send gate, fairly.
 
-Loop: read a batch of due rows -> keep those whose chat may get a message now (ChatPacer) ->
+Loop: read a batch of due rows (notices first, then every sending campaign's share, interleaved:
+`OutboxRepository.due`) -> keep those whose chat may get a message now (the gate's chat pace) ->
 claim them in the database (queued -> sending, written *before* any HTTP call) -> for each,
-wait for a concurrency slot and a token of the bot-wide bucket -> send through PTB's request
-layer -> write the outcome (batched by `StatusWriter`) -> free the slot.
+wait for a concurrency slot -> send through PTB, whose rate limiter makes the call wait at the
+gate (bot/delivery/gate.py) in the row's lane -> write the outcome (batched by `StatusWriter`)
+-> free the slot.
 
 The duplicate bound: a slot is freed only after the row's outcome is committed, so at any
 instant at most `send_concurrency` rows can have reached Telegram without their 'sent' status
 on disk. A crash (SIGKILL) therefore re-sends at most `send_concurrency` messages on restart,
 when `requeue_in_flight` returns the 'sending' rows to the queue.
 
-Errors: 429 pauses every send for `retry_after` and retries the message (no attempt counted);
+Errors: 429 pauses the whole gate for `retry_after` and re-queues the row (no attempt counted);
 403 marks the fan unreachable and drops their pending rows as 'blocked'; 400 fails the row at
 once (retrying cannot fix a bad request); network errors, timeouts and 5xx retry with
 exponential backoff up to `max_attempts`, then the row fails with the error recorded.
@@ -40,8 +42,11 @@ from telegram.error import (
 )
 
 from bot.config import DeliverySettings
-from bot.delivery.pacing import RATE_HEADROOM, ChatPacer, TokenBucket
+from bot.delivery.gate import SendGate
+from bot.delivery.lanes import outbox_ticket
+from bot.delivery.limiter import retry_after_seconds
 from bot.delivery.status_writer import StatusWriter
+from bot.delivery.throughput import StreamMeter
 from storage.repositories.outbox import OutboxRepository, OutboxRow, SendResult
 
 log = logging.getLogger(__name__)
@@ -78,25 +83,20 @@ class Withdrawn(Exception):
     """Raised by a renderer: this message must no longer be sent (its row becomes 'dropped')."""
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """`retry_after` in seconds whether PTB hands it over as int or timedelta."""
-    value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def backoff(attempt: int) -> float:
     """Seconds to wait before retry number `attempt` (1, 2, 4, ... capped)."""
     return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
 
 
 class Dispatcher:
-    """Sends the outbox. One per process (see DESIGN.md section 11 for several workers)."""
+    """Sends the outbox through the send gate. One per process."""
 
     def __init__(
         self,
         repo: OutboxRepository,
         bot: Any,
         settings: DeliverySettings,
+        gate: SendGate,
         *,
         on_blocked: BlockedHook | None = None,
         on_photo_uploaded: PhotoHook | None = None,
@@ -107,15 +107,16 @@ class Dispatcher:
         self._on_blocked = on_blocked
         self._on_photo_uploaded = on_photo_uploaded
         self.renderers: dict[str, Renderer] = {}
-        self.bucket = TokenBucket(settings.send_rate * RATE_HEADROOM, capacity=1.0)
-        self.pacer = ChatPacer()
+        self.gate = gate
+        self.meter = StreamMeter()  # messages sent per stream: the progress message's honest ETA
         self.stats = DispatchStats()
         # The database clock: tests may shift it to let quiet hours or digests fall due.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._slots = asyncio.Semaphore(settings.send_concurrency)
         self._writer = StatusWriter(repo)
         self._wake = asyncio.Event()
-        self._paused_until = 0.0  # time.monotonic() before which nothing is sent (429)
+        self._paused_until = 0.0  # time.monotonic() before which nothing is claimed (429)
+        self._busy_chats: set[int] = set()  # one message in flight per chat
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -125,6 +126,11 @@ class Dispatcher:
     def batch_size(self) -> int:
         """Rows read per loop: about half a second of sending, at least a few per slot."""
         return max(2 * self._settings.send_concurrency, int(self._settings.send_rate / 2), 8)
+
+    @property
+    def pace(self) -> float:
+        """Messages per second the dispatcher can reach (the gate's pace for its rows)."""
+        return self.gate.pace(paid=self._settings.paid_broadcast)
 
     async def start(self) -> None:
         """Return crashed in-flight rows to the queue and start sending."""
@@ -149,15 +155,16 @@ class Dispatcher:
         """New rows were written: look now instead of at the next poll."""
         self._wake.set()
 
-    def pause_for(self, seconds: float) -> None:
-        """Send nothing for `seconds` (Telegram said 429 with retry_after)."""
-        until = time.monotonic() + seconds
-        if until > self._paused_until:
-            self._paused_until = until
-            self.bucket.pause_until(until)
+    def hold_claims(self, seconds: float) -> None:
+        """Claim no row for `seconds`; other senders keep the gate (a 429 pauses the gate itself)."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     async def _wait_if_paused(self) -> None:
-        while (delay := self._paused_until - time.monotonic()) > 0 and not self._stopping:
+        """Claim nothing while paused: rows stay queued (and resumable) instead of in flight."""
+        while not self._stopping:
+            delay = self._paused_until - time.monotonic()
+            if delay <= 0:
+                return
             await asyncio.sleep(delay)
 
     async def _idle(self) -> None:
@@ -186,30 +193,27 @@ class Dispatcher:
     async def _dispatch_batch(self) -> bool:
         """Claim and start sending one batch; False when nothing was ready."""
         now = self.now()
-        rows = await self._repo.due(now, self.batch_size, skip_chats=self.pacer.busy_chats)
+        rows = await self._repo.due(now, self.batch_size, skip_chats=self._busy_chats)
         if not rows:
             return False
         ready: list[OutboxRow] = []
         later: dict[float, list[int]] = {}
         for row in rows:
-            wait = self.pacer.wait_for(row.chat_id)
-            if wait == 0:
-                self.pacer.claim(row.chat_id)
+            wait = self.gate.chat_wait(row.chat_id)
+            if wait == 0 and row.chat_id not in self._busy_chats:
+                self._busy_chats.add(row.chat_id)
                 ready.append(row)
             else:
-                later.setdefault(min(wait, 60.0), []).append(row.id)
+                later.setdefault(min(max(wait, 0.05), 60.0), []).append(row.id)
         for wait, ids in later.items():
             await self._repo.defer(ids, now + timedelta(seconds=wait))
         claimed = await self._repo.claim([row.id for row in ready])
         for row in ready:
             if row.id not in claimed:
-                self.pacer.release(row.chat_id)
-        for row in ready:
-            if row.id not in claimed:
+                self._busy_chats.discard(row.chat_id)
                 continue
             await self._slots.acquire()
             await self._wait_if_paused()
-            await self.bucket.take()
             task = asyncio.create_task(self._send(row))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -233,17 +237,18 @@ class Dispatcher:
                     row.id, "failed", self.now(), error=f"internal: {error!r}"[:500]
                 )
             await self._writer.write(result)
-            self._count(result)
+            self._count(row, result)
             if result.status == "blocked" and self._on_blocked is not None:
                 await self._on_blocked(row)
         finally:
             # Cancelled mid-send: the row stays 'sending' and requeue_in_flight returns it.
-            self.pacer.release(row.chat_id)
+            self._busy_chats.discard(row.chat_id)
             self._slots.release()
 
-    def _count(self, result: SendResult) -> None:
+    def _count(self, row: OutboxRow, result: SendResult) -> None:
         if result.status == "sent":
             self.stats.sent += 1
+            self.meter.record(outbox_ticket(row.kind, row.campaign_id).stream)
         elif result.status == "failed":
             self.stats.failed += 1
         elif result.status == "blocked":
@@ -258,13 +263,17 @@ class Dispatcher:
         method, params, photo_key = await self._resolve(row)
         attempt = row.attempts + 1
         try:
-            self.pacer.sent(row.chat_id)
-            message = await self._bot.do_api_request(method, api_kwargs=params, return_type=Message)
+            message = await self._bot.do_api_request(
+                method,
+                api_kwargs=params,
+                return_type=Message,
+                rate_limit_args=outbox_ticket(row.kind, row.campaign_id),
+            )
         except RetryAfter as error:
+            # The rate limiter has paused the gate; the row waits in the queue, not in memory.
             seconds = retry_after_seconds(error)
             self.stats.rate_limited += 1
-            self.pause_for(seconds)
-            log.warning("Telegram asked to wait %.0fs; pausing all sends", seconds)
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             return SendResult(
                 row.id,
                 "queued",
@@ -313,7 +322,6 @@ class Dispatcher:
                 params["photo"] = known
             else:
                 photo_key = str(photo_path)
-                params["photo"] = InputFile(
-                    Path(photo_key).read_bytes(), filename=Path(photo_key).name
-                )
+                content = await asyncio.to_thread(Path(photo_key).read_bytes)
+                params["photo"] = InputFile(content, filename=Path(photo_key).name)
         return method, params, photo_key

@@ -38,6 +38,7 @@ async def start_delivery(application: Application, services: Services) -> Dispat
         repos.outbox,
         application.bot,
         services.settings.delivery,
+        services.gate,
         on_blocked=on_blocked,
         on_photo_uploaded=on_photo_uploaded,
     )

@@ -1,30 +1,40 @@
-"""Pacing to Telegram's limits: one token bucket for the whole bot and a pace per chat.
+"""Telegram's limits as arithmetic: a token bucket for the whole bot and a pace per chat.
 
 Telegram allows a bot about 30 messages a second overall, about one a second in a private chat
-and 20 a minute in a group (chats with negative ids). The bucket is deliberately shallow (a
-burst of at most a few tokens) so sends leave evenly spaced and the server's own, deeper bucket
-absorbs network jitter; the dispatcher also paces a little under the configured rate
-(`RATE_HEADROOM`) so replies and progress edits sent outside the outbox never tip it over.
+(short bursts allowed) and 20 a minute in a group (chats with negative ids). The bot-wide bucket
+is deliberately shallow (one token) so sends leave evenly spaced, and it runs a little under the
+configured rate (`RATE_HEADROOM`): Telegram's own bucket is not documented, and evenly spaced
+sends at 90 % of the cap leave room for network jitter that bunches requests on arrival.
+The chat pace allows one message less of burst than Telegram is known to accept, for the same
+reason. Nothing here sleeps: `bot/delivery/gate.py` does the waiting.
 """
 
 from __future__ import annotations
 
-import asyncio
+import math
 import time
 from collections.abc import Callable
 
 RATE_HEADROOM = 0.9
-PRIVATE_CHAT_INTERVAL = 1.0  # seconds between messages to one private chat
+PRIVATE_CHAT_INTERVAL = 1.0  # seconds between messages to one private chat, in the long run
+PRIVATE_CHAT_BURST = 2  # messages one private chat may get back to back (Telegram accepts 3)
 GROUP_CHAT_INTERVAL = 3.0  # 20 per minute
+GROUP_CHAT_BURST = 1
+_FORGET_AFTER = 50_000  # chats remembered before idle ones are forgotten (memory stays bounded)
 
 
 def chat_interval(chat_id: int) -> float:
-    """The minimum spacing of messages to one chat (groups and channels have negative ids)."""
+    """The long-run spacing of messages to one chat (groups and channels have negative ids)."""
     return GROUP_CHAT_INTERVAL if chat_id < 0 else PRIVATE_CHAT_INTERVAL
 
 
+def chat_burst(chat_id: int) -> int:
+    """How many messages a chat may get back to back before the interval applies."""
+    return GROUP_CHAT_BURST if chat_id < 0 else PRIVATE_CHAT_BURST
+
+
 class TokenBucket:
-    """`rate` tokens a second, at most `capacity` saved up; `take` waits for one."""
+    """`rate` tokens a second, at most `capacity` saved up."""
 
     def __init__(
         self,
@@ -39,7 +49,6 @@ class TokenBucket:
         self._clock = clock
         self._tokens = capacity
         self._updated = clock()
-        self._lock = asyncio.Lock()
 
     def _refill(self, now: float) -> None:
         if now > self._updated:
@@ -48,22 +57,20 @@ class TokenBucket:
 
     def delay(self) -> float:
         """Seconds until a token is available (0 when one is)."""
-        self._refill(self._clock())
+        now = self._clock()
+        if now < self._updated:  # paused: nothing is earned before the pause ends
+            return (
+                self._updated - now + (0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate)
+            )
+        self._refill(now)
         return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
 
     def try_take(self) -> bool:
         """Take a token if one is available now."""
-        self._refill(self._clock())
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False
-
-    async def take(self) -> None:
-        """Wait until a token is available and take it (callers are served in order)."""
-        async with self._lock:
-            while not self.try_take():
-                await asyncio.sleep(self.delay())
+        if self.delay() > 0:
+            return False
+        self._tokens -= 1
+        return True
 
     def pause_until(self, moment: float) -> None:
         """Empty the bucket and earn nothing until `moment` (a 429 pauses the whole bot)."""
@@ -71,45 +78,34 @@ class TokenBucket:
         self._updated = max(self._updated, moment)
 
 
-class ChatPacer:
-    """Keeps one message per chat in flight and spaces messages to a chat by its interval."""
+class ChatPace:
+    """The per-chat limit as a virtual schedule (GCRA): when may each chat get its next message.
+
+    Each chat has a theoretical arrival time: a message is allowed once `now` is within the
+    chat's burst tolerance of it, and taking one moves it an interval on.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._last_sent: dict[int, float] = {}
-        self._busy: set[int] = set()
+        self._due: dict[int, float] = {}
 
-    @property
-    def busy_chats(self) -> frozenset[int]:
-        """Chats with a message claimed and not yet finished."""
-        return frozenset(self._busy)
-
-    def wait_for(self, chat_id: int) -> float:
-        """Seconds until the chat may get its next message (0 if now; inf while one is in flight)."""
-        if chat_id in self._busy:
-            return float("inf")
-        last = self._last_sent.get(chat_id)
-        if last is None:
+    def wait(self, chat_id: int) -> float:
+        """Seconds until the chat may get a message (0 if now)."""
+        due = self._due.get(chat_id)
+        if due is None:
             return 0.0
-        return max(0.0, last + chat_interval(chat_id) - self._clock())
+        tolerance = (chat_burst(chat_id) - 1) * chat_interval(chat_id)
+        return max(0.0, due - tolerance - self._clock())
 
-    def claim(self, chat_id: int) -> None:
-        """A message to the chat was claimed: no other until it is sent."""
-        self._busy.add(chat_id)
+    def recent(self, chat_id: int) -> int:
+        """About how many messages the chat got lately (0 for a rested chat), by its schedule."""
+        ahead = self._due.get(chat_id, 0.0) - self._clock()
+        return 0 if ahead <= 0 else math.ceil(ahead / chat_interval(chat_id))
 
-    def sent(self, chat_id: int) -> None:
-        """The message left now: the chat's interval starts."""
-        self._last_sent[chat_id] = self._clock()
-
-    def release(self, chat_id: int) -> None:
-        """The claimed message is finished (sent or not)."""
-        self._busy.discard(chat_id)
-        self._forget_old()
-
-    def _forget_old(self) -> None:
-        # Keep memory bounded on million-fan campaigns: chats idle past the group interval are
-        # no longer constrained, so their entries carry no information.
-        if len(self._last_sent) < 50_000:
-            return
-        horizon = self._clock() - GROUP_CHAT_INTERVAL
-        self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+    def take(self, chat_id: int) -> None:
+        """A message to the chat leaves now."""
+        now = self._clock()
+        self._due[chat_id] = max(self._due.get(chat_id, now), now) + chat_interval(chat_id)
+        if len(self._due) > _FORGET_AFTER:
+            # A chat whose schedule is in the past is unconstrained: its entry says nothing.
+            self._due = {chat: due for chat, due in self._due.items() if due > now}

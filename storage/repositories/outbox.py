@@ -11,14 +11,15 @@ status, sent_at), and reports count rows by (campaign_id, status) on ix_outbox_c
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, not_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.schema import campaigns, outbox, users
 
@@ -110,17 +111,42 @@ class OutboxRepository:
     async def due(
         self, now: datetime, limit: int, *, skip_chats: Iterable[int] = ()
     ) -> list[OutboxRow]:
-        """Queued rows due by `now`, oldest first, excluding paused campaigns and busy chats."""
-        held = exists().where(
-            campaigns.c.id == outbox.c.campaign_id,
-            campaigns.c.status.in_(HELD_CAMPAIGN_STATUSES),
-        )
-        conditions = [
-            outbox.c.status == "queued",
-            outbox.c.next_attempt_at <= _ts(now),
-            not_(held),
-        ]
+        """Up to `limit` rows due by `now`: notices first, then campaigns sharing what is left.
+
+        Campaign rows come interleaved — one of each running campaign in turn, each campaign's
+        oldest first — so a campaign started a second after another's million gets its share at
+        once. Rows of paused campaigns and of `skip_chats` (a message in flight) are left.
+        """
         busy = list(skip_chats)
+        async with self._engine.connect() as conn:
+            notices = await self._due_rows(conn, now, limit, None, busy)
+            room = limit - len(notices)
+            streams = await self._sending_campaigns(conn) if room > 0 else []
+            if not streams:
+                return notices
+            # Each campaign may fill the whole room: one with nothing due (quiet hours) then
+            # leaves its turns to the others instead of a gap in the batch.
+            per_campaign = [
+                await self._due_rows(conn, now, room, campaign_id, busy) for campaign_id in streams
+            ]
+        interleaved = [row for turn in itertools.zip_longest(*per_campaign) for row in turn if row]
+        return notices + interleaved[:room]
+
+    async def _due_rows(
+        self,
+        conn: AsyncConnection,
+        now: datetime,
+        limit: int,
+        campaign_id: int | None,
+        busy: list[int],
+    ) -> list[OutboxRow]:
+        """Due rows of one campaign (None: rows of no campaign), oldest first."""
+        stream = (
+            outbox.c.campaign_id.is_(None)
+            if campaign_id is None
+            else outbox.c.campaign_id == campaign_id
+        )
+        conditions = [outbox.c.status == "queued", stream, outbox.c.next_attempt_at <= _ts(now)]
         if busy:
             conditions.append(outbox.c.chat_id.not_in(busy))
         query = (
@@ -130,8 +156,7 @@ class OutboxRepository:
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
         )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = (await conn.execute(query)).all()
         return [
             OutboxRow(
                 id=r.id,
@@ -145,6 +170,46 @@ class OutboxRepository:
             )
             for r in rows
         ]
+
+    async def _sending_campaigns(self, conn: AsyncConnection) -> list[int]:
+        """Campaigns with queued rows, oldest first, except paused ones.
+
+        A loose index scan on ix_outbox_stream_due: one index probe per campaign, however many
+        rows each has queued.
+        """
+        queued = outbox.c.status == "queued"
+        first = select(func.min(outbox.c.campaign_id)).where(
+            queued, outbox.c.campaign_id.is_not(None)
+        )
+        found = select(first.scalar_subquery().label("campaign_id")).cte(
+            "sending_campaigns", recursive=True
+        )
+        following = select(func.min(outbox.c.campaign_id)).where(
+            queued, outbox.c.campaign_id > found.c.campaign_id
+        )
+        found = found.union_all(
+            select(following.scalar_subquery()).where(found.c.campaign_id.is_not(None))
+        )
+        ids = [
+            int(i)
+            for i in (
+                await conn.execute(
+                    select(found.c.campaign_id).where(found.c.campaign_id.is_not(None))
+                )
+            ).scalars()
+        ]
+        if not ids:
+            return []
+        held = set(
+            (
+                await conn.execute(
+                    select(campaigns.c.id).where(
+                        campaigns.c.id.in_(ids), campaigns.c.status.in_(HELD_CAMPAIGN_STATUSES)
+                    )
+                )
+            ).scalars()
+        )
+        return [i for i in ids if i not in held]
 
     async def claim(self, row_ids: Sequence[int]) -> set[int]:
         """Mark rows 'sending' (only those still queued); return the ids actually claimed."""

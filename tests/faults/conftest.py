@@ -58,9 +58,11 @@ def bot_messages_per_chat(sandbox: Any) -> dict[int, int]:
 
 
 async def seed_campaign_audience(
-    repos: Any, photo_dir: Path, telegram_ids: range | list[int]
+    repos: Any, photo_dir: Path, telegram_ids: range | list[int], handle: str = "lina_beauty"
 ) -> tuple[int, int]:
-    """The demo catalogue plus fans following Lina (no quiet hours); returns (expert id, item id).
+    """The demo catalogue plus fans following an expert (default Lina), no quiet hours.
+
+    Returns (expert id, item id of the first item in the expert's window).
 
     Thousands of fans are written in three bulk inserts: seeding is not what these tests test.
     """
@@ -72,7 +74,7 @@ async def seed_campaign_audience(
     from storage.schema import fan_settings, follows, users
 
     await seed_into(repos, photo_dir)
-    expert = await repos.experts.by_handle("lina_beauty")
+    expert = await repos.experts.by_handle(handle)
     now = datetime.now(UTC)
     ids = list(telegram_ids)
     async with repos.engine.begin() as conn:

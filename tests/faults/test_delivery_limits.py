@@ -60,11 +60,11 @@ async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_
             await campaigns.service.pause(campaign_id)  # hold it while fans block the bot
             assert await campaigns.service.fire(campaign_id, datetime.now(UTC)) is None  # paused
             await campaigns.service.resume(campaign_id)
-            # Hold the dispatcher (as a 429 would) so that nothing is claimed between the fan-out
-            # and the campaign's pause; otherwise a fan could get the push before blocking the bot.
+            # Hold the dispatcher's claims so that nothing is claimed between the fan-out and the
+            # campaign's pause; otherwise a fan could get the push before blocking the bot.
             dispatcher = runtime.services.outbox.dispatcher
             assert dispatcher is not None
-            dispatcher.pause_for(8)
+            dispatcher.hold_claims(8)
             await campaigns.fire(campaign_id)
             await campaigns.service.pause(campaign_id)
             async with httpx.AsyncClient(base_url=sandbox.url) as http:

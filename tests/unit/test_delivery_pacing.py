@@ -8,7 +8,7 @@ import pytest
 
 from bot.campaigns.service import next_occurrence, parse_schedule
 from bot.delivery.dispatcher import backoff
-from bot.delivery.pacing import ChatPacer, TokenBucket, chat_interval
+from bot.delivery.pacing import ChatPace, TokenBucket, chat_burst, chat_interval
 from bot.domain.errors import DomainError
 
 
@@ -39,18 +39,30 @@ def test_a_429_pause_empties_the_bucket_until_the_pause_ends() -> None:
     assert bucket.try_take()
 
 
-def test_chats_get_one_message_in_flight_and_their_interval() -> None:
+def test_a_private_chat_gets_a_short_burst_then_one_message_a_second() -> None:
     clock = FakeClock()
-    pacer = ChatPacer(clock=clock)
-    assert pacer.wait_for(7) == 0
-    pacer.claim(7)
-    assert pacer.wait_for(7) == float("inf") and 7 in pacer.busy_chats
-    pacer.sent(7)
-    pacer.release(7)
-    assert pacer.wait_for(7) == pytest.approx(1.0)
+    pace = ChatPace(clock=clock)
+    assert pace.wait(7) == 0
+    pace.take(7)
+    assert pace.wait(7) == 0  # a burst of two: a reply may follow the first at once
+    pace.take(7)
+    assert pace.wait(7) == pytest.approx(1.0)
+    assert pace.wait(8) == 0  # another chat has its own pace
     clock.now += 1.0
-    assert pacer.wait_for(7) == 0
+    assert pace.wait(7) == 0
+    pace.take(7)
+    assert pace.wait(7) == pytest.approx(1.0)  # the burst is spent until the chat rests
+    clock.now += 10
+    assert pace.wait(7) == 0
+
+
+def test_a_group_gets_twenty_messages_a_minute_and_no_burst() -> None:
+    clock = FakeClock()
+    pace = ChatPace(clock=clock)
+    pace.take(-100123)
+    assert pace.wait(-100123) == pytest.approx(3.0)
     assert chat_interval(-100123) == 3.0 and chat_interval(5) == 1.0  # 20/min in groups
+    assert chat_burst(-100123) == 1 and chat_burst(5) == 2
 
 
 def test_backoff_doubles_and_is_capped() -> None:
