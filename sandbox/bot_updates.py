@@ -4,29 +4,79 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
+import weakref
 from typing import Any
 
 import httpx
 
-from sandbox import errors
-from sandbox.errors import BotApiError, bad_request
+from sandbox import errors, tdjson
+from sandbox.errors import BotApiError, bad_request, too_many_requests
+from sandbox.links import UrlError, parse_url
 from sandbox.records import Webhook
 from sandbox.registry import Call, bot_method
 from sandbox.state import BotState, Sandbox
+from sandbox.tdjson import is_utf8
 
-SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-MAX_POLL_TIMEOUT = 50  # seconds; longer long-poll timeouts are cut short, like Telegram's
+MAX_POLL_TIMEOUT = 50  # Client::LONG_POLL_MAX_TIMEOUT: longer timeouts are cut to 50 s
+MAX_SECRET_TOKEN = 256
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# Client::get_update_type_name: the names allowed_updates may list (others are ignored).
+UPDATE_TYPES = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "custom_event",
+    "custom_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+    "message_reaction",
+    "message_reaction_count",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "purchased_paid_media",
+    "managed_bot",
+    "guest_message",
+]
+# Client::process_set_webhook_query: a non-empty URL at most once a second (else 429, retry 1).
+_next_set_webhook: weakref.WeakKeyDictionary[BotState, float] = weakref.WeakKeyDictionary()
 
 
 def _allowed_updates(call: Call) -> list[str] | None:
-    value = call.params.json("allowed_updates", "Bad Request: can't parse allowed updates")
-    if value is None:
+    """Client::get_allowed_update_types: None keeps the current choice (absent, not JSON, not an
+    array of strings); known names are kept; none known (e.g. []) means the default set."""
+    raw = call.params.arg("allowed_updates")
+    if not raw:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise bad_request("can't parse allowed updates")
-    return value
+    try:
+        value = tdjson.decode(raw)
+    except tdjson.JsonError:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and not isinstance(v, tdjson.Number) for v in value
+    ):
+        return None
+    wanted = {v.lower() for v in value}
+    return [name for name in UPDATE_TYPES if name in wanted]
+
+
+def _apply_allowed_updates(call: Call) -> None:
+    allowed = _allowed_updates(call)
+    if allowed is not None:
+        call.bot.allowed_updates = allowed or None  # none known: Telegram's default set
 
 
 @bot_method("getUpdates")
@@ -35,12 +85,10 @@ async def get_updates(call: Call) -> list[dict[str, Any]]:
     bot, params = call.bot, call.params
     if bot.webhook is not None:
         raise BotApiError(409, errors.WEBHOOK_CONFLICT)
-    offset = params.integer("offset", 0) or 0
-    limit = min(max(params.integer("limit", 100) or 100, 1), 100)
-    timeout = min(max(params.integer("timeout", 0) or 0, 0), MAX_POLL_TIMEOUT)
-    allowed = _allowed_updates(call)
-    if allowed is not None:
-        bot.allowed_updates = allowed
+    offset = params.integer("offset", 0)
+    limit = params.integer("limit", 100, 1, 100)
+    timeout = params.integer("timeout", 0, 0, MAX_POLL_TIMEOUT)
+    _apply_allowed_updates(call)
     if offset > 0:
         bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
     elif offset < 0:
@@ -59,31 +107,48 @@ async def get_updates(call: Call) -> list[dict[str, Any]]:
         if bot.poll_generation != generation:
             raise BotApiError(409, errors.POLLING_CONFLICT)
         if bot.webhook is not None:
-            raise BotApiError(409, errors.WEBHOOK_CONFLICT)
+            raise BotApiError(409, errors.SET_WEBHOOK_CONFLICT)
     return bot.updates[:limit]
 
 
 @bot_method("setWebhook")
 async def set_webhook(call: Call) -> bool:
-    """Switch the bot to webhook mode (an empty url switches back to getUpdates)."""
+    """Switch the bot to webhook mode (an empty url switches back to getUpdates).
+
+    As the Bot API server in --local mode, which is what a local stand-in is: plain HTTP and any
+    port are allowed (the public server wants HTTPS on 443, 80, 88 or 8443).
+    """
     bot, params, sandbox = call.bot, call.params, call.sandbox
-    url = (params.text("url") or "").strip()
+    url = params.arg("url")
     if not url:
-        _remove_webhook(bot, params.flag("drop_pending_updates"))
+        _remove_webhook(bot, params.to_bool("drop_pending_updates"))
         return True
-    if not url.startswith(("http://", "https://")):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    secret = params.text("secret_token")
-    if secret is not None and not SECRET_TOKEN_RE.match(secret):
+    now = time.monotonic()
+    if now < _next_set_webhook.get(bot, 0.0):
+        raise too_many_requests(1)
+    _next_set_webhook[bot] = now + sandbox.settings.set_webhook_interval_seconds
+    max_connections = params.integer("max_connections", 40, 1, 100)
+    secret = params.arg("secret_token")
+    drop = params.to_bool("drop_pending_updates")
+    try:
+        parse_url(url, default_https=True)
+    except UrlError as exc:
+        raise bad_request("invalid webhook URL specified") from exc
+    if not is_utf8(url):
+        # The sandbox delivers with an HTTP client that needs a text URL.
+        raise bad_request("invalid webhook URL specified")
+    if len(secret) > MAX_SECRET_TOKEN:
+        raise bad_request("secret token is too long")
+    if not set(secret) <= _BASE64URL:
         raise bad_request("secret token contains unallowed characters")
-    if sandbox.webhook_secret_checker is not None and not sandbox.webhook_secret_checker(secret):
+    if sandbox.webhook_secret_checker is not None and not sandbox.webhook_secret_checker(
+        secret or None
+    ):
         raise bad_request("bad webhook: the sandbox's webhook_secret_checker refused the secret")
-    max_connections = params.integer("max_connections", 40) or 40
-    if not 1 <= max_connections <= 100:
-        raise bad_request("bad webhook: max_connections must be between 1 and 100")
-    if params.flag("drop_pending_updates"):
+    _apply_allowed_updates(call)
+    if drop:
         bot.updates.clear()
-    bot.webhook = Webhook(url, secret, max_connections, _allowed_updates(call))
+    bot.webhook = Webhook(url, secret or None, max_connections, bot.allowed_updates)
     bot.updates_signal.notify()  # ends a waiting getUpdates with 409
     if bot.webhook_task is None or bot.webhook_task.done():
         bot.webhook_task = asyncio.get_running_loop().create_task(deliver_webhook(sandbox, bot))
@@ -102,7 +167,7 @@ def _remove_webhook(bot: BotState, drop_pending: bool) -> None:
 @bot_method("deleteWebhook")
 async def delete_webhook(call: Call) -> bool:
     """Switch the bot back to getUpdates, optionally dropping pending updates."""
-    _remove_webhook(call.bot, call.params.flag("drop_pending_updates"))
+    _remove_webhook(call.bot, call.params.to_bool("drop_pending_updates"))
     return True
 
 
@@ -118,11 +183,11 @@ async def get_webhook_info(call: Call) -> dict[str, Any]:
     if bot.webhook is not None:
         hook = bot.webhook
         info["max_connections"] = hook.max_connections
-        if hook.allowed_updates is not None:
-            info["allowed_updates"] = hook.allowed_updates
         if hook.last_error_date is not None:
             info["last_error_date"] = hook.last_error_date
             info["last_error_message"] = hook.last_error_message
+    if bot.allowed_updates:
+        info["allowed_updates"] = bot.allowed_updates
     return info
 
 
@@ -140,7 +205,8 @@ async def deliver_webhook(sandbox: Sandbox, bot: BotState) -> None:
             if hook.secret_token:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
             try:
-                response = await client.post(hook.url, content=json.dumps(update), headers=headers)
+                target = parse_url(hook.url, default_https=True).url()
+                response = await client.post(target, content=json.dumps(update), headers=headers)
                 error = None
                 if not 200 <= response.status_code < 300:
                     status = f"{response.status_code} {response.reason_phrase}"

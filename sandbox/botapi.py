@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -11,15 +12,47 @@ from starlette.responses import JSONResponse, Response
 
 # Importing the method modules fills the METHODS table.
 from sandbox import bot_edit, bot_misc, bot_queries, bot_send, bot_updates  # noqa: F401
-from sandbox.bot_misc import summarize
 from sandbox.errors import BotApiError
 from sandbox.params import Params, read_params
 from sandbox.registry import METHODS, Call
 from sandbox.state import TOKEN_RE, Sandbox
+from sandbox.tdjson import to_integer_safe
 
 logger = logging.getLogger(__name__)
 UNAUTHORIZED = BotApiError(401, "Unauthorized")
+INVALID_TOKEN = BotApiError(401, "Unauthorized: invalid token specified")
+UNALLOWED_TOKEN = BotApiError(421, "Misdirected Request: unallowed token specified")
 NOT_FOUND = BotApiError(404, "Not Found")
+METHOD_NOT_FOUND = BotApiError(404, "Not Found: method not found")
+
+
+def check_token(token: str) -> None:
+    """Refuse a token the way the server does before it knows the bot.
+
+    ClientManager::send: no ":", a leading "0", a "/" or more than 80 characters -> "invalid
+    token specified"; a bot id that is not a number -> 421; an id out of range -> 401. A token
+    that passes but whose secret Telegram would not know is plain "Unauthorized" (the sandbox
+    accepts any secret of letters, digits, "-" and "_").
+    """
+    if token[:1] == "0" or len(token) > 80 or "/" in token or ":" not in token:
+        raise INVALID_TOKEN
+    bot_id = to_integer_safe(token.split(":", 1)[0], 64)
+    if bot_id is None:
+        raise UNALLOWED_TOKEN
+    if not 0 < bot_id < 1 << 54:
+        raise INVALID_TOKEN
+    if not TOKEN_RE.match(token):
+        raise UNAUTHORIZED
+
+
+def _json_response(body: dict[str, Any], status: int) -> Response:
+    """Render a body; text that is not valid Unicode (from a hostile call) is sent escaped."""
+    try:
+        return JSONResponse(body, status_code=status)
+    except UnicodeEncodeError:
+        return Response(
+            json.dumps(body, ensure_ascii=True), status_code=status, media_type="application/json"
+        )
 
 
 async def bot_api_endpoint(request: Request) -> Response:
@@ -27,22 +60,21 @@ async def bot_api_endpoint(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
     token, method = request.path_params["token"], request.path_params["method"]
     started = time.monotonic()
-    raw: dict[str, Any] = {}
+    params = Params([])
     bot_id = None
     try:
-        if not TOKEN_RE.match(token):
-            raise UNAUTHORIZED
-        handler = METHODS.get(method.lower())
-        if handler is None:
-            raise NOT_FOUND
+        check_token(token)
         bot = sandbox.bot(token)
         bot_id = bot.id
         sandbox.touch(bot)
-        raw = await read_params(request)
+        handler = METHODS.get(method.lower())
+        if handler is None:
+            raise METHOD_NOT_FOUND
+        params = await read_params(request)
         fault = sandbox.faults.take(method)
         if fault is not None:
             raise await sandbox.faults.fail(fault)
-        result = await handler(Call(sandbox, bot, Params(raw), method))
+        result = await handler(Call(sandbox, bot, params, method))
         body: dict[str, Any] = {"ok": True, "result": result}
         status = 200
     except BotApiError as exc:
@@ -56,21 +88,27 @@ async def bot_api_endpoint(request: Request) -> Response:
             "time": time.time(),
             "bot_id": bot_id,
             "method": method,
-            "params": summarize(raw),
+            "params": params.summary(),
             "status": status,
             "ok": status == 200,
-            "description": body.get("description"),
+            "description": _printable(body.get("description")),
             "duration_ms": round((time.monotonic() - started) * 1000, 1),
         }
     )
-    return JSONResponse(body, status_code=status)
+    return _json_response(body, status)
+
+
+def _printable(text: str | None) -> str | None:
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def file_download(request: Request) -> Response:
     """Serve a file's bytes at the path getFile gave, to a well-formed token."""
     sandbox: Sandbox = request.app.state.sandbox
-    if not TOKEN_RE.match(request.path_params["token"]):
-        return JSONResponse(UNAUTHORIZED.body(), status_code=401)
+    try:
+        check_token(request.path_params["token"])
+    except BotApiError as exc:
+        return JSONResponse(exc.body(), status_code=exc.error_code)
     stored = sandbox.files_by_path.get(request.path_params["path"])
     if stored is None:
         return JSONResponse(NOT_FOUND.body(), status_code=404)

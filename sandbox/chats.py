@@ -10,20 +10,21 @@ from sandbox.errors import BotApiError
 from sandbox.objects import transcript_entry
 from sandbox.records import SimUser, StoredMessage
 from sandbox.state import BotState, Sandbox
+from sandbox.tdjson import to_integer
 
 
-def resolve_user_chat(sandbox: Sandbox, raw_chat_id: Any) -> SimUser:
-    """Return the person whose private chat `raw_chat_id` names, or raise Telegram's 400."""
-    if raw_chat_id is None or raw_chat_id == "":
+def resolve_user_chat(sandbox: Sandbox, chat_id: str) -> SimUser:
+    """Return the person whose private chat `chat_id` names, or raise Telegram's 400.
+
+    Client::check_chat: an empty chat_id is "chat_id is empty"; "@name" is looked up among public
+    chats and bots (a person's username never counts, and the sandbox has neither); anything else
+    is read with td::to_integer, so "7abc" is chat 7 and "abc" is chat 0 (not found).
+    """
+    if not chat_id:
         raise BotApiError(400, errors.CHAT_ID_EMPTY)
-    if isinstance(raw_chat_id, bool):
+    if chat_id.startswith("@"):
         raise BotApiError(400, errors.CHAT_NOT_FOUND)
-    try:
-        chat_id = int(raw_chat_id)
-    except (TypeError, ValueError) as exc:
-        # "@username" only addresses public groups and channels, and the sandbox has none.
-        raise BotApiError(400, errors.CHAT_NOT_FOUND) from exc
-    user = sandbox.users.get(chat_id)
+    user = sandbox.users.get(to_integer(chat_id, 64))
     if user is None:
         raise BotApiError(400, errors.CHAT_NOT_FOUND)
     return user

@@ -1,30 +1,57 @@
-"""Parse `parse_mode=HTML` text the way Telegram does: plain text plus entities, or a 400."""
+"""`parse_mode=HTML` parsed the way td does (td/telegram/MessageEntity.cpp `parse_html`).
+
+The result is plain text plus Bot API entities; malformed input raises Telegram's 400
+("Bad Request: can't parse entities: Unsupported start tag "div" at byte offset 0"). Byte offsets
+in the messages count UTF-8 bytes of the source, as td's do. Rules worth knowing, all td's:
+tags are a, b, strong, i, em, u, ins, s, strike, del, tg-spoiler, span class="tg-spoiler",
+tg-emoji, tg-time, pre, code and blockquote; attributes without a value are allowed (and
+ignored); an unquoted value may hold only letters, digits, "." and "-"; `</>` closes whatever is
+open; only &lt; &gt; &amp; &quot; and numeric references are decoded (the ";" is optional), any
+other "&" stays literal text; `<a>` without href links to its own text; a link td refuses is
+dropped silently (its text stays).
+"""
 
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
-from sandbox.errors import BotApiError, bad_request
+from sandbox.errors import BotApiError
+from sandbox.links import checked_link_or_empty, link_user_id, mentioned_user
+from sandbox.tdjson import is_utf8, to_integer, to_integer_safe
 
-# Tag name -> Bot API entity type; only these tags are accepted, like Telegram's parser.
-ENTITY_OF_TAG: dict[str, str] = {
-    "b": "bold",
-    "strong": "bold",
+TAGS = frozenset(
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "tg-time",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
+)
+SIMPLE_ENTITY_OF_TAG: dict[str, str] = {
     "i": "italic",
     "em": "italic",
-    "u": "underline",
-    "ins": "underline",
+    "b": "bold",
+    "strong": "bold",
     "s": "strikethrough",
     "strike": "strikethrough",
     "del": "strikethrough",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
+    "u": "underline",
+    "ins": "underline",
     "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "blockquote": "blockquote",
 }
 TAG_OF_ENTITY: dict[str, str] = {
     "bold": "b",
@@ -37,214 +64,340 @@ TAG_OF_ENTITY: dict[str, str] = {
     "blockquote": "blockquote",
     "expandable_blockquote": "blockquote",
 }
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);")
-_NAME_RE = re.compile(r"[a-zA-Z0-9-]*")
-_ATTR_NAME_RE = re.compile(r"[a-zA-Z0-9_-]+")
+_SPACES = " \t\r\n\0\v"  # td::is_space
+DATE_FORMAT_CHARS = frozenset("tTdDwW")
+# Sort order of entity types at the same offset and length (td's get_entity_type_priority).
+TYPE_PRIORITY = {
+    "mention": 50,
+    "hashtag": 50,
+    "bot_command": 50,
+    "url": 50,
+    "email": 50,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "blockquote": 0,
+    "code": 20,
+    "pre": 11,
+    "text_link": 49,
+    "text_mention": 49,
+    "cashtag": 50,
+    "phone_number": 50,
+    "bank_card_number": 50,
+    "spoiler": 94,
+    "custom_emoji": 99,
+    "expandable_blockquote": 0,
+    "date_time": 30,
+}
+
+
+class EntityParseError(Exception):
+    """A parse_mode text td refuses; the message is td's, without "Can't parse entities: "."""
 
 
 def utf16_len(text: str) -> int:
-    """Return the length of `text` in UTF-16 code units, the unit Telegram counts in."""
-    return len(text.encode("utf-16-le")) // 2
+    """Return the length of `text` in UTF-16 code units, the unit entity offsets count in."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8"))
+def byte_offset(text: str, index: int) -> int:
+    """Return the UTF-8 byte offset of `text[index]` (td reports positions in bytes)."""
+    return len(text[:index].encode("utf-8", "surrogatepass"))
 
 
-def _decode_entity(match: re.Match[str]) -> str | None:
-    body = match.group(1)
-    if body.startswith("#"):
-        code = int(body[2:], 16) if body[1:2] in ("x", "X") else int(body[1:])
-        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else None
-    return _NAMED_ENTITIES.get(body.lower())
+def sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sort like td: by offset, longer first, then by type priority."""
+    return sorted(entities, key=lambda e: (e["offset"], -e["length"], type_priority(e)))
 
 
-class _OpenTag:
-    def __init__(self, name: str, start: int, attributes: dict[str, str]) -> None:
-        self.name = name
-        self.start = start  # UTF-16 offset in the output text
-        self.attributes = attributes
+def type_priority(entity: dict[str, Any]) -> int:
+    """Return td's priority of an entity's type (a pre block with a language comes first)."""
+    if entity["type"] == "pre" and entity.get("language"):
+        return 10
+    return TYPE_PRIORITY.get(entity["type"], 50)
 
 
-def _parse_attributes(source: str, i: int, tag: str, tag_start: int) -> tuple[dict[str, str], int]:
-    """Read attributes from `source[i:]` up to '>'; return them and the index after it."""
-    attributes: dict[str, str] = {}
-    while True:
-        while i < len(source) and source[i].isspace():
-            i += 1
-        if i >= len(source):
-            raise bad_request(
-                f"can't parse entities: Unclosed start tag at byte offset "
-                f"{_byte_offset(source, tag_start)}"
-            )
-        if source[i] == ">":
-            return attributes, i + 1
-        if source[i] == "/" and source[i + 1 : i + 2] == ">":
-            return attributes, i + 2
-        match = _ATTR_NAME_RE.match(source, i)
-        if not match:
-            raise bad_request(
-                f'can\'t parse entities: Empty attribute name in the tag "{tag}" at byte offset '
-                f"{_byte_offset(source, i)}"
-            )
-        name = match.group(0).lower()
-        i = match.end()
-        while i < len(source) and source[i].isspace():
-            i += 1
-        if i >= len(source) or source[i] != "=":
-            if name == "expandable":  # a bare flag attribute, as in <blockquote expandable>
-                attributes[name] = ""
-                continue
-            raise bad_request(
-                f"can't parse entities: Expected equal sign in declaration of an attribute of the "
-                f'tag "{tag}" at byte offset {_byte_offset(source, i)}'
-            )
-        i += 1
-        while i < len(source) and source[i].isspace():
-            i += 1
-        if i < len(source) and source[i] in "\"'":
-            quote = source[i]
-            end = source.find(quote, i + 1)
-            if end < 0:
-                raise bad_request(
-                    f"can't parse entities: Unclosed start tag at byte offset "
-                    f"{_byte_offset(source, tag_start)}"
-                )
-            raw_value, i = source[i + 1 : end], end + 1
+def decode_html_entity(text: str, pos: int) -> tuple[int, int]:
+    """Decode the character reference at text[pos] == "&": (code point or 0, index after it)."""
+
+    def at(index: int) -> str:
+        return text[index] if index < len(text) else "\0"
+
+    end = pos + 1
+    code = 0
+    if at(pos + 1) == "#":
+        end += 1
+        if at(pos + 2) == "x":
+            end += 1
+            while at(end) in "0123456789abcdefABCDEF" and at(end) != "\0":
+                code = code * 16 + int(at(end), 16)
+                end += 1
         else:
-            match = re.compile(r"[^\s>]*").match(source, i)
-            assert match is not None
-            raw_value, i = match.group(0), match.end()
-        attributes[name] = html.unescape(raw_value)
+            while "0" <= at(end) <= "9":
+                code = code * 10 + ord(at(end)) - 48
+                end += 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos
+    else:
+        while at(end).isascii() and at(end).isalpha():
+            end += 1
+        code = {"lt": 60, "gt": 62, "amp": 38, "quot": 34}.get(text[pos + 1 : end], 0)
+        if code == 0:
+            return 0, pos
+    return code, end + 1 if at(end) == ";" else end
+
+
+class _Open:
+    def __init__(self, tag: str, argument: str, date: int, offset: int, text_pos: int) -> None:
+        self.tag = tag
+        self.argument = argument
+        self.date = date
+        self.offset = offset  # UTF-16 offset in the output text
+        self.text_pos = text_pos  # index in the output characters
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+
+
+def _closed_entity(
+    tag: _Open, end: int, out: list[str], entities: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Return the entity a closing tag makes (None if none); may turn the previous one into pre."""
+    offset, length = tag.offset, end - tag.offset
+    entity: dict[str, Any] = {"offset": offset, "length": length}
+    name = tag.tag
+    if name in SIMPLE_ENTITY_OF_TAG:
+        entity["type"] = SIMPLE_ENTITY_OF_TAG[name]
+    elif name == "span":
+        entity["type"] = "spoiler"
+    elif name == "tg-emoji":
+        emoji_id = to_integer_safe(tag.argument, 64)
+        if not emoji_id:
+            raise EntityParseError("Invalid custom emoji identifier specified")
+        entity.update(type="custom_emoji", custom_emoji_id=str(emoji_id))
+    elif name == "tg-time":
+        if tag.argument not in ("r", "R") and not set(tag.argument) <= DATE_FORMAT_CHARS:
+            raise EntityParseError("Invalid date format used")
+        if tag.date <= 0:
+            return None
+        entity.update(type="date_time", unix_time=tag.date)
+        if tag.argument:
+            entity["date_time_format"] = tag.argument
+    elif name == "a":
+        url = tag.argument or "".join(out[tag.text_pos :])
+        user_id = link_user_id(url)
+        if user_id:
+            entity.update(type="text_mention", user=mentioned_user(user_id))
+        else:
+            checked = checked_link_or_empty(url)
+            if not checked:
+                return None
+            entity.update(type="text_link", url=checked)
+    elif name == "pre":
+        last = entities[-1] if entities else None
+        if (
+            last is not None
+            and last["type"] == "code"
+            and (last["offset"], last["length"]) == (offset, length)
+            and last.get("language")
+        ):
+            last["type"] = "pre"
+            return None
+        entity["type"] = "pre"
+    elif name == "code":
+        last = entities[-1] if entities else None
+        if (
+            last is not None
+            and last["type"] == "pre"
+            and (last["offset"], last["length"]) == (offset, length)
+            and tag.argument
+        ):
+            last["language"] = tag.argument
+            return None
+        entity["type"] = "code"
+        if tag.argument:
+            entity["language"] = tag.argument  # cleared below unless it became a pre block
+    else:  # blockquote
+        entity["type"] = "expandable_blockquote" if tag.argument else "blockquote"
+    return entity
 
 
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     """Return (plain text, entities) for Telegram-HTML `source`, or raise a 400 BotApiError."""
+    try:
+        return _parse_html(source)
+    except EntityParseError as exc:
+        raise BotApiError(400, f"Bad Request: can't parse entities: {exc}") from exc
+
+
+def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    def at(index: int) -> str:
+        return text[index] if index < len(text) else "\0"
+
+    def offset_of(index: int) -> int:
+        return byte_offset(text, index)
+
     out: list[str] = []
-    out_len = 0  # UTF-16 length of "".join(out)
-    stack: list[_OpenTag] = []
+    utf16 = 0
+    stack: list[_Open] = []
     entities: list[dict[str, Any]] = []
+    recheck_utf8 = False
     i = 0
-    while i < len(source):
-        char = source[i]
+    while i < len(text):
+        char = text[i]
         if char == "&":
-            match = _ENTITY_RE.match(source, i)
-            decoded = _decode_entity(match) if match else None
-            if match and decoded is not None:
-                out.append(decoded)
-                out_len += utf16_len(decoded)
-                i = match.end()
+            code, after = decode_html_entity(text, i)
+            if code:
+                out.append(chr(code))
+                utf16 += 1 + (code > 0xFFFF)
+                recheck_utf8 = recheck_utf8 or 0xD800 <= code <= 0xDFFF
+                i = after
                 continue
-            out.append("&")  # Telegram keeps an unknown entity as literal text
-            out_len += 1
-            i += 1
-            continue
         if char != "<":
             out.append(char)
-            out_len += utf16_len(char)
+            utf16 += 1 + (ord(char) > 0xFFFF)
             i += 1
             continue
-        tag_start = i
-        if source[i + 1 : i + 2] == "/":
-            name_match = _NAME_RE.match(source, i + 2)
-            assert name_match is not None
-            name = name_match.group(0).lower()
-            j = name_match.end()
-            while j < len(source) and source[j].isspace():
-                j += 1
-            if j >= len(source) or source[j] != ">":
-                raise bad_request(
-                    "can't parse entities: Unclosed end tag at byte offset "
-                    f"{_byte_offset(source, tag_start)}"
+        begin = i
+        i += 1
+        if at(i) != "/":
+            while at(i) not in _SPACES and at(i) != ">":
+                i += 1
+            if at(i) == "\0":
+                raise EntityParseError(f"Unclosed start tag at byte offset {offset_of(begin)}")
+            tag = _ascii_lower(text[begin + 1 : i])
+            if tag not in TAGS:
+                raise EntityParseError(
+                    f'Unsupported start tag "{tag}" at byte offset {offset_of(begin)}'
                 )
-            if not stack:
-                raise bad_request(
-                    "can't parse entities: Unexpected end tag at byte offset "
-                    f"{_byte_offset(source, tag_start)}"
+            argument, date = "", 0
+            while at(i) != ">":
+                while at(i) != "\0" and at(i) in _SPACES:
+                    i += 1
+                if at(i) == ">":
+                    break
+                name_begin = i
+                while at(i) not in _SPACES and at(i) not in "=>/\"'":
+                    i += 1
+                attribute = text[name_begin:i]
+                if not attribute:
+                    raise EntityParseError(
+                        f'Empty attribute name in the tag "{tag}" at byte offset {offset_of(begin)}'
+                    )
+                while at(i) != "\0" and at(i) in _SPACES:
+                    i += 1
+                if at(i) != "=":
+                    if at(i) == "\0":
+                        raise EntityParseError(
+                            f'Unclosed start tag "{tag}" at byte offset {offset_of(begin)}'
+                        )
+                    if tag == "blockquote" and attribute == "expandable":
+                        argument = "1"
+                    continue
+                i += 1
+                while at(i) != "\0" and at(i) in _SPACES:
+                    i += 1
+                if at(i) == "\0":
+                    raise EntityParseError(
+                        f'Unclosed start tag "{tag}" at byte offset {offset_of(begin)}'
+                    )
+                if at(i) not in "'\"":
+                    token_begin = i
+                    while (at(i).isascii() and at(i).isalnum()) or at(i) in ".-":
+                        i += 1
+                    value = _ascii_lower(text[token_begin:i])
+                    if at(i) not in _SPACES and at(i) != ">":
+                        raise EntityParseError(
+                            f"Unexpected end of name token at byte offset {offset_of(token_begin)}"
+                        )
+                else:
+                    quote = text[i]
+                    i += 1
+                    chars: list[str] = []
+                    while at(i) != quote and at(i) != "\0":
+                        if text[i] == "&":
+                            code, after = decode_html_entity(text, i)
+                            if code:
+                                chars.append(chr(code))
+                                i = after
+                                continue
+                        chars.append(text[i])
+                        i += 1
+                    if at(i) == quote:
+                        i += 1
+                    value = "".join(chars)
+                if at(i) == "\0":
+                    raise EntityParseError(f"Unclosed start tag at byte offset {offset_of(begin)}")
+                if tag == "a" and attribute == "href":
+                    argument = value
+                elif tag == "code" and attribute == "class" and value.startswith("language-"):
+                    argument = value[9:]
+                elif tag == "span" and attribute == "class" and value.startswith("tg-"):
+                    argument = value[3:]
+                elif tag == "tg-emoji" and attribute == "emoji-id":
+                    argument = value
+                elif tag == "blockquote" and attribute == "expandable":
+                    argument = "1"
+                elif tag == "tg-time" and attribute == "unix":
+                    date = to_integer(value, 32)
+                elif tag == "tg-time" and attribute == "format":
+                    argument = value
+            if tag == "span" and argument != "spoiler":
+                raise EntityParseError(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {offset_of(begin)}'
                 )
-            if stack[-1].name != name:
-                raise bad_request(
-                    "can't parse entities: Unmatched end tag at byte offset "
-                    f'{_byte_offset(source, tag_start)}, expected "</{stack[-1].name}>", '
-                    f'found "</{name}>"'
-                )
-            entities.extend(_entities_for(stack.pop(), out_len, stack))
-            i = j + 1
+            stack.append(_Open(tag, argument, date, utf16, len(out)))
+            i += 1  # past ">"
             continue
-        name_match = _NAME_RE.match(source, i + 1)
-        assert name_match is not None
-        name = name_match.group(0).lower()
-        if name not in ENTITY_OF_TAG:
-            raise bad_request(
-                f'can\'t parse entities: Unsupported start tag "{name}" at byte offset '
-                f"{_byte_offset(source, tag_start)}"
+        if not stack:
+            raise EntityParseError(f"Unexpected end tag at byte offset {offset_of(begin)}")
+        while at(i) not in _SPACES and at(i) != ">":
+            i += 1
+        end_tag = _ascii_lower(text[begin + 2 : i])
+        while at(i) != "\0" and at(i) in _SPACES:
+            i += 1
+        if at(i) != ">":
+            raise EntityParseError(f"Unclosed end tag at byte offset {offset_of(begin)}")
+        open_tag = stack[-1]
+        if end_tag and end_tag != open_tag.tag:
+            raise EntityParseError(
+                f"Unmatched end tag at byte offset {offset_of(begin)}, "
+                f'expected "</{open_tag.tag}>", found "</{end_tag}>"'
             )
-        attributes, i = _parse_attributes(source, name_match.end(), name, tag_start)
-        if name == "span" and attributes.get("class") != "tg-spoiler":
-            raise bad_request('can\'t parse entities: Tag "span" must have class "tg-spoiler"')
-        stack.append(_OpenTag(name, out_len, attributes))
+        if utf16 > open_tag.offset:
+            entity = _closed_entity(open_tag, utf16, out, entities)
+            if entity is not None:
+                entities.append(entity)
+        stack.pop()
+        i += 1
     if stack:
-        raise bad_request(
-            "can't parse entities: Can't find end tag corresponding to start tag "
-            f'"{stack[-1].name}"'
-        )
-    return "".join(out), _sorted(entities)
-
-
-def _entities_for(tag: _OpenTag, end: int, outer: list[_OpenTag]) -> list[dict[str, Any]]:
-    """Return the entity a closed tag produces (none for empty ones or a <code> inside <pre>)."""
-    length = end - tag.start
-    if length <= 0:
-        return []
-    kind = ENTITY_OF_TAG[tag.name]
-    entity: dict[str, Any] = {"type": kind, "offset": tag.start, "length": length}
-    if tag.name == "a":
-        href = tag.attributes.get("href", "")
-        if not href:
-            return []  # Telegram drops a link without a target and keeps its text
-        entity["url"] = href
-    elif tag.name == "code" and outer and outer[-1].name == "pre":
-        language = tag.attributes.get("class", "")
-        # <pre><code class="language-x"> sets the pre block's language instead of a code entity
-        if language.startswith("language-"):
-            outer[-1].attributes["language"] = language.removeprefix("language-")
-        return []
-    elif tag.name == "pre" and tag.attributes.get("language"):
-        entity["language"] = tag.attributes["language"]
-    elif tag.name == "blockquote" and "expandable" in tag.attributes:
-        entity["type"] = "expandable_blockquote"
-    return [entity]
-
-
-def _sorted(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
-
-
-def strip_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Trim leading/trailing whitespace as Telegram does, shifting and clipping the entities."""
-    stripped_front = text[: len(text) - len(text.lstrip())]
-    result = text.strip()
-    shift = utf16_len(stripped_front)
-    total = utf16_len(result)
-    kept: list[dict[str, Any]] = []
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     for entity in entities:
-        start = max(0, entity["offset"] - shift)
-        end = min(total, entity["offset"] + entity["length"] - shift)
-        if end > start:
-            kept.append({**entity, "offset": start, "length": end - start})
-    return result, _sorted(kept)
+        if entity["type"] == "code":
+            entity.pop("language", None)
+    result = "".join(out)
+    if recheck_utf8 and not is_utf8(result):
+        raise EntityParseError(
+            "Text contains invalid Unicode characters after decoding HTML entities, check for "
+            "unmatched surrogate code units"
+        )
+    return result, sort_entities(entities)
 
 
 def render_html(text: str, entities: list[dict[str, Any]]) -> str:
     """Render text with entities back to Telegram-style HTML (for the chat page)."""
-    units = text.encode("utf-16-le")
+    units = text.encode("utf-16-le", "surrogatepass")
     opens: dict[int, list[tuple[int, str]]] = {}
     closes: dict[int, list[str]] = {}
-    for index, entity in enumerate(_sorted(entities)):
+    for index, entity in enumerate(sort_entities(entities)):
         kind = entity["type"]
         if kind == "text_link":
             open_tag, close_tag = f'<a href="{html.escape(entity["url"])}">', "</a>"
+        elif kind == "pre" and entity.get("language"):
+            language = html.escape(entity["language"])
+            open_tag, close_tag = f'<pre><code class="language-{language}">', "</code></pre>"
         elif kind in TAG_OF_ENTITY:
             name = TAG_OF_ENTITY[kind]
             extra = " expandable" if kind == "expandable_blockquote" else ""
@@ -263,11 +416,5 @@ def render_html(text: str, entities: list[dict[str, Any]]) -> str:
                 continue  # second half of a surrogate pair, emitted with the first half
             if 0xD800 <= int.from_bytes(unit, "little") <= 0xDBFF:
                 unit = units[position * 2 : position * 2 + 4]
-            pieces.append(html.escape(unit.decode("utf-16-le"), quote=False))
+            pieces.append(html.escape(unit.decode("utf-16-le", "surrogatepass"), quote=False))
     return "".join(pieces)
-
-
-def check_length(text: str, limit: int, error: str) -> None:
-    """Raise `error` (a full Telegram description) if `text` is longer than `limit` UTF-16 units."""
-    if utf16_len(text) > limit:
-        raise BotApiError(400, error)

@@ -26,7 +26,7 @@ class Call:
             self.bot.token,
             chat_id,
             messages=messages,
-            paid=self.params.flag("allow_paid_broadcast"),
+            paid=self.params.to_bool("allow_paid_broadcast"),
             edit=edit,
         )
         if retry_after is not None:

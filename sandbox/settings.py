@@ -28,6 +28,8 @@ class SandboxSettings:
     webhook_timeout_seconds: float = 10.0
     webhook_retry_seconds: float = 0.5
     webhook_retry_max_seconds: float = 10.0
+    # setWebhook with a URL at most this often per bot, else 429 "retry after 1" (the server's rule).
+    set_webhook_interval_seconds: float = 1.0
     # Fetching photos/documents the bot passes as HTTP URLs.
     url_fetch_timeout_seconds: float = 5.0
     # Sizes of the ring buffers behind GET /sim/calls and GET /sim/events.

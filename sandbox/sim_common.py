@@ -77,7 +77,21 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise SimError(400, "body must be a JSON object") from exc
     if not isinstance(body, dict):
         raise SimError(400, "body must be a JSON object")
+    if _has_lone_surrogate(body):
+        # Telegram's clients send UTF-8; a lone UTF-16 surrogate ("\\ud800") is not text.
+        raise SimError(400, "body must be valid Unicode: a lone surrogate (\\ud800-\\udfff) is not")
     return body
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Say whether a decoded JSON value holds a lone surrogate in any string (key or value)."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def int_field(body: dict[str, Any], key: str) -> int:

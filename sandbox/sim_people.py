@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from sandbox.chats import add_message
 from sandbox.content import MAX_TEXT, callback_data_of
 from sandbox.errors import BotApiError, SimError
-from sandbox.html_check import parse_html, strip_text, utf16_len
+from sandbox.html_check import utf16_len
 from sandbox.media import store_upload
 from sandbox.objects import api_message, transcript_entry
 from sandbox.records import CallbackRecord, InlineRecord, SimUser
@@ -101,12 +101,15 @@ async def send_user_message(request: Request) -> Response:
         text, reply_to = body.get("text"), body.get("reply_to_message_id")
         if not isinstance(text, str) or not text.strip():
             raise SimError(400, '"text" is required')
-        if utf16_len(text) > MAX_TEXT:
+        if len(text) > MAX_TEXT:  # code points, as Telegram counts message length
             raise SimError(400, "text is longer than 4096 characters")
         fields["text"] = text
         fields["entities"] = command_entities(text)
     if reply_to not in (None, ""):
-        reply_id = int(str(reply_to))
+        try:
+            reply_id = int(str(reply_to))
+        except ValueError as exc:
+            raise SimError(400, '"reply_to_message_id" must be an integer') from exc
         if reply_id not in bot.chat(user.id).messages:
             raise SimError(400, f"message {reply_id} not found in this chat")
         fields["reply_to_message_id"] = reply_id
@@ -178,23 +181,21 @@ async def inline_query(request: Request) -> Response:
         raise SimError(
             504, f"the bot did not answer inline query {query_id} within {wait} s"
         ) from exc
-    return JSONResponse(record.answer)
+    answer = record.answer or {}
+    return JSONResponse({k: v for k, v in answer.items() if not k.startswith("_")})
 
 
-def _formatted(text: str, parse_mode: Any) -> tuple[str, list[dict[str, Any]]]:
-    if str(parse_mode or "").lower() == "html":
-        return strip_text(*parse_html(text))
-    return text.strip(), []
+def _chosen_message_fields(
+    sandbox: Sandbox, result: dict[str, Any], message: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the message fields an inline result turns into when sent.
 
-
-def _chosen_message_fields(sandbox: Sandbox, result: dict[str, Any]) -> dict[str, Any]:
-    """Return the message fields an inline result turns into when sent."""
-    fields: dict[str, Any] = {"reply_markup": result.get("reply_markup")}
-    content = result.get("input_message_content")
-    if isinstance(content, dict) and "message_text" in content:
-        fields["text"], fields["entities"] = _formatted(
-            content["message_text"], content.get("parse_mode")
-        )
+    `message` is what answerInlineQuery checked for the result: its text or caption, already
+    parsed and cleaned as Telegram stores them, and its keyboard.
+    """
+    fields: dict[str, Any] = {"reply_markup": message.get("reply_markup")}
+    if message.get("text") is not None:
+        fields["text"], fields["entities"] = message["text"], message["entities"]
     elif result.get("type") == "photo":
         if "photo_file_id" in result:
             fields["photo"] = sandbox.files.get(result["photo_file_id"])
@@ -202,10 +203,9 @@ def _chosen_message_fields(sandbox: Sandbox, result: dict[str, Any]) -> dict[str
                 raise SimError(400, "the result's photo_file_id is unknown")
         else:
             fields["photo_url"] = result.get("photo_url")
-        if isinstance(result.get("caption"), str):
-            fields["caption"], fields["caption_entities"] = _formatted(
-                result["caption"], result.get("parse_mode")
-            )
+        if message.get("caption") is not None:
+            fields["caption"] = message["caption"]
+            fields["caption_entities"] = message["caption_entities"]
     else:
         fields["text"] = str(result.get("title") or result.get("id"))
     return fields
@@ -221,13 +221,16 @@ async def choose_inline_result(request: Request) -> Response:
     if record is None or record.answer is None:
         raise SimError(400, "this user has no answered inline query; POST .../inline first")
     result_id = body.get("result_id")
-    result = next((r for r in record.answer["results"] if r.get("id") == result_id), None)
-    if result is None:
+    index = next(
+        (i for i, r in enumerate(record.answer["results"]) if r.get("id") == result_id), None
+    )
+    if index is None:
         raise SimError(400, f"no result with id {result_id!r} in the bot's answer")
+    result = record.answer["results"][index]
     recipient = sandbox.users.get(int_field(body, "to_user"))
     if recipient is None:
         raise SimError(404, 'no such "to_user"; create it with POST /sim/users')
-    fields = _chosen_message_fields(sandbox, result)
+    fields = _chosen_message_fields(sandbox, result, record.answer["_messages"][index])
     inline_message_id = f"SBXI{sandbox.next_id():08d}" if fields.get("reply_markup") else None
     # Shown in the recipient's transcript; the bot only learns of it via chosen_inline_result.
     message = add_message(

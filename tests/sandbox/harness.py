@@ -24,6 +24,9 @@ FAST_SETTINGS: dict[str, Any] = {
     "inline_answer_wait_seconds": 5.0,
     "webhook_retry_seconds": 0.05,
     "webhook_retry_max_seconds": 0.2,
+    # Telegram allows one setWebhook per second; tests that re-point a webhook at once turn it
+    # off, and test_strictness checks the rule on a sandbox of its own.
+    "set_webhook_interval_seconds": 0.0,
 }
 
 

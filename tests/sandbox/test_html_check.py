@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sandbox.errors import BotApiError
-from sandbox.html_check import parse_html, render_html, strip_text, utf16_len
+from sandbox.formatting import fix_formatted_text
+from sandbox.html_check import parse_html, render_html, utf16_len
 
 
 def test_nested_tags_become_entities_with_utf16_offsets() -> None:
@@ -46,14 +47,42 @@ def test_pre_with_language_spoiler_and_expandable_blockquote() -> None:
 @pytest.mark.parametrize(
     ("source", "description"),
     [
-        ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
-        ("hi <br>", 'Unsupported start tag "br" at byte offset 3'),
-        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
-        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
-        ("x</b>", "Unexpected end tag at byte offset 1"),
-        ("é<b", "Unclosed start tag at byte offset 2"),
-        ('<span class="x">y</span>', 'Tag "span" must have class "tg-spoiler"'),
-        ("<a href>x</a>", 'Expected equal sign in declaration of an attribute of the tag "a"'),
+        pytest.param(
+            "<div>x</div>", 'Unsupported start tag "div" at byte offset 0', id="unsupported-tag"
+        ),
+        pytest.param("hi <br>", 'Unsupported start tag "br" at byte offset 3', id="br-tag"),
+        pytest.param(
+            "<b>x", 'Can\'t find end tag corresponding to start tag "b"', id="unclosed-element"
+        ),
+        pytest.param(
+            "<b><i>x</b></i>",
+            'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"',
+            id="unmatched-end-tag",
+        ),
+        pytest.param("x</b>", "Unexpected end tag at byte offset 1", id="unexpected-end-tag"),
+        pytest.param("é<b", "Unclosed start tag at byte offset 2", id="unclosed-start-tag"),
+        pytest.param(
+            "<b x=1",
+            "Unclosed start tag at byte offset 0",
+            id="unclosed-start-tag-in-attributes",
+        ),
+        pytest.param("x</b", "Unexpected end tag at byte offset 1", id="end-tag-nothing-open"),
+        pytest.param("<b>x</b", "Unclosed end tag at byte offset 4", id="unclosed-end-tag"),
+        pytest.param(
+            "<b =1>x</b>",
+            'Empty attribute name in the tag "b" at byte offset 0',
+            id="empty-attribute-name",
+        ),
+        pytest.param(
+            '<span class="x">y</span>',
+            'Tag "span" must have class "tg-spoiler" at byte offset 0',
+            id="span-class",
+        ),
+        pytest.param(
+            '<tg-time unix="5" format="x">t</tg-time>',
+            "Invalid date format used",
+            id="date-format",
+        ),
     ],
 )
 def test_malformed_html_is_rejected_like_telegram(source: str, description: str) -> None:
@@ -64,10 +93,20 @@ def test_malformed_html_is_rejected_like_telegram(source: str, description: str)
     assert description in caught.value.description
 
 
-def test_strip_trims_whitespace_and_clips_entities() -> None:
-    text, entities = strip_text("  <x>  ", [{"type": "bold", "offset": 0, "length": 5}])
-    assert text == "<x>"
-    assert entities == [{"type": "bold", "offset": 0, "length": 3}]
+def test_trimming_is_tds_spaces_and_newlines_clipping_entities() -> None:
+    # td trims trailing spaces/newlines (clipping entities) and leading ones before the first
+    # entity; the bold starts at 0 here, so the leading spaces stay inside it.
+    text, entities = fix_formatted_text(
+        "  <x>  ", [{"type": "bold", "offset": 0, "length": 5}], allow_empty=False
+    )
+    assert text == "  <x>"
+    assert entities == [{"type": "bold", "offset": 0, "length": 5}]
+    text, entities = fix_formatted_text(
+        " \n <x>\u3000 \n", [{"type": "bold", "offset": 3, "length": 5}], allow_empty=False
+    )
+    # Only " " and "\n" are trimmed; an ideographic space is text.
+    assert text == "<x>\u3000"
+    assert entities == [{"type": "bold", "offset": 0, "length": 4}]
 
 
 def test_render_round_trips_through_the_parser() -> None:
