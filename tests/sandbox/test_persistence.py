@@ -325,6 +325,29 @@ def test_a_second_sandbox_cannot_share_a_state_dir(tmp_path: Path) -> None:
         api.ok("getMe")
 
 
+def saved_ceilings(state_dir: Path) -> dict[str, int]:
+    """The counter ceilings on disk now (no number above them has been handed out)."""
+    uri = f"file:{state_dir / FILE_NAME}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'ceilings'").fetchone()
+    return dict(json.loads(value))
+
+
+def test_a_burst_past_the_headroom_raises_the_ceilings_on_disk_before_going_on(
+    tmp_path: Path,
+) -> None:
+    # No periodic save in this test: only the ceiling check can put numbers on disk.
+    with sandbox_on(tmp_path, state_save_seconds=3600) as (_server, api):
+        api.user(7)
+        start = saved_ceilings(tmp_path)
+        for n in range(start["seq"] + 10):
+            api.say(7, f"burst {n}")
+        updates = api.ok("getUpdates", offset=-1)
+        on_disk = saved_ceilings(tmp_path)
+        assert on_disk["seq"] >= api.transcript(7)["seq"] > start["seq"]
+        assert on_disk["update"] >= updates[-1]["update_id"] > start["update"]
+
+
 def _truncate(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
