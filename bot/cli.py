@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -51,6 +52,8 @@ async def _run(settings: Settings) -> None:
             port=settings.sandbox_port,
             limits=settings.sandbox_limits,
             extra_routes=checkout_routes(checkout_config),
+            # Users, chats and file ids outlive a restart, as on Telegram.
+            state_dir=settings.data_dir / "sandbox",
         )
         sandbox.start()
         endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
@@ -97,7 +100,7 @@ def _sandbox(args: argparse.Namespace) -> None:
 
     print(f"Sandbox Bot API at http://{args.host}:{args.port}/bot<token>/<method>", flush=True)
     print(f"Chat page at http://{args.host}:{args.port}/", flush=True)
-    run_forever(args.host, args.port, args.limits)
+    run_forever(args.host, args.port, args.limits, args.state_dir)
 
 
 async def _seed_demo(settings: Settings, bot_username: str) -> None:
@@ -126,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
     sandbox.add_argument("--limits", choices=("telegram", "off", "paid"), default="telegram")
+    sandbox.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="keep users, chats and files here across restarts (default: in memory only)",
+    )
     seed = commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
     seed.add_argument(
         "--bot-username", default="YOUR_BOT", help="the bot's @username, for the links"
@@ -138,7 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         _configure_logging("INFO")
-        _sandbox(args)
+        try:
+            _sandbox(args)
+        except OSError as exc:  # the port or the state directory is taken
+            print(f"vitrine: could not start: {exc}", file=sys.stderr)
+            return 1
         return 0
     try:
         settings = load_settings()

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from sandbox import pages, sim, sim_people
 from sandbox.botapi import bot_api_endpoint, file_download
+from sandbox.persistence import StateKeeper
 from sandbox.settings import make_settings
 from sandbox.state import Sandbox
 
@@ -35,14 +37,24 @@ def create_app(
     `webhook_secret_checker(secret_token)` may refuse secrets in setWebhook (return False) on top
     of Telegram's own rule (1-256 characters of A-Z, a-z, 0-9, _ and -). `extra_routes` are
     served too (e.g. the demo's simulated checkout). The state is at `app.state.sandbox`.
+    With `state_dir=`, the state saved there is loaded now and kept saved while the app runs
+    (sandbox/persistence.py); OSError if that directory cannot be used.
     """
     sandbox = Sandbox(make_settings(**settings), limits, webhook_secret_checker)
+    keeper = None
+    if sandbox.settings.state_dir is not None:
+        keeper = StateKeeper(sandbox, sandbox.settings.state_dir)
+        keeper.load()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sandbox.closing = False
+        if keeper is not None:
+            keeper.start()
         yield
         sandbox.close()
+        if keeper is not None:
+            await keeper.stop()
 
     routes = [
         Route("/bot{token}/{method}", bot_api_endpoint, methods=["GET", "POST"]),
@@ -225,12 +237,19 @@ async def serve(
         sock.close()
 
 
-def run_forever(host: str = "127.0.0.1", port: int = 8081, limits: str = "telegram") -> None:
+def run_forever(
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    limits: str = "telegram",
+    state_dir: Path | None = None,
+) -> None:
     """Run the sandbox in the foreground until interrupted (for `vitrine sandbox`)."""
     print(
         f"Sandbox Bot API at {_base_url(host, port)}/bot<token>/<method>; chat page at "
         f"{_base_url(host, port)}/",
         flush=True,
     )
+    if state_dir is not None:
+        print(f"Sandbox state kept in {state_dir}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(host, port, limits))
+        asyncio.run(serve(host, port, limits, state_dir=state_dir))

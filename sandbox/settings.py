@@ -1,9 +1,11 @@
-"""The sandbox's tunable numbers, overridable as keyword arguments of create_app/SandboxServer."""
+"""The sandbox's knobs, overridable as keyword arguments of create_app/SandboxServer/serve."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sandbox.limits import LimitNumbers
 
@@ -35,6 +37,10 @@ class SandboxSettings:
     # Sizes of the ring buffers behind GET /sim/calls and GET /sim/events.
     calls_log_size: int = 2000
     events_log_size: int = 5000
+    # Where the state is kept across restarts (sandbox/persistence.py); None keeps it in memory
+    # only, as the tests do. Changes are saved this often, and when the sandbox stops.
+    state_dir: Path | None = None
+    state_save_seconds: float = 0.2
 
     def limit_numbers(self) -> LimitNumbers:
         """Return the rate-limit part of the settings."""
@@ -47,10 +53,12 @@ class SandboxSettings:
         )
 
 
-def make_settings(**overrides: float) -> SandboxSettings:
+def make_settings(**overrides: Any) -> SandboxSettings:
     """Return default settings with `overrides` applied; unknown names raise TypeError."""
     known = {field.name for field in dataclasses.fields(SandboxSettings)}
     unknown = set(overrides) - known
     if unknown:
         raise TypeError(f"unknown sandbox settings: {sorted(unknown)}")
-    return SandboxSettings(**overrides)  # type: ignore[arg-type]
+    if overrides.get("state_dir") is not None:
+        overrides["state_dir"] = Path(overrides["state_dir"])
+    return SandboxSettings(**overrides)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
+import math
 import re
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from sandbox.changes import ChangeLog
 from sandbox.faults import FaultPlan
 from sandbox.limits import RateLimiter
 from sandbox.records import (
@@ -53,6 +54,48 @@ class Signal:
         except TimeoutError:
             return False
         return True
+
+
+# The sandbox's ever-growing numbers: ids (files, media groups, inline messages), the call log's
+# seq, update ids, and the event seq that also stamps every message change.
+COUNTERS = ("id", "call", "update", "seq")
+
+
+class Counters:
+    """Numbers that only grow and are never handed out twice, not even across a crash.
+
+    Without a saved state the ceilings are infinite. With one (sandbox/persistence.py), each
+    ceiling is a value already on disk that its counter may not pass: reaching it calls
+    `on_ceiling`, which raises the ceilings on disk before the number is handed out, and a
+    sandbox restarted after a crash starts every counter from its ceiling.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        self.ceilings: dict[str, float] = dict.fromkeys(COUNTERS, math.inf)
+        self.on_ceiling: Callable[[str], None] | None = None
+
+    def take(self, name: str) -> int:
+        """Return the next value of counter `name`."""
+        value = self.values[name] + 1
+        if value > self.ceilings[name] and self.on_ceiling is not None:
+            self.on_ceiling(name)
+        self.values[name] = value
+        return value
+
+
+class UserTable(dict[int, SimUser]):
+    """The people, by id, in creation order; notes who was added or changed when state is saved.
+
+    Only `table[id] = user` is noted (the one way /sim/users writes); reset() clears it whole.
+    """
+
+    changes: ChangeLog | None = None
+
+    def __setitem__(self, user_id: int, user: SimUser) -> None:
+        super().__setitem__(user_id, user)
+        if self.changes is not None:
+            self.changes.users[user_id] = None
 
 
 class BotState:
@@ -144,7 +187,7 @@ class Sandbox:
         self.limiter = RateLimiter(limits, settings.limit_numbers())
         self.faults = FaultPlan(settings.fault_timeout_seconds)
         self.webhook_secret_checker = webhook_secret_checker
-        self.users: dict[int, SimUser] = {}
+        self.users = UserTable()
         self.bots: dict[str, BotState] = {}
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
@@ -152,18 +195,22 @@ class Sandbox:
         self.events: deque[dict[str, Any]] = deque(maxlen=settings.events_log_size)
         self.events_signal = Signal()
         self.closing = False
-        self._ids = itertools.count(1)
-        self._call_seq = itertools.count(1)
         # Never reset: a bot that keeps polling through /sim/reset sends its old offset, and
-        # must not have new updates confirmed away by it.
-        self._update_ids = itertools.count(1)
-        self._seq = itertools.count(1)  # never reset, so incremental readers stay correct
+        # must not have new updates confirmed away by it; incremental readers (?since=) of
+        # events, transcripts and calls stay correct.
+        self.counters = Counters()
         self.last_seq = 0
         self.last_active_token: str | None = None
+        # What changed since the state was last saved; None when it is not saved (the default).
+        self.changes: ChangeLog | None = None
+
+    def track_changes(self, changes: ChangeLog) -> None:
+        """Note every change in `changes` from now on (for sandbox/persistence.py)."""
+        self.changes = self.users.changes = changes
 
     def next_id(self) -> int:
         """Return a fresh number for ids (callback queries, files, media groups)."""
-        return next(self._ids)
+        return self.counters.take("id")
 
     def bot(self, token: str) -> BotState:
         """Return the bot for a well-formed token, creating it on first sight."""
@@ -172,31 +219,43 @@ class Sandbox:
             match = TOKEN_RE.match(token)
             assert match, "callers check the token first"
             bot = self.bots[token] = BotState(token, int(match.group(1)))
+            if self.changes is not None:
+                self.changes.bots[token] = None
         return bot
 
     def touch(self, bot: BotState) -> None:
-        """Mark `bot` as the most recently active one (the default for /sim/ routes)."""
+        """Mark `bot` as the most recently active one (the default for /sim/ routes).
+
+        Every Bot API call starts here (and ends in log_call), so both note the bot as changed.
+        """
         bot.last_active = time.time()
         self.last_active_token = bot.token
+        if self.changes is not None:
+            self.changes.bots[bot.token] = None
 
     def enqueue_update(self, bot: BotState, update_type: str, payload: dict[str, Any]) -> None:
         """Queue an update for the bot (if its allowed_updates wants it) and wake its readers."""
         if not bot.wants(update_type):
             return
-        bot.updates.append({"update_id": next(self._update_ids), update_type: payload})
+        bot.updates.append({"update_id": self.counters.take("update"), update_type: payload})
         bot.updates_signal.notify()
+        if self.changes is not None:
+            self.changes.note_update(bot.token, update_type, payload)
 
     def new_seq(self) -> int:
         """Reserve the next event sequence number."""
-        self.last_seq = next(self._seq)
+        self.last_seq = self.counters.take("seq")
         return self.last_seq
 
     def emit(self, event: dict[str, Any], seq: int | None = None) -> int:
         """Record a change for GET /sim/events and incremental transcripts; return its seq."""
         if seq is None:
             seq = self.new_seq()
-        self.events.append({"seq": seq, "time": time.time(), **event})
+        stored = {"seq": seq, "time": time.time(), **event}
+        self.events.append(stored)
         self.events_signal.notify()
+        if self.changes is not None:
+            self.changes.note_event(stored)
         return seq
 
     def store_file(
@@ -228,14 +287,18 @@ class Sandbox:
         )
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored
+        if self.changes is not None:
+            self.changes.files[stored.file_id] = None
         return stored
 
     def log_call(self, entry: dict[str, Any]) -> None:
         """Append a Bot API call to the bounded call log, numbering it."""
-        self.calls.append({"seq": next(self._call_seq), **entry})
+        self.calls.append({"seq": self.counters.take("call"), **entry})
+        if self.changes is not None and isinstance(entry.get("bot_id"), int):
+            self.changes.bot_ids[entry["bot_id"]] = None
 
     def reset(self) -> None:
-        """Forget everything except the event sequence counter; stop webhook deliveries."""
+        """Forget everything except the counters, saved state included; stop webhook deliveries."""
         for bot in self.bots.values():
             if bot.webhook_task:
                 bot.webhook_task.cancel()
@@ -250,6 +313,9 @@ class Sandbox:
         self.faults.clear()
         self.limiter.reset()
         self.last_active_token = None
+        if self.changes is not None:
+            self.changes.clear()
+            self.changes.reset = True
         self.emit({"type": "reset"})
 
     def close(self) -> None:
