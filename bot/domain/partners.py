@@ -237,6 +237,28 @@ def find_partner(key: str, partners: Iterable[Partner]) -> Partner | None:
     return next((partner for partner in partners if partner.key == key), None)
 
 
+def _name_key(text: str) -> str:
+    """A typed platform name reduced to what tells names apart: width, case and spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def match_partner(
+    text: str,
+    partners: Iterable[Partner],
+    names: Mapping[str, Iterable[str]] | None = None,
+) -> Partner | None:
+    """The partner a person typed: its key, its name, or one of `names[key]` (e.g. the names
+    shown in each interface language, "天猫" for Tmall), ignoring case, width and spaces."""
+    wanted = _name_key(text)
+    if not wanted:
+        return None
+    for partner in partners:
+        spellings = (partner.key, partner.name, *((names or {}).get(partner.key, ())))
+        if any(_name_key(spelling) == wanted for spelling in spellings):
+            return partner
+    return None
+
+
 def _check_characters(text: str) -> None:
     """Refuse characters that urllib and browsers treat differently, before any parsing."""
     for char in text:
