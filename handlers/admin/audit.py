@@ -14,7 +14,7 @@ from bot.campaigns.service import local_formatter
 from bot.context import VitrineContext
 from bot.domain.callbacks import callback_pattern, decode_as
 from bot.domain.errors import DomainError
-from handlers.admin.moderation import is_admin, labels, refuse, send
+from handlers.admin.common import is_admin, labels, refuse, send
 from handlers.common import reply
 from handlers.expert.common import button, keyboard
 

@@ -16,8 +16,9 @@ from bot.domain.partners import find_partner
 from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
 from bot.orders.merchants import platform_label
-from handlers.admin.moderation import is_admin, labels, refuse, send, show_target
+from handlers.admin.common import is_admin, labels, refuse, send
 from handlers.admin.reports import report_buttons, report_message
+from handlers.admin.suspensions import show_target
 from handlers.expert.common import button, keyboard
 
 

@@ -145,6 +145,7 @@ async def test_an_item_suspended_and_reinstated_tells_the_expert_why_and_updates
     admin = await sim.user(ADMIN_TELEGRAM_ID, "Ada", "en")
     await admin.ask("/help")
 
+    stale_card = await admin.ask(f"/admin item {item_id}", has("Miracle cream"))
     card = await admin.ask(f"/admin item {item_id}", has("Miracle cream"))
     assert "Active" in text_of(card)
     suspend = encode(AdminSuspend("item", item_id))
@@ -159,6 +160,9 @@ async def test_an_item_suspended_and_reinstated_tells_the_expert_why_and_updates
     assert suspend not in data_of(card)
     notice = await queen.wait_for(has("has been suspended"))
     assert "Miracle cream" in text_of(notice) and "Reason: Counterfeit photos." in text_of(notice)
+    # An older card of the same item (or another admin's) is brought up to date, not obeyed.
+    await press_and_wait(admin, stale_card, suspend, "Nothing changed")
+    assert "Reason: Counterfeit photos." in text_of(await changed(admin, stale_card, "Suspended"))
 
     # Reinstated from the same card, with a reason too.
     await press_and_wait(admin, card, encode(AdminUnsuspend("item", item_id)), "Type the reason")
