@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from bot.domain.errors import DomainError
+from bot.domain.tokens import is_click_id
 
 MAX_LINK_CHARS = 2048
 DEFAULT_ATTRIBUTION_PARAM = "vitrine_click"
@@ -44,7 +45,6 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}\Z")
 _SHOP_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}\Z")
-_CLICK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}\Z")
 # RFC 3986 path characters; "%" stays so existing escapes are not escaped twice.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
@@ -237,6 +237,28 @@ def find_partner(key: str, partners: Iterable[Partner]) -> Partner | None:
     return next((partner for partner in partners if partner.key == key), None)
 
 
+def _name_key(text: str) -> str:
+    """A typed platform name reduced to what tells names apart: width, case and spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def match_partner(
+    text: str,
+    partners: Iterable[Partner],
+    names: Mapping[str, Iterable[str]] | None = None,
+) -> Partner | None:
+    """The partner a person typed: its key, its name, or one of `names[key]` (e.g. the names
+    shown in each interface language, "天猫" for Tmall), ignoring case, width and spaces."""
+    wanted = _name_key(text)
+    if not wanted:
+        return None
+    for partner in partners:
+        spellings = (partner.key, partner.name, *((names or {}).get(partner.key, ())))
+        if any(_name_key(spelling) == wanted for spelling in spellings):
+            return partner
+    return None
+
+
 def _check_characters(text: str) -> None:
     """Refuse characters that urllib and browsers treat differently, before any parsing."""
     for char in text:
@@ -386,7 +408,7 @@ def is_whitelisted_url(url: str, partners: Iterable[Partner]) -> bool:
 
 def with_attribution(canonical_url: str, partner: Partner, click_id: str) -> str:
     """Return the partner's canonical URL with our click id in its attribution parameter."""
-    if not isinstance(click_id, str) or not _CLICK_ID.match(click_id):
+    if not is_click_id(click_id):
         raise DomainError("attribution.bad_click_id")
     link = parse_partner_link(canonical_url, (partner,))
     separator = "&" if "?" in link.canonical_url else "?"

@@ -1,5 +1,11 @@
 """Signed buy-link tokens for ``/go/<token>``, click ids and per-purpose key derivation.
 
+Click ids (the one rule every route and docs/partner-api.md follow): a click id is 1 to
+``CLICK_ID_CHARS`` (32) characters of ``[A-Za-z0-9_-]``. Every id Vitrine issues today is exactly
+32: a ``CLICK_TAG_CHARS``-character tag derived from the Buy link (so reloading the page finds the
+same click) followed by ``CLICK_RANDOM_CHARS`` random characters. Shorter ones are still accepted
+because clicks stored before the tag existed were 16 characters long.
+
 Token layout, version 1 (then base64url without padding, about 40 characters)::
 
     version:1 byte = 1
@@ -39,6 +45,12 @@ _HAS_SHARER = 0x20
 _KNOWN_HEAD_BITS = _SOURCE_MASK | _HAS_CAMPAIGN | _HAS_SHARER
 
 _URLSAFE_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+CLICK_TAG_CHARS = 16  # keyed hash of the Buy link, the same for every opening of that link
+CLICK_RANDOM_CHARS = 16  # secrets.token_urlsafe(12): 96 random bits
+CLICK_ID_CHARS = CLICK_TAG_CHARS + CLICK_RANDOM_CHARS  # also the width of clicks.id
+CLICK_ID_ALPHABET = "A-Z a-z 0-9 - _"
+_CLICK_ID_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CLICK_ID_CHARS}}}")
 # Smallest body: version, head, three one-byte varints.
 _MIN_BODY_BYTES = 5
 
@@ -87,8 +99,16 @@ def derive_key(secret_key: str, purpose: str) -> bytes:
 
 
 def new_click_id() -> str:
-    """Return a fresh random, URL-safe click id of 16 characters (96 random bits)."""
-    return secrets.token_urlsafe(12)
+    """Return the random part of a click id: 16 URL-safe characters (96 random bits).
+
+    The full id is the Buy link's tag followed by this (see the module docstring).
+    """
+    return secrets.token_urlsafe(CLICK_RANDOM_CHARS * 3 // 4)
+
+
+def is_click_id(value: object) -> bool:
+    """True when `value` has the shape of a Vitrine click id (1 to 32 of ``[A-Za-z0-9_-]``)."""
+    return isinstance(value, str) and _CLICK_ID_RE.fullmatch(value) is not None
 
 
 def sign_buy_token(tok: BuyToken, key: bytes) -> str:

@@ -16,7 +16,8 @@ Order payload (a JSON object, UTF-8, at most 16 KiB; unknown fields are ignored)
     order_id         string, 1..64 of [A-Za-z0-9_-]        the partner's order number
     status           "paid" | "refunded" | "cancelled"
     partner_item_id  string, 1..128 printable characters    the partner's product id
-    click_id         string of [A-Za-z0-9_-] 1..64, or null  the id we appended at /go;
+    click_id         string of [A-Za-z0-9_-] 1..32, or null  the id we appended at /go
+                                                           (bot.domain.tokens.is_click_id);
                                                            missing means null
     quantity         integer 1..10000
     amount_fen       integer 0..10^10                       amount paid, in fen
@@ -44,6 +45,7 @@ from typing import Any, NoReturn, cast
 
 from bot.domain.errors import DomainError
 from bot.domain.orders import ORDER_STATUSES, OrderEvent, OrderStatus
+from bot.domain.tokens import is_click_id
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -67,7 +69,6 @@ MAX_SIGNATURE_HEADER_CHARS = 2048
 _MSG_ID_RE = re.compile(r"[A-Za-z0-9_:-]{1,128}")
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 _ORDER_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CLICK_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_QUANTITY = 10_000
 MAX_AMOUNT_FEN = 10**10
 MAX_UNIX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -276,7 +277,7 @@ def _optional_click_id(document: Mapping[str, Any]) -> str | None:
         return None
     if not isinstance(value, str):
         raise _invalid("click_id", "type")
-    if not _CLICK_ID_RE.fullmatch(value):
+    if not is_click_id(value):
         raise _invalid("click_id", "format")
     return value
 

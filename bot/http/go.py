@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import time
 from datetime import timedelta
 from functools import partial
@@ -21,9 +20,11 @@ from starlette.routing import Route
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner, is_whitelisted_url, with_attribution
 from bot.domain.tokens import (
+    CLICK_TAG_CHARS,
     BuyToken,
     ExpiredToken,
     derive_key,
+    is_click_id,
     new_click_id,
     sign_buy_token,
     verify_buy_token,
@@ -32,12 +33,10 @@ from bot.http.context import HttpContext, language_from_header, page_language
 from bot.links import BUY_TOKEN_PURPOSE, deep_link
 from storage.repositories.items import Item
 
-CLICK_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 DAY = 86400
 # Opening the same Buy link again within this time is the same visit, not another click.
 CLICK_REUSE = timedelta(minutes=30)
 CLICK_TAG_PURPOSE = "vitrine.click-tag.v1"
-CLICK_TAG_CHARS = 16
 
 
 def _read_token(ctx: HttpContext, raw: str) -> tuple[BuyToken, bool] | None:
@@ -157,7 +156,7 @@ async def continue_to_partner(ctx: HttpContext, request: Request) -> Response:
     """302 to the partner's item page with our click id, only if it is a whitelisted URL."""
     read = _read_token(ctx, request.path_params["token"])
     click_id = request.query_params.get("c", "")
-    if read is None or not CLICK_ID.fullmatch(click_id):
+    if read is None or not is_click_id(click_id):
         return _not_found(ctx, request)
     token, _expired = read
     click = await ctx.services.repos.clicks.get(click_id)

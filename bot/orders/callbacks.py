@@ -23,3 +23,11 @@ class AgreementAnswer:
 
     agreement_id: int
     accept: bool
+
+
+@callback("mplat")
+@dataclass(frozen=True)
+class MerchantPlatform:
+    """A shop owner picks their shop's platform (a partner key) while registering."""
+
+    partner_key: str

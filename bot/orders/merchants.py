@@ -12,10 +12,11 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.errors import DomainError
-from bot.domain.partners import find_partner
+from bot.domain.partners import Partner, find_partner, match_partner
 from bot.domain.webhooks import new_webhook_secret
 from bot.experts.publishing import partner_whitelist
 from bot.services import Services
+from bot.texts import LANGUAGES
 from storage.repositories.merchants import Merchant
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,21 @@ def callback_url(settings: Settings, merchant: Merchant) -> str:
     return f"{settings.public_url}/hooks/orders/{merchant.callback_key}"
 
 
+def platform_label(services: Services, language: str, partner: Partner) -> str:
+    """The platform's name as the interface in `language` shows it ("天猫" for Tmall in Chinese);
+    a partner added in config without a catalogue entry keeps its configured name."""
+    return services.texts.labels(language, "merchant").get(f"platform_{partner.key}", partner.name)
+
+
 def check_platform(services: Services, text: str) -> str:
-    """The partner key a merchant typed (key or name, any case); DomainError otherwise."""
-    wanted = (text or "").strip().lower()
-    for partner in partner_whitelist(services):
-        if wanted in (partner.key, partner.name.lower()):
-            return partner.key
-    raise DomainError("merchant.unknown_platform")
+    """The partner key a merchant typed: key or name in any interface language, any case or
+    width ("天猫", "Tmall", "tmall"); DomainError otherwise."""
+    whitelist = partner_whitelist(services)
+    names = {p.key: [platform_label(services, lang, p) for lang in LANGUAGES] for p in whitelist}
+    partner = match_partner(text, whitelist, names)
+    if partner is None:
+        raise DomainError("merchant.unknown_platform")
+    return partner.key
 
 
 def check_shop_id(text: str) -> str:
@@ -65,8 +74,14 @@ async def register_shop(
     notice_chat_id: int,
 ) -> Merchant:
     """Store a pending shop (or re-open the user's own rejected one); DomainError if taken."""
-    if find_partner(partner_key, partner_whitelist(services)) is None:
+    partner = find_partner(partner_key, partner_whitelist(services))
+    if partner is None:
         raise DomainError("merchant.unknown_platform")
+    # Shops refer to the partners table; on a fresh database nobody has published from this
+    # partner yet, so its row may not exist (as in publishing, make sure it does).
+    await services.repos.partners.sync(
+        [(partner.key, partner.name, {"host_suffixes": list(partner.host_suffixes)})]
+    )
     existing = await services.repos.merchants.by_shop(partner_key, shop_id)
     if existing is not None:
         if existing.user_id != user_id or existing.status != "rejected":

@@ -1,10 +1,10 @@
-"""/admin: pending applications, reports, suspensions; /partners: the whitelist. Admins only."""
+"""Admins decide applications and reports: approve, or reject with a typed reason the applicant
+reads; uphold a report (the item is suspended, its expert told why) or dismiss it. The one reason
+conversation also serves Suspend and Reinstate (handlers.admin.suspensions). Admins only."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     CallbackQueryHandler,
@@ -19,166 +19,12 @@ from bot.admin.notices import send_notice
 from bot.context import VitrineContext
 from bot.domain.callbacks import AdminApprove, AdminReject, AdminSuspend, callback_pattern, decode
 from bot.domain.errors import DomainError
-from bot.domain.partners import find_partner
 from bot.experts.callbacks import AdminUnsuspend
-from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
-from handlers.admin.reports import report_buttons, report_message
+from handlers.admin import suspensions
+from handlers.admin.common import PENDING, REASON, is_admin, refuse
 from handlers.common import reply
-from handlers.expert.common import button, conversation_handler, keyboard
-
-REASON = "reason"
-REJECTING = "admin_rejecting"  # user_data key: (kind, target id) awaiting a typed reason
-
-
-def _is_admin(update: Update, context: VitrineContext) -> bool:
-    user = update.effective_user
-    return user is not None and context.services.is_admin(user.id)
-
-
-async def _refuse(update: Update, context: VitrineContext) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    await reply(update, context, "admin/not_admin")
-
-
-def _labels(context: VitrineContext) -> Any:
-    return context.services.texts.labels(context.language, "admin")
-
-
-async def _send(
-    update: Update, context: VitrineContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-    )
-
-
-async def admin_command(update: Update, context: VitrineContext) -> None:
-    """/admin: the queue; /admin <expert|merchant|item> <ref>: one target with Suspend/Reinstate."""
-    if not _is_admin(update, context):
-        await _refuse(update, context)
-        return
-    if context.args:
-        await show_target(update, context, context.args)
-        return
-    services, labels = context.services, _labels(context)
-    experts = await services.repos.experts.with_status("pending")
-    merchants = await services.repos.moderation.merchants_with_status("pending")
-    reports = await services.repos.item_reports.open_reports()
-    await reply(
-        update,
-        context,
-        "admin/queue",
-        experts=len(experts),
-        merchants=len(merchants),
-        reports=len(reports),
-    )
-    for expert in experts:
-        card = await render_expert_card(services, expert, context.language)
-        text = services.texts.render(
-            "admin/expert_application", context.language, card=card, applicant=expert.display_name
-        )
-        await _send(
-            update,
-            context,
-            text,
-            keyboard(
-                [
-                    [
-                        button(labels["approve"], AdminApprove("expert", expert.id)),
-                        button(labels["reject"], AdminReject("expert", expert.id)),
-                    ]
-                ]
-            ),
-        )
-    for merchant in merchants:
-        partner = find_partner(merchant.partner_key, partner_whitelist(services))
-        text = services.texts.render(
-            "admin/merchant_application",
-            context.language,
-            subject=merchant.name,
-            merchant_id=merchant.id,
-            shop_id=merchant.shop_id,
-            partner=partner.name if partner else merchant.partner_key,
-        )
-        await _send(
-            update,
-            context,
-            text,
-            keyboard(
-                [
-                    [
-                        button(labels["approve"], AdminApprove("merchant", merchant.id)),
-                        button(labels["reject"], AdminReject("merchant", merchant.id)),
-                    ]
-                ]
-            ),
-        )
-    for report in reports:
-        text = await report_message(context, report.id, context.language)
-        if text:
-            await _send(
-                update,
-                context,
-                text,
-                keyboard(report_buttons(context, context.language, report.id)),
-            )
-
-
-async def _target_name(context: VitrineContext, kind: str, target_id: int) -> str:
-    """What an admin calls the target in messages."""
-    repos = context.services.repos
-    if kind == "expert":
-        expert = await repos.experts.get(target_id)
-        return f"@{expert.handle}" if expert else str(target_id)
-    if kind == "merchant":
-        merchant = await repos.moderation.merchant(target_id)
-        return merchant.name if merchant else str(target_id)
-    item = await repos.items.get(target_id)
-    return item.title if item else str(target_id)
-
-
-async def _resolve_target(context: VitrineContext, args: list[str]) -> tuple[str, int] | None:
-    """Read `expert <handle|id>`, `merchant <id>` or `item <id>`."""
-    if len(args) != 2 or args[0] not in ("expert", "merchant", "item"):
-        return None
-    kind, ref = args
-    if kind == "expert" and not ref.isdigit():
-        expert = await context.services.repos.experts.by_handle(ref.lstrip("@"))
-        return ("expert", expert.id) if expert else None
-    return (kind, int(ref)) if ref.isdigit() and len(ref) < 16 else None
-
-
-async def show_target(update: Update, context: VitrineContext, args: list[str]) -> None:
-    """One expert, merchant or item with its status and a Suspend or Reinstate button."""
-    target = await _resolve_target(context, args)
-    try:
-        if target is None:
-            raise DomainError("admin.unknown_target")
-        kind, target_id = target
-        status = await service.current_status(context.services, kind, target_id)  # type: ignore[arg-type]
-    except DomainError:
-        await reply(update, context, "admin/outcome", event="not_found", subject="")
-        return
-    text = context.services.texts.render(
-        "admin/target",
-        context.language,
-        kind=kind,
-        target_id=target_id,
-        status=status,
-        subject=await _target_name(context, kind, target_id),
-    )
-    await _send(update, context, text, _target_markup(context, kind, target_id, status))
-
-
-def _target_markup(
-    context: VitrineContext, kind: str, target_id: int, status: str
-) -> InlineKeyboardMarkup:
-    labels = _labels(context)
-    if status == "suspended":
-        return keyboard([[button(labels["unsuspend"], AdminUnsuspend(kind, target_id))]])  # type: ignore[arg-type]
-    return keyboard([[button(labels["suspend"], AdminSuspend(kind, target_id))]])  # type: ignore[arg-type]
+from handlers.expert.common import conversation_handler
 
 
 async def _outcome(update: Update, context: VitrineContext, event: str, name: str = "") -> None:
@@ -196,8 +42,8 @@ async def approve_pressed(update: Update, context: VitrineContext) -> None:
     """Approve an expert or merchant, or uphold a report (suspending the item)."""
     query = update.callback_query
     assert query is not None
-    if not _is_admin(update, context):
-        await _refuse(update, context)
+    if not is_admin(update, context):
+        await refuse(update, context)
         return
     await query.answer()
     try:
@@ -216,63 +62,28 @@ async def approve_pressed(update: Update, context: VitrineContext) -> None:
             await _tell_merchant(context, merchant.id, approved=True, reason=None)
             await _outcome(update, context, "approved", merchant.name)
         elif value.kind == "report":
+            report = await context.services.repos.item_reports.get(value.target_id)
             item_id = await service.resolve_report(
                 context.services, context.user.id, value.target_id, uphold=True
             )
-            await _outcome(
-                update, context, "suspended", await _target_name(context, "item", item_id)
+            assert report is not None  # resolve_report refused a missing one
+            await suspensions.tell_owner(
+                context, "item", item_id, suspended=True, report_reason=report.reason
             )
+            name = await service.target_name(context.services, "item", item_id)
+            await _outcome(update, context, "suspended", name)
     except DomainError:
         await _outcome(update, context, "decided")
     except AssertionError:
         return
 
 
-async def suspend_pressed(update: Update, context: VitrineContext) -> None:
-    """Suspend or reinstate an expert, merchant or item."""
-    query = update.callback_query
-    assert query is not None
-    if not _is_admin(update, context):
-        await _refuse(update, context)
-        return
-    await query.answer()
-    try:
-        value = decode(query.data)
-        assert isinstance(value, (AdminSuspend, AdminUnsuspend)) and value.kind in (
-            "expert",
-            "merchant",
-            "item",
-        )
-    except (DomainError, AssertionError):
-        return
-    suspend = isinstance(value, AdminSuspend)
-    name = await _target_name(context, value.kind, value.target_id)
-    try:
-        changed = await service.set_suspended(
-            context.services,
-            context.user.id,
-            value.kind,
-            value.target_id,
-            suspended=suspend,  # type: ignore[arg-type]
-        )
-    except DomainError as error:
-        await _outcome(
-            update,
-            context,
-            "not_verified" if error.code == "admin.not_verified" else "not_found",
-            name,
-        )
-        return
-    event = ("suspended" if suspend else "unsuspended") if changed else "unchanged"
-    await _outcome(update, context, event, name)
-
-
 async def reject_pressed(update: Update, context: VitrineContext) -> str | int:
     """Dismiss a report at once; for an application, ask the admin to type the reason."""
     query = update.callback_query
     assert query is not None
-    if not _is_admin(update, context):
-        await _refuse(update, context)
+    if not is_admin(update, context):
+        await refuse(update, context)
         return ConversationHandler.END
     await query.answer()
     try:
@@ -293,21 +104,38 @@ async def reject_pressed(update: Update, context: VitrineContext) -> str | int:
     if status != "pending":
         await _outcome(update, context, "decided")
         return ConversationHandler.END
-    context.user_data[REJECTING] = (value.kind, value.target_id)  # type: ignore[index]
-    name = await _target_name(context, value.kind, value.target_id)
+    context.user_data[PENDING] = {  # type: ignore[index]
+        "action": "reject",
+        "kind": value.kind,
+        "target_id": value.target_id,
+    }
+    name = await service.target_name(context.services, value.kind, value.target_id)
     await reply(update, context, "admin/outcome", event="ask_reason", subject=name)
     return REASON
 
 
 async def got_reason(update: Update, context: VitrineContext) -> str | int:
-    """Reject with the typed reason and tell the applicant."""
-    kind, target_id = context.user_data.get(REJECTING, ("", 0))  # type: ignore[union-attr]
+    """The typed reason: reject the application, or suspend or reinstate the target."""
+    pending = context.user_data.get(PENDING) or {}  # type: ignore[union-attr]
+    if pending.get("action") not in ("reject", "suspend", "unsuspend"):
+        return ConversationHandler.END
     try:
         reason = service.clean_reason(update.effective_message.text or "")  # type: ignore[union-attr]
     except DomainError as error:
         await reply(update, context, "admin/outcome", event=error.code.split(".")[1], subject="")
         return REASON
-    name = await _target_name(context, kind, target_id)
+    context.user_data.pop(PENDING, None)  # type: ignore[union-attr]
+    if pending["action"] == "reject":
+        await _reject(update, context, pending["kind"], pending["target_id"], reason)
+    else:
+        await suspensions.suspend_with_reason(update, context, pending, reason)
+    return ConversationHandler.END
+
+
+async def _reject(
+    update: Update, context: VitrineContext, kind: str, target_id: int, reason: str
+) -> None:
+    name = await service.target_name(context.services, kind, target_id)
     try:
         if kind == "expert":
             await service.decide_expert(
@@ -321,16 +149,18 @@ async def got_reason(update: Update, context: VitrineContext) -> str | int:
             await _tell_merchant(context, target_id, approved=False, reason=reason)
     except DomainError:
         await reply(update, context, "admin/outcome", event="decided", subject=name)
-        return ConversationHandler.END
-    context.user_data.pop(REJECTING, None)  # type: ignore[union-attr]
+        return
     await reply(update, context, "admin/outcome", event="rejected", subject=name)
-    return ConversationHandler.END
 
 
-async def cancel_reject(update: Update, context: VitrineContext) -> int:
-    """Leave the application pending."""
-    context.user_data.pop(REJECTING, None)  # type: ignore[union-attr]
-    await reply(update, context, "admin/outcome", event="reject_cancelled", subject="")
+async def cancel_reason(update: Update, context: VitrineContext) -> int:
+    """/cancel while a reason is awaited: nothing is decided."""
+    pending = context.user_data.pop(PENDING, None) or {}  # type: ignore[union-attr]
+    if pending.get("action") in ("suspend", "unsuspend"):
+        name = await service.target_name(context.services, pending["kind"], pending["target_id"])
+        await reply(update, context, "admin/outcome", event="suspend_cancelled", subject=name)
+    else:
+        await reply(update, context, "admin/outcome", event="reject_cancelled", subject="")
     return ConversationHandler.END
 
 
@@ -374,8 +204,8 @@ async def _tell_merchant(
 
 async def partners_command(update: Update, context: VitrineContext) -> None:
     """/partners: the whitelist as configured."""
-    if not _is_admin(update, context):
-        await _refuse(update, context)
+    if not is_admin(update, context):
+        await refuse(update, context)
         return
     partners = [
         dict(
@@ -390,23 +220,28 @@ async def partners_command(update: Update, context: VitrineContext) -> None:
     await reply(update, context, "admin/partners", partners=partners)
 
 
-def reject_conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    """Reject → the admin types the reason → the applicant is told."""
+def reason_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    """Reject, Suspend or Reinstate → the admin types the reason → done, and the owner is told."""
     return conversation_handler(
-        entry_points=[CallbackQueryHandler(reject_pressed, pattern=callback_pattern(AdminReject))],
+        entry_points=[
+            CallbackQueryHandler(reject_pressed, pattern=callback_pattern(AdminReject)),
+            CallbackQueryHandler(
+                suspensions.suspend_pressed, pattern=callback_pattern(AdminSuspend)
+            ),
+            CallbackQueryHandler(
+                suspensions.suspend_pressed, pattern=callback_pattern(AdminUnsuspend)
+            ),
+        ],
         states={REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_reason)]},
-        fallbacks=[CommandHandler("cancel", cancel_reject)],
+        fallbacks=[CommandHandler("cancel", cancel_reason)],
         allow_reentry=True,
-        name="admin_reject",
+        name="admin_reason",
     )
 
 
 def handlers() -> list[object]:
-    """/admin, /partners and the moderation buttons."""
+    """/partners and the Approve buttons (Reject, Suspend, Reinstate are in the conversation)."""
     return [
-        CommandHandler("admin", admin_command),
         CommandHandler("partners", partners_command),
         CallbackQueryHandler(approve_pressed, pattern=callback_pattern(AdminApprove)),
-        CallbackQueryHandler(suspend_pressed, pattern=callback_pattern(AdminSuspend)),
-        CallbackQueryHandler(suspend_pressed, pattern=callback_pattern(AdminUnsuspend)),
     ]

@@ -10,6 +10,7 @@ from bot.campaigns.service import local_formatter, now_utc
 from bot.context import VitrineContext
 from bot.domain.callbacks import CampaignCancel, CampaignPause, CampaignResume, decode, encode
 from bot.domain.errors import DomainError
+from handlers.expert.common import active_expert
 from storage.repositories.campaigns import Campaign
 
 LISTED = 8
@@ -63,13 +64,11 @@ async def _render_list(
 
 async def list_campaigns(update: Update, context: VitrineContext) -> None:
     """List the expert's latest campaigns."""
-    expert = await context.services.repos.experts.by_user(context.user.id)
     message = update.effective_message
     if message is None:
         return
-    if expert is None or not expert.is_active:
-        text = context.services.texts.render("campaign/not_expert", context.language)
-        await message.reply_text(text, parse_mode=ParseMode.HTML)
+    expert = await active_expert(update, context)  # suspended experts are told so, and why
+    if expert is None:
         return
     text, markup = await _render_list(context, expert.id)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -33,6 +33,7 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import decode, encode
 from bot.domain.errors import DomainError
 from bot.domain.verticals import tags_of_vertical
+from handlers.expert.common import active_expert
 from storage.repositories.experts import Expert
 
 KIND, ITEMS, AUDIENCE, TAGS, SCHEDULE, TIME, PREVIEW = range(7)
@@ -90,8 +91,7 @@ async def _answer(update: Update) -> object:
 
 async def start(update: Update, context: VitrineContext) -> int:
     """/campaign: only verified experts; first pick the kind."""
-    if await _expert(context) is None:
-        await _show(update, context, "not_expert", None)
+    if await active_expert(update, context) is None:  # says why: not applied, pending, suspended
         return ConversationHandler.END
     context.user_data[DRAFT_KEY] = {"items": [], "tags": []}  # type: ignore[index]
     keyboard = [[_button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]

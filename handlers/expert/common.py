@@ -56,7 +56,13 @@ async def active_expert(update: Update, context: VitrineContext) -> Expert | Non
     expert = await context.services.repos.experts.by_user(context.user.id)
     if expert is not None and expert.is_active:
         return expert
-    await reply(update, context, "expert/not_allowed", status=expert.status if expert else "none")
+    await reply(
+        update,
+        context,
+        "expert/not_allowed",
+        status=expert.status if expert else "none",
+        reason=(expert.reject_reason or "") if expert and expert.status == "suspended" else "",
+    )
     return None
 
 

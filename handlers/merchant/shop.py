@@ -14,19 +14,22 @@ from bot.admin.moderation import decide_merchant
 from bot.context import SERVICES_KEY, VitrineContext
 from bot.domain.callbacks import decode_as, encode
 from bot.domain.errors import DomainError
+from bot.domain.partners import find_partner
 from bot.experts.publishing import partner_whitelist
-from bot.orders.callbacks import MerchantReview
+from bot.orders.callbacks import MerchantPlatform, MerchantReview
 from bot.orders.merchants import (
     check_name,
     check_platform,
     check_shop_id,
     credentials_for_approved,
     issue_credentials,
+    platform_label,
     register_shop,
     rotate_secret,
 )
 from bot.orders.notices import send_notice
 from handlers.common import reply
+from handlers.expert.common import button, chunk, keyboard
 from storage.repositories.merchants import Merchant
 
 log = logging.getLogger(__name__)
@@ -64,20 +67,60 @@ async def start_registration(update: Update, context: VitrineContext) -> str | i
             return ConversationHandler.END
         await _finish(update, context, partner_key, shop_id, name, update.effective_chat.id)  # type: ignore[union-attr]
         return ConversationHandler.END
-    partners = [(p.key, p.name) for p in partner_whitelist(context.services)]
-    await reply(update, context, "merchant/register_prompt", step="platform", partners=partners)
+    services, language = context.services, context.language
+    whitelist = partner_whitelist(services)
+    names = [platform_label(services, language, p) for p in whitelist]
+    text = services.texts.render(
+        "merchant/register_prompt", language, step="platform", partners=names
+    )
+    buttons = [
+        button(name, MerchantPlatform(p.key)) for p, name in zip(whitelist, names, strict=True)
+    ]
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(chunk(buttons, 3))
+    )
     return PLATFORM
 
 
+async def _platform_chosen(update: Update, context: VitrineContext, partner_key: str) -> str:
+    """Keep the platform; ask for the shop id, naming the platform as this interface does."""
+    _draft(context)["partner_key"] = partner_key
+    partner = find_partner(partner_key, partner_whitelist(context.services))
+    assert partner is not None
+    chosen = platform_label(context.services, context.language, partner)
+    await reply(
+        update, context, "merchant/register_prompt", step="shop", partners=[], platform=chosen
+    )
+    return SHOP
+
+
 async def got_platform(update: Update, context: VitrineContext) -> str:
-    """Keep the platform; ask for the shop id."""
+    """The platform typed by name, in either language ("天猫", "Tmall", "tmall")."""
     try:
-        _draft(context)["partner_key"] = check_platform(context.services, _text(update))
+        partner_key = check_platform(context.services, _text(update))
     except DomainError as error:
         await reply_error(update, context, error)
         return PLATFORM
-    await reply(update, context, "merchant/register_prompt", step="shop", partners=[])
-    return SHOP
+    return await _platform_chosen(update, context, partner_key)
+
+
+async def platform_pressed(update: Update, context: VitrineContext) -> str:
+    """The platform chosen with its button; a forged or outdated key gets a short answer."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        value = decode_as(MerchantPlatform, query.data)
+        partner_key = check_platform(context.services, value.partner_key)
+    except DomainError as error:
+        await query.answer(
+            context.services.texts.render(
+                "merchant/errors", context.language, code=error.code, p=error.params
+            )[:200]
+        )
+        return PLATFORM
+    await query.answer()
+    await query.edit_message_reply_markup(None)  # one choice; the buttons would mislead later
+    return await _platform_chosen(update, context, partner_key)
 
 
 async def got_shop(update: Update, context: VitrineContext) -> str:

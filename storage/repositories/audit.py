@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import audit_log
@@ -63,6 +63,51 @@ class AuditRepository:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_to_entry(row) for row in rows]
+
+    async def page(
+        self,
+        *,
+        target_kind: str | None = None,
+        target_id: int | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[list[AuditEntry], int]:
+        """(entries newest first from `offset`, how many there are), optionally about one target."""
+        where = []
+        if target_kind is not None:
+            where = [audit_log.c.target_kind == target_kind, audit_log.c.target_id == target_id]
+        async with self._engine.connect() as conn:
+            total = (
+                await conn.execute(select(func.count()).select_from(audit_log).where(*where))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(audit_log)
+                    .where(*where)
+                    .order_by(audit_log.c.id.desc())
+                    .offset(max(offset, 0))
+                    .limit(limit)
+                )
+            ).all()
+        return [_to_entry(row) for row in rows], int(total)
+
+    async def latest(
+        self, target_kind: str, target_id: int, actions: tuple[str, ...]
+    ) -> AuditEntry | None:
+        """The newest entry about one target with one of `actions` (e.g. its last suspension)."""
+        query = (
+            select(audit_log)
+            .where(
+                audit_log.c.target_kind == target_kind,
+                audit_log.c.target_id == target_id,
+                audit_log.c.action.in_(actions),
+            )
+            .order_by(audit_log.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _to_entry(row)
 
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         """The newest entries, newest first."""

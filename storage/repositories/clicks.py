@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.tokens import CLICK_ID_CHARS
 from storage.schema import campaigns, clicks, users
 
 USER_AGENT_CHARS = 256
-CLICK_ID_CHARS = 32  # the width of clicks.id
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """A fan's personal data as one document (/mydata), and erasing it (/forget).
 
+The export holds the profile, settings, interests, follows, favourites, cart and reservations,
+plus the fan's clicks through /go and the orders partners attributed to them (without click ids,
+commissions or other people's ids).
+
 Erasure deletes follows, favourites, cart, interests, settings and reservations, and anonymises
 the user row (no Telegram id, empty name, `forgotten_at` set). Messages still waiting in the outbox
 are dropped, and every outbox row of the user loses its chat id and content (its status stays, so
@@ -17,12 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import (
     cart_items,
+    clicks,
     experts,
     fan_settings,
     favourites,
     follows,
     interests,
     items,
+    merchants,
+    orders,
     outbox,
     reservations,
     users,
@@ -70,18 +77,58 @@ class FanPrivacyRepository:
             ).all()
 
             async def item_rows(table: Any, *extra: Any) -> list[Any]:
-                return (
-                    await conn.execute(
-                        select(items.c.id, items.c.title, table.c.created_at, *extra)
-                        .select_from(table.join(items, items.c.id == table.c.item_id))
-                        .where(table.c.user_id == user_id)
-                        .order_by(table.c.created_at, items.c.id)
-                    )
-                ).all()
+                result = await conn.execute(
+                    select(items.c.id, items.c.title, table.c.created_at, *extra)
+                    .select_from(table.join(items, items.c.id == table.c.item_id))
+                    .where(table.c.user_id == user_id)
+                    .order_by(table.c.created_at, items.c.id)
+                )
+                return list(result.all())
 
             favs = await item_rows(favourites)
             cart = await item_rows(cart_items, cart_items.c.quantity)
             reserved = await item_rows(reservations, reservations.c.reminded_at)
+            clicked = (
+                await conn.execute(
+                    select(
+                        clicks.c.created_at,
+                        clicks.c.source,
+                        items.c.id.label("item_id"),
+                        items.c.title,
+                        experts.c.handle,
+                    )
+                    .select_from(
+                        clicks.join(items, items.c.id == clicks.c.item_id).join(
+                            experts, experts.c.id == clicks.c.expert_id
+                        )
+                    )
+                    .where(clicks.c.fan_id == user_id)
+                    .order_by(clicks.c.created_at, clicks.c.id)
+                )
+            ).all()
+            ordered = (
+                await conn.execute(
+                    select(
+                        orders.c.partner_key,
+                        orders.c.partner_order_id,
+                        orders.c.quantity,
+                        orders.c.amount_fen,
+                        orders.c.status,
+                        orders.c.occurred_at,
+                        orders.c.item_id,
+                        items.c.title,
+                        merchants.c.name.label("shop"),
+                        clicks.c.created_at.label("clicked_at"),
+                    )
+                    .select_from(
+                        orders.join(clicks, clicks.c.id == orders.c.click_id)
+                        .join(merchants, merchants.c.id == orders.c.merchant_id)
+                        .outerjoin(items, items.c.id == orders.c.item_id)
+                    )
+                    .where(clicks.c.fan_id == user_id)
+                    .order_by(orders.c.occurred_at, orders.c.id)
+                )
+            ).all()
         settings_data = None
         if settings is not None:
             settings_data = {k: v for k, v in settings._mapping.items() if k != "user_id"}
@@ -127,6 +174,35 @@ class FanPrivacyRepository:
                     "reminded_at": _iso(r.reminded_at),
                 }
                 for r in reserved
+            ],
+            # What the fan clicked through /go and the orders the partners attributed to those
+            # clicks. Left out on purpose: click ids (attribution keys between us and partners),
+            # who shared a card, browser user agents (a forwarded link is opened by someone else),
+            # commissions (the expert's money) and anyone's Telegram id.
+            "clicks": [
+                {
+                    "at": _iso(r.created_at),
+                    "item_id": r.item_id,
+                    "title": r.title,
+                    "expert": r.handle,
+                    "source": r.source,
+                }
+                for r in clicked
+            ],
+            "orders": [
+                {
+                    "platform": r.partner_key,
+                    "shop": r.shop,
+                    "order_id": r.partner_order_id,
+                    "item_id": r.item_id,
+                    "title": r.title,
+                    "quantity": r.quantity,
+                    "amount_fen": r.amount_fen,
+                    "status": r.status,
+                    "ordered_at": _iso(r.occurred_at),
+                    "clicked_at": _iso(r.clicked_at),
+                }
+                for r in ordered
             ],
         }
 

@@ -1,14 +1,16 @@
-"""What admins moderate beyond experts and items: merchant applications and suspensions."""
+"""What admins moderate beyond experts and items: merchant applications and suspensions, and
+how much waits in the admins' queue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.selectable import ScalarSelect
 
-from storage.schema import merchants
+from storage.schema import experts, item_reports, merchants
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,26 @@ class ModerationRepository:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit))).all()
         return [_to_application(row) for row in rows]
+
+    async def waiting_counts(self) -> tuple[int, int, int]:
+        """How many expert applications, merchant registrations and item reports wait."""
+
+        def count(table: Table, column: str, value: str) -> ScalarSelect[int]:
+            return (
+                select(func.count())
+                .select_from(table)
+                .where(table.c[column] == value)
+                .scalar_subquery()
+            )
+
+        query = select(
+            count(experts, "status", "pending"),
+            count(merchants, "status", "pending"),
+            count(item_reports, "status", "open"),
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).one()
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def set_merchant_status(
         self, merchant_id: int, status: str, *, reason: str | None = None

@@ -119,12 +119,16 @@ async def test_admin_suspends_and_reinstates_an_expert(vitrine: Runtime, sim: Si
     expert_id, _item = await _verified_expert_with_item(vitrine, 3401, "glow_guru")
     target = await admin.ask("/admin expert @glow_guru", has("glow_guru"))
     await press_and_wait(
-        admin, target, encode(AdminSuspend("expert", expert_id)), "Suspended: @glow_guru"
+        admin, target, encode(AdminSuspend("expert", expert_id)), "Type the reason"
     )
+    await admin.ask("Fake reviews.", has("Suspended: @glow_guru"))
     guru = await sim.user(3401, "Guru", "en")
     assert "suspended" in text_of(await guru.ask("/publish"))
     target = await admin.ask("/admin expert glow_guru", has("Suspended"))
-    await press_and_wait(admin, target, encode(AdminUnsuspend("expert", expert_id)), "Reinstated")
+    await press_and_wait(
+        admin, target, encode(AdminUnsuspend("expert", expert_id)), "Type the reason"
+    )
+    await admin.ask("Appeal accepted.", has("Reinstated"))
     assert "Send a photo" in text_of(await guru.ask("/publish"))
     actions = [e.action for e in await vitrine.services.repos.audit.for_target("expert", expert_id)]
     assert actions == ["expert.suspend", "expert.unsuspend"]

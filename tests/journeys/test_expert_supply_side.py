@@ -164,8 +164,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(
     # An admin suspends the item.
     target = await admin.ask(f"/admin item {item.id}", has("Hydrating serum"))
     suspend = encode(AdminSuspend("item", item.id))
+    await press_and_wait(admin, target, suspend, "Type the reason")
     assert "Suspended: Hydrating serum" in text_of(
-        await press_and_wait(admin, target, suspend, "Suspended:")
+        await admin.ask("Misleading claims.", has("Suspended:"))
     )
     assert (await repos.items.get(item.id)).status == "suspended"  # type: ignore[union-attr]
 

@@ -1,0 +1,89 @@
+"""/admin and an admin's /start: what waits for a decision, each case with its buttons.
+
+Notices of new applications and reports reach only admins who have a chat with the bot; the
+queue is read from the database, so an admin who was away (or new) misses nothing.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.admin.callbacks import AuditView
+from bot.admin.queue import waiting_queue
+from bot.context import VitrineContext
+from bot.domain.callbacks import AdminApprove, AdminReject
+from bot.domain.partners import find_partner
+from bot.experts.cards import render_expert_card
+from bot.experts.publishing import partner_whitelist
+from bot.orders.merchants import platform_label
+from handlers.admin.common import is_admin, labels, refuse, send
+from handlers.admin.reports import report_buttons, report_message
+from handlers.admin.suspensions import show_target
+from handlers.expert.common import button, keyboard
+
+
+async def admin_command(update: Update, context: VitrineContext) -> None:
+    """/admin: the queue; /admin <expert|merchant|item> <ref>: one target with Suspend/Reinstate."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    if context.args:
+        await show_target(update, context, context.args)
+        return
+    await send_queue(update, context, greeting=False)
+
+
+async def admin_start(update: Update, context: VitrineContext) -> None:
+    """After the greeting of /start: an admin sees what waits for them (others see nothing more)."""
+    if is_admin(update, context) and context.vitrine_user is not None:
+        await send_queue(update, context, greeting=True)
+
+
+async def send_queue(update: Update, context: VitrineContext, *, greeting: bool) -> None:
+    """The counts with an Audit log button, then every shown case as a card with its buttons."""
+    services, language, names = context.services, context.language, labels(context)
+    queue = await waiting_queue(services)
+    summary = services.texts.render(
+        "admin/queue",
+        language,
+        experts=queue.experts_waiting,
+        merchants=queue.merchants_waiting,
+        reports=queue.reports_waiting,
+        shown=queue.shown,
+        greeting=greeting,
+    )
+    audit = button(names["audit_log"], AuditView("all", 0, 0, False))
+    await send(update, context, summary, keyboard([[audit]]))
+    for expert in queue.experts:
+        card = await render_expert_card(services, expert, language)
+        text = services.texts.render(
+            "admin/expert_application", language, card=card, applicant=expert.display_name
+        )
+        decide = [
+            button(names["approve"], AdminApprove("expert", expert.id)),
+            button(names["reject"], AdminReject("expert", expert.id)),
+        ]
+        await send(update, context, text, keyboard([decide]))
+    for merchant in queue.merchants:
+        partner = find_partner(merchant.partner_key, partner_whitelist(services))
+        text = services.texts.render(
+            "admin/merchant_application",
+            language,
+            subject=merchant.name,
+            merchant_id=merchant.id,
+            shop_id=merchant.shop_id,
+            partner=platform_label(services, language, partner)
+            if partner
+            else merchant.partner_key,
+        )
+        decide = [
+            button(names["approve"], AdminApprove("merchant", merchant.id)),
+            button(names["reject"], AdminReject("merchant", merchant.id)),
+        ]
+        await send(update, context, text, keyboard([decide]))
+    for report in queue.reports:
+        shown = await report_message(context, report.id, language)
+        if shown:
+            await send(
+                update, context, shown, keyboard(report_buttons(context, language, report.id))
+            )
