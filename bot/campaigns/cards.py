@@ -147,13 +147,14 @@ class CampaignCards:
         params: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": {"inline_keyboard": rows}}
         if card.item is None or card.campaign.kind == "account":
             return "sendMessage", {**params, "text": card.text}
-        photo = (
-            {"photo": card.item.photo_file_id}
-            if card.item.photo_file_id
-            else {"photo_path": card.item.photo_path}
-        )
-        if photo.get("photo") is None and photo.get("photo_path") is None:
+        if card.item.photo_file_id is None and card.item.photo_path is None:
             return "sendMessage", {**params, "text": card.text}
+        # The file id, and the bot's copy to upload if it is refused (bot/delivery/photo_upload).
+        photo = {
+            "photo": card.item.photo_file_id,
+            "photo_path": card.item.photo_path,
+            "photo_item_id": card.item.id,
+        }
         return "sendPhoto", {**params, **photo, "caption": card.text}
 
     async def render_digest(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:

@@ -25,10 +25,9 @@ import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import InputFile, Message
@@ -45,6 +44,7 @@ from bot.config import DeliverySettings
 from bot.delivery.gate import SendGate
 from bot.delivery.lanes import outbox_ticket
 from bot.delivery.limiter import retry_after_seconds
+from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, send_photo, sent_file_id
 from bot.delivery.status_writer import StatusWriter
 from bot.delivery.throughput import StreamMeter
 from storage.repositories.outbox import OutboxRepository, OutboxRow, SendResult
@@ -63,7 +63,16 @@ IDLE_POLL_SECONDS = 0.5  # how often an idle dispatcher looks for rows that fell
 # A renderer turns a row whose payload is a reference ({"render": name, ...}) into a Bot API call.
 Renderer = Callable[[OutboxRow], Awaitable[tuple[str, dict[str, Any]]]]
 BlockedHook = Callable[[OutboxRow], Awaitable[None]]
-PhotoHook = Callable[[Mapping[str, Any], str], Awaitable[None]]
+PhotoHook = Callable[[int, str], Awaitable[None]]  # (item id, its new file id)
+
+
+@dataclass(frozen=True)
+class RowPhoto:
+    """The photo of a sendPhoto row: Telegram's file id and the bot's copy to fall back on."""
+
+    file_id: str | None
+    copy_path: str | None
+    item_id: int | None
 
 
 @dataclass
@@ -120,7 +129,9 @@ class Dispatcher:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._photo_ids: dict[str, str] = {}
+        self._photo_ids: dict[str, str] = {}  # photo copy path -> the file id its upload got
+        self._replaced_photo_ids: dict[str, str] = {}  # refused file id -> its re-upload's
+        self._upload_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def batch_size(self) -> int:
@@ -260,15 +271,40 @@ class Dispatcher:
 
     async def _attempt(self, row: OutboxRow) -> SendResult:
         """One Bot API call for the row, classified into a SendResult."""
-        method, params, photo_key = await self._resolve(row)
+        method, params, photo = await self._resolve(row)
         attempt = row.attempts + 1
-        try:
-            message = await self._bot.do_api_request(
-                method,
-                api_kwargs=params,
-                return_type=Message,
-                rate_limit_args=outbox_ticket(row.kind, row.campaign_id),
+        ticket = outbox_ticket(row.kind, row.campaign_id)
+
+        async def request(photo_value: PhotoValue | None = None) -> Any:
+            api_kwargs = params if photo_value is None else {**params, "photo": photo_value}
+            return await self._bot.do_api_request(
+                method, api_kwargs=api_kwargs, return_type=Message, rate_limit_args=ticket
             )
+
+        async def call(photo_value: PhotoValue | None = None) -> Any:
+            if not isinstance(photo_value, InputFile) or photo is None or not photo.copy_path:
+                return await request(photo_value)
+            # An upload: one per photo, however many sends wanted it at the same moment.
+            async with self._upload_locks.setdefault(photo.copy_path, asyncio.Lock()):
+                known = self._photo_ids.get(photo.copy_path)
+                if known is not None:
+                    return await request(known)
+                sent = await request(photo_value)
+                new_id = sent_file_id(sent)
+                if new_id is not None:
+                    self._photo_ids[photo.copy_path] = new_id
+                return sent
+
+        try:
+            if photo is None:
+                message = await call()
+            else:
+                message = await send_photo(
+                    call,
+                    file_id=photo.file_id,
+                    copy_path=photo.copy_path,
+                    remember=lambda new_id: self._remember_photo(photo, new_id),
+                )
         except RetryAfter as error:
             # The rate limiter has paused the gate; the row waits in the queue, not in memory.
             seconds = retry_after_seconds(error)
@@ -284,7 +320,7 @@ class Dispatcher:
             )
         except Forbidden as error:
             return SendResult(row.id, "blocked", self.now(), error=str(error)[:500])
-        except (BadRequest, ChatMigrated) as error:
+        except (BadRequest, ChatMigrated, NoPhotoCopy) as error:
             return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
         except (NetworkError, TelegramError) as error:
             if attempt >= self._settings.max_attempts:
@@ -296,16 +332,24 @@ class Dispatcher:
                 error=str(error)[:500],
                 retry_at=self.now() + timedelta(seconds=backoff(attempt)),
             )
-        if photo_key is not None and isinstance(message, Message) and message.photo:
-            file_id = message.photo[-1].file_id
-            self._photo_ids[photo_key] = file_id
-            if self._on_photo_uploaded is not None:
-                await self._on_photo_uploaded(row.payload, file_id)
         message_id = message.message_id if isinstance(message, Message) else None
         return SendResult(row.id, "sent", self.now(), telegram_message_id=message_id)
 
-    async def _resolve(self, row: OutboxRow) -> tuple[str, dict[str, Any], str | None]:
-        """The method and parameters for a row: as stored, or rendered from its reference."""
+    async def _remember_photo(self, photo: RowPhoto, new_id: str) -> None:
+        """A photo was uploaded: send its new file id from now on, and store it with the item."""
+        if photo.file_id:
+            self._replaced_photo_ids[photo.file_id] = new_id
+        if photo.copy_path:
+            self._photo_ids[photo.copy_path] = new_id
+        if photo.item_id is not None and self._on_photo_uploaded is not None:
+            await self._on_photo_uploaded(photo.item_id, new_id)
+
+    async def _resolve(self, row: OutboxRow) -> tuple[str, dict[str, Any], RowPhoto | None]:
+        """The method and parameters for a row: as stored, or rendered from its reference.
+
+        A sendPhoto names its photo by `photo` (a file id), `photo_path` (the bot's copy) and
+        `photo_item_id` (whose file id to update after an upload); they are taken out here.
+        """
         payload = row.payload
         if "render" in payload:
             method, params = await self.renderers[str(payload["render"])](row)
@@ -314,14 +358,21 @@ class Dispatcher:
         params.setdefault("chat_id", row.chat_id)
         if self._settings.paid_broadcast:
             params["allow_paid_broadcast"] = True
-        photo_key: str | None = None
-        photo_path = params.pop("photo_path", None)
-        if method == "sendPhoto" and photo_path and "photo" not in params:
-            known = self._photo_ids.get(str(photo_path))
-            if known is not None:
-                params["photo"] = known
-            else:
-                photo_key = str(photo_path)
-                content = await asyncio.to_thread(Path(photo_key).read_bytes)
-                params["photo"] = InputFile(content, filename=Path(photo_key).name)
-        return method, params, photo_key
+        copy_path = params.pop("photo_path", None)
+        item_id = params.pop("photo_item_id", None)
+        if method != "sendPhoto" or not (copy_path or params.get("photo")):
+            return method, params, None
+        file_id = params.pop("photo", None)
+        if isinstance(file_id, str):
+            file_id = self._replaced_photo_ids.get(file_id, file_id)
+        elif copy_path:
+            file_id = self._photo_ids.get(str(copy_path))
+        return (
+            method,
+            params,
+            RowPhoto(
+                file_id=file_id if isinstance(file_id, str) else None,
+                copy_path=str(copy_path) if copy_path else None,
+                item_id=int(item_id) if isinstance(item_id, int) else None,
+            ),
+        )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from telegram.ext import Application
 
@@ -29,10 +27,8 @@ async def start_delivery(application: Application, services: Services) -> Dispat
         if dropped:
             log.info("dropped %d pending messages to a chat that blocked the bot", dropped)
 
-    async def on_photo_uploaded(payload: Mapping[str, Any], file_id: str) -> None:
-        item_id = payload.get("item_id")
-        if isinstance(item_id, int):
-            await repos.items.remember_photo(item_id, file_id)
+    async def on_photo_uploaded(item_id: int, file_id: str) -> None:
+        await repos.items.remember_photo(item_id, file_id)
 
     dispatcher = Dispatcher(
         repos.outbox,

@@ -53,6 +53,12 @@ def link_from_draft(draft: dict[str, Any]) -> PartnerLink | None:
         return None
 
 
+def _kept_copy(draft: dict[str, Any]) -> str | None:
+    """The path of the photo copy the publisher kept (bot/photos.py), if it kept one."""
+    path = draft.get("photo_path")
+    return path if isinstance(path, str) and path else None
+
+
 async def publish_draft(services: Services, expert: Expert, draft: dict[str, Any]) -> Item:
     """Re-validate the draft, link the merchant when the shop is known, create the item, audit."""
     if not expert.is_active:
@@ -89,6 +95,7 @@ async def publish_draft(services: Services, expert: Expert, draft: dict[str, Any
         merchant_id=merchant_id,
         shop_id=checked.link.shop_id,
         photo_file_id=checked.photo_file_id,
+        photo_path=_kept_copy(draft),
         tags=list(expert.tags),
     )
     await services.repos.audit.record(

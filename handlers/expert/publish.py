@@ -6,10 +6,13 @@ The conversation state is persisted by bot.persistence; the draft is stored afte
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
+from pathlib import Path
 
-from telegram import Update
+from telegram import PhotoSize, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -33,6 +36,7 @@ from bot.experts.publishing import (
     publish_draft,
     save_draft,
 )
+from bot.photos import MAX_PHOTO_BYTES, keep_copy, photo_folder
 from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
@@ -43,6 +47,9 @@ from handlers.expert.common import (
     label,
     reply_error,
 )
+
+log = logging.getLogger(__name__)
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
     "photo",
@@ -71,16 +78,35 @@ async def start_publishing(update: Update, context: VitrineContext) -> str | int
 
 
 async def got_photo(update: Update, context: VitrineContext) -> str:
-    """Keep the largest size's file id."""
+    """Keep the largest size's file id, and a copy of its bytes (see bot/photos.py)."""
     message = update.effective_message
     assert message is not None and message.photo
+    largest = message.photo[-1]
     try:
-        file_id = validate_photo_file_id(message.photo[-1].file_id)
+        file_id = validate_photo_file_id(largest.file_id)
     except DomainError as error:
         await reply_error(update, context, error)
         return PHOTO
-    await save_draft(context.services, context.user.id, photo_file_id=file_id)
+    copy = await _keep_photo_copy(context, largest)
+    await save_draft(context.services, context.user.id, photo_file_id=file_id, photo_path=copy)
     return await _prompt(update, context, TITLE)
+
+
+async def _keep_photo_copy(context: VitrineContext, photo: PhotoSize) -> str | None:
+    """Download the photo once, now that Telegram just gave it; None if that failed."""
+    if photo.file_size is not None and photo.file_size > MAX_PHOTO_BYTES:
+        return None
+    try:
+        telegram_file = await photo.get_file()
+        content = bytes(await telegram_file.download_as_bytearray())
+        suffix = Path(telegram_file.file_path or "photo.jpg").suffix.lower()
+        name = f"{photo.file_unique_id}{suffix if suffix in PHOTO_SUFFIXES else '.jpg'}"
+        folder = photo_folder(context.services.settings.data_dir)
+        return str(await keep_copy(folder, name, content))
+    except (TelegramError, OSError, ValueError):
+        # The item can still be published; only a refused file id later would find no copy.
+        log.warning("could not keep a copy of a published photo", exc_info=True)
+        return None
 
 
 async def need_photo(update: Update, context: VitrineContext) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import VitrineContext
+from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, send_photo
 from bot.domain.callbacks import callback_pattern, decode
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner
@@ -104,24 +103,27 @@ def _actions(context: VitrineContext, item: Item) -> InlineKeyboardMarkup:
     return keyboard(rows)
 
 
-def _read_if_file(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
-
-
 async def send_item_card(message: Message, context: VitrineContext, item: Item) -> None:
     """The item's photo, caption and management buttons as a new message."""
     caption, markup = _caption(context, item), _actions(context, item)
-    photo: object = item.photo_file_id
-    if photo is None and item.photo_path:
-        photo = await asyncio.to_thread(_read_if_file, Path(item.photo_path))
-    if photo is None:
+    if item.photo_file_id is None and not item.photo_path:
         await message.reply_text(caption, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
-    sent = await message.reply_photo(
-        photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
-    )  # type: ignore[arg-type]
-    if item.photo_file_id is None and sent.photo:
-        await context.services.repos.items.remember_photo(item.id, sent.photo[-1].file_id)
+
+    async def send(photo: PhotoValue) -> Message:
+        return await message.reply_photo(
+            photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+
+    async def remember(file_id: str) -> None:
+        await context.services.repos.items.remember_photo(item.id, file_id)
+
+    try:
+        await send_photo(
+            send, file_id=item.photo_file_id, copy_path=item.photo_path, remember=remember
+        )
+    except NoPhotoCopy:  # no photo Telegram accepts and no copy: the card without its photo
+        await message.reply_text(caption, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def _refresh_card(update: Update, context: VitrineContext, item: Item) -> None:

@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
+from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, Send, send_photo
 from bot.demo import draw_item_photo
 from bot.domain.callbacks import (
     CartAdd,
@@ -33,6 +34,7 @@ from bot.domain.money import format_fen
 from bot.domain.tokens import BuySource
 from bot.domain.verticals import get_tag, is_tag
 from bot.links import buy_url
+from bot.photos import photo_folder
 from handlers.fan.ui import button, caption, label, markup, nav_row, short
 from storage.repositories.experts import Expert
 from storage.repositories.items import Item
@@ -153,21 +155,36 @@ def item_keyboard(
     return markup(rows)
 
 
-async def _photo_source(context: VitrineContext, item: Item) -> tuple[str | bytes, bool]:
-    """Telegram's file_id if we have one, else the photo's bytes (and True: remember the id)."""
+async def _photo_copy(context: VitrineContext, item: Item) -> str | None:
+    """The bot's copy of the item's photo; a plain card is drawn when there is no photo at all."""
+    if item.photo_path:
+        exists: bool = await asyncio.to_thread(Path(item.photo_path).is_file)
+        if exists:
+            return item.photo_path
     if item.photo_file_id:
-        return item.photo_file_id, False
-    path = Path(item.photo_path) if item.photo_path else None
-    if path is None or not path.is_file():
-        # No photo on disk (e.g. removed): draw a plain card so the window still pages.
-        path = context.services.settings.data_dir / "item_photos" / f"item-{item.id}.png"
-        await asyncio.to_thread(draw_item_photo, item.title, path)
-    return await asyncio.to_thread(path.read_bytes), True
+        return None
+    return await _plain_card(context, item)
 
 
-async def _remember(context: VitrineContext, item: Item, sent: object) -> None:
-    if isinstance(sent, Message) and sent.photo:
-        await context.services.repos.items.remember_photo(item.id, sent.photo[-1].file_id)
+async def _plain_card(context: VitrineContext, item: Item) -> str:
+    # No photo on disk and none at Telegram (e.g. removed): draw one so the window still pages.
+    path = photo_folder(context.services.settings.data_dir) / f"item-{item.id}.png"
+    await asyncio.to_thread(draw_item_photo, item.title, path)
+    return str(path)
+
+
+async def _send_card_photo(context: VitrineContext, item: Item, send: Send) -> object:
+    """Send by the stored file id, uploading the kept copy once if Telegram refuses it."""
+
+    async def remember(file_id: str) -> None:
+        await context.services.repos.items.remember_photo(item.id, file_id)
+
+    copy = await _photo_copy(context, item)
+    try:
+        return await send_photo(send, file_id=item.photo_file_id, copy_path=copy, remember=remember)
+    except NoPhotoCopy:
+        # The file id was refused and no copy was ever kept: a plain card rather than nothing.
+        return await send_photo(send, file_id=None, copy_path=await _plain_card(context, item))
 
 
 async def send_item_card(
@@ -177,12 +194,13 @@ async def send_item_card(
     chat = update.effective_chat
     if chat is None:
         return
-    photo, uploaded = await _photo_source(context, item)
-    sent = await context.bot.send_photo(
-        chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-    )
-    if uploaded:
-        await _remember(context, item, sent)
+
+    async def send(photo: PhotoValue) -> Message:
+        return await context.bot.send_photo(
+            chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+        )
+
+    await _send_card_photo(context, item, send)
 
 
 async def edit_item_card(
@@ -194,14 +212,15 @@ async def edit_item_card(
     if not isinstance(message, Message) or not message.photo:
         await send_item_card(update, context, item, text, keyboard)
         return
-    photo, uploaded = await _photo_source(context, item)
-    try:
-        edited = await message.edit_media(
+
+    async def edit(photo: PhotoValue) -> object:
+        return await message.edit_media(
             InputMediaPhoto(photo, caption=text, parse_mode=ParseMode.HTML), reply_markup=keyboard
         )
+
+    try:
+        await _send_card_photo(context, item, edit)
     except BadRequest as error:
         if "not modified" in error.message.lower():
             return
         raise
-    if uploaded:
-        await _remember(context, item, edited)

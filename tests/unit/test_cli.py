@@ -106,7 +106,14 @@ def test_run_in_sandbox_mode_keeps_the_sandbox_state_in_the_data_dir(tmp_path: P
         sim.post("/sim/users", json={"id": 4242, "first_name": "Mei", "language_code": "en"})
         sim.post("/sim/users/4242/messages", json={"text": "/start lina_beauty"})
         (card,) = wait_until(bot_photos)  # the bot uploads the item's photo, keeps its file_id
-        before = sim.get("/sim/users/4242/transcript").json()["messages"]
+
+        def whole_welcome() -> list[dict[str, Any]]:
+            """The transcript once the welcome's last message (the interests prompt) is in."""
+            messages = sim.get("/sim/users/4242/transcript").json()["messages"]
+            bots = [m for m in messages if m["from"] == "bot"]
+            return messages if len(bots) >= 3 else []
+
+        before = wait_until(whole_welcome)
     finally:
         _stop(first)
     assert (tmp_path / "data" / "sandbox" / "sandbox.sqlite3").is_file()

@@ -1,0 +1,119 @@
+"""A stored photo file id Telegram refuses: the bot uploads its own copy once and sends anyway.
+
+On Telegram a file id outlives a bot restart, but it can still be refused (another token, a
+restored backup, a reset sandbox). These tests give an item a well-formed file id that this
+sandbox never issued, which it refuses as Telegram refuses an unknown one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Runtime
+from bot.campaigns.jobs import campaigns_of
+from bot.demo import seed_into
+from tests.auxil.sim import Sim, text_of
+from tests.faults.conftest import create_push, make_sim_users, seed_campaign_audience, wait_for
+
+UNKNOWN_FILE_ID = "SBXPH000999" + "0" * 24  # a sandbox-shaped id this sandbox never issued
+
+
+def _photo_sends(sandbox: Any) -> list[dict[str, Any]]:
+    return [c for c in list(sandbox.sandbox.calls) if c["method"].lower() == "sendphoto"]
+
+
+async def _make_photo_stale(runtime: Runtime, handle: str) -> Any:
+    repos = runtime.services.repos
+    expert = await repos.experts.by_handle(handle)
+    assert expert is not None
+    item = (await repos.items.window(expert.id, offset=0, limit=1))[0][0]
+    await repos.items.remember_photo(item.id, UNKNOWN_FILE_ID)
+    assert item.photo_path is not None  # the demo's photo is kept on disk: the bot's copy
+    return item
+
+
+async def test_a_window_whose_photo_id_is_refused_still_shows_the_photo(
+    vitrine: Runtime, sim: Sim, sandbox: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await seed_into(vitrine.services.repos, tmp_path / "photos")
+    item = await _make_photo_stale(vitrine, "lina_beauty")
+    fan = await sim.user(8101, "Fay", "en")
+
+    card = await fan.ask("/window lina_beauty", lambda m: m.get("photo") is not None)
+    assert item.title in text_of(card)
+    refreshed = await vitrine.services.repos.items.get(item.id)
+    assert refreshed is not None and refreshed.photo_file_id not in (None, UNKNOWN_FILE_ID)
+
+    # The next card goes by the new file id: nothing is uploaded again.
+    before = len(_photo_sends(sandbox))
+    await fan.ask("/window lina_beauty", lambda m: m.get("photo") is not None)
+    again = _photo_sends(sandbox)[before:]
+    assert again and all(c["params"].get("photo") == refreshed.photo_file_id for c in again)
+    assert not [r for r in caplog.records if "handler failed" in r.getMessage()]
+
+
+async def test_a_campaign_whose_photo_id_is_refused_is_sent_to_everyone_with_one_upload(
+    vitrine: Runtime, sandbox: Any, tmp_path: Path
+) -> None:
+    fans = list(range(8200, 8240))
+    await make_sim_users(sandbox.url, fans)
+    repos = vitrine.services.repos
+    expert_id, _ = await seed_campaign_audience(repos, tmp_path / "photos", fans)
+    item = await _make_photo_stale(vitrine, "lina_beauty")
+    campaign_id = await create_push(repos, expert_id, item.id)
+    assert await campaigns_of(vitrine.application.bot_data).fire(campaign_id) == len(fans)
+
+    async def all_settled() -> bool:
+        counts = await repos.outbox.campaign_counts(campaign_id)
+        return counts.get("sent", 0) + counts.get("failed", 0) == len(fans)
+
+    await wait_for(all_settled, timeout=60)
+    assert await repos.outbox.campaign_counts(campaign_id) == {"sent": len(fans)}
+    sends = [c for c in _photo_sends(sandbox) if int(c["params"]["chat_id"]) in fans]
+    uploads = [c for c in sends if str(c["params"].get("photo", "")).startswith("<file")]
+    assert len(uploads) == 1
+    refreshed = await repos.items.get(item.id)
+    assert refreshed is not None and refreshed.photo_file_id not in (None, UNKNOWN_FILE_ID)
+
+
+async def test_publishing_keeps_a_copy_of_the_experts_photo_and_it_is_used_when_refused(
+    vitrine: Runtime, sim: Sim
+) -> None:
+    from bot.domain.callbacks import encode
+    from bot.experts.callbacks import PublishDecision
+    from tests.journeys.test_expert_supply_side import png, press_and_wait
+
+    repos = vitrine.services.repos
+    user = await repos.users.upsert_from_telegram(8301, "Mei", None, "en")
+    expert = await repos.experts.create(
+        user_id=user.id,
+        handle="chef_copy",
+        display_name="Chef Copy",
+        vertical="food",
+        tags=[],
+        bio="",
+        status="verified",
+    )
+    chef = await sim.user(8301, "Mei", "en")
+    photo = png()
+    await chef.ask("/publish")
+    await chef.ask_photo(photo)
+    await chef.ask("Cast iron wok 32 cm")
+    await chef.ask("Heats evenly and seasons well after a few uses.")
+    await chef.ask("199")
+    await chef.ask("8")
+    preview = await chef.ask("https://item.taobao.com/item.htm?id=778899")
+    await press_and_wait(chef, preview, encode(PublishDecision(True)), "Published")
+    items, _ = await repos.items.window(expert.id, offset=0, limit=1)
+    item = items[0]
+    assert item.photo_path is not None
+    assert await asyncio.to_thread(Path(item.photo_path).read_bytes) == photo
+
+    await repos.items.remember_photo(item.id, UNKNOWN_FILE_ID)  # Telegram forgot the photo
+    fan = await sim.user(8302, "Fan", "en")
+    card = await fan.ask("/window chef_copy", lambda m: m.get("photo") is not None)
+    assert "Cast iron wok" in text_of(card)
