@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bot.config import DeliverySettings, Settings
@@ -40,6 +41,13 @@ class Services:
         """Release the send gate and the database connections."""
         await self.gate.close()
         await self.repos.engine.dispose()
+
+    def unit_of_work(self, *, write: bool = False) -> AbstractAsyncContextManager[Repositories]:
+        """One use case's repositories on one connection, in one transaction committed at the end.
+
+        `write=True` for a use case that writes (on SQLite it takes the write lock first).
+        """
+        return self.repos.unit_of_work(write=write)
 
     def is_admin(self, telegram_id: int) -> bool:
         """Admins are configured by Telegram id."""

@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,12 @@ def sync_url(url: str) -> str:
     )
 
 
+# Execution option naming how a transaction begins on SQLite: "DEFERRED" (the default) or
+# "IMMEDIATE", which a unit of work that writes asks for (storage/unit_of_work.py).
+SQLITE_BEGIN = "vitrine_sqlite_begin"
+_BEGIN_MODES = ("DEFERRED", "IMMEDIATE")
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers proceed while the dispatcher writes; the busy timeout makes a
     # second writer wait instead of failing with "database is locked".
@@ -41,10 +47,26 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: Connection) -> None:
+    # Outside a unit of work the sqlite3 driver's own (legacy) control stays: it begins a
+    # transaction just before the first write, so a block's reads run before it. A unit of work
+    # asks for an explicit BEGIN, which the driver then respects: DEFERRED for a reading unit (one
+    # snapshot for all its reads), IMMEDIATE for a writing one — it takes the write lock first,
+    # waiting up to the busy timeout, where a deferred read-then-write would fail at once with
+    # "database is locked" after another writer committed in between.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN)
+    if mode is None:
+        return
+    if mode not in _BEGIN_MODES:
+        raise ValueError(f"{SQLITE_BEGIN} must be one of {_BEGIN_MODES}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def tune_sync_engine(engine: Engine) -> None:
-    """Apply the SQLite pragmas to every new connection of a synchronous engine."""
+    """Apply the SQLite pragmas and transaction control to every connection of an engine."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -54,7 +54,9 @@ async def send_photo(
     content = await read_copy(copy_path)
     if content is None:
         raise NoPhotoCopy(copy_path or "no copy")
-    sent = await send(InputFile(content, filename=Path(copy_path or "photo.jpg").name))
+    # attach=True: the same upload works as sendPhoto's `photo` and inside an InputMediaPhoto.
+    upload = InputFile(content, filename=Path(copy_path or "photo.jpg").name, attach=True)
+    sent = await send(upload)
     new_id = sent_file_id(sent)
     if new_id is not None and remember is not None:
         await remember(new_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,13 +33,15 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.partners import PartnerRepository
 from storage.repositories.reservations import ReservationRepository
 from storage.repositories.users import UserRepository
+from storage.unit_of_work import Database, unit_of_work
 
 
 @dataclass(frozen=True)
 class Repositories:
-    """Every repository, built once over one engine."""
+    """Every repository, over one engine (or, in a unit of work, over one connection)."""
 
-    engine: AsyncEngine
+    engine: AsyncEngine  # the engine itself, also inside a unit of work: never write through it
+    default_timezone: str
     users: UserRepository
     experts: ExpertRepository
     items: ItemRepository
@@ -67,31 +71,47 @@ class Repositories:
     @classmethod
     def build(cls, engine: AsyncEngine, *, default_timezone: str) -> Repositories:
         """Wire all repositories to the same engine."""
+        return cls.over(engine, engine, default_timezone=default_timezone)
+
+    @classmethod
+    def over(cls, engine: AsyncEngine, db: Database, *, default_timezone: str) -> Repositories:
+        """Every repository reading and writing through `db`."""
         return cls(
             engine=engine,
-            users=UserRepository(engine, default_timezone=default_timezone),
-            experts=ExpertRepository(engine),
-            items=ItemRepository(engine),
-            merchants=MerchantRepository(engine),
-            clicks=ClickRepository(engine),
-            orders=OrderRepository(engine),
-            commissions=CommissionRepository(engine),
-            agreements=AgreementRepository(engine),
-            partners=PartnerRepository(engine),
-            follows=FollowRepository(engine),
-            favourites=FavouriteRepository(engine),
-            cart=CartRepository(engine),
-            interests=InterestRepository(engine),
-            fan_settings=FanSettingsRepository(engine),
-            reservations=ReservationRepository(engine),
-            events=EventRepository(engine),
-            browse=BrowseRepository(engine),
-            fan_privacy=FanPrivacyRepository(engine),
-            audit=AuditRepository(engine),
-            item_reports=ItemReportRepository(engine),
-            moderation=ModerationRepository(engine),
-            bot_state=BotStateRepository(engine),
-            analytics=AnalyticsRepository(engine),
-            outbox=OutboxRepository(engine),
-            campaigns=CampaignRepository(engine),
+            default_timezone=default_timezone,
+            users=UserRepository(db, default_timezone=default_timezone),
+            experts=ExpertRepository(db),
+            items=ItemRepository(db),
+            merchants=MerchantRepository(db),
+            clicks=ClickRepository(db),
+            orders=OrderRepository(db),
+            commissions=CommissionRepository(db),
+            agreements=AgreementRepository(db),
+            partners=PartnerRepository(db),
+            follows=FollowRepository(db),
+            favourites=FavouriteRepository(db),
+            cart=CartRepository(db),
+            interests=InterestRepository(db),
+            fan_settings=FanSettingsRepository(db),
+            reservations=ReservationRepository(db),
+            events=EventRepository(db),
+            browse=BrowseRepository(db),
+            fan_privacy=FanPrivacyRepository(db),
+            audit=AuditRepository(db),
+            item_reports=ItemReportRepository(db),
+            moderation=ModerationRepository(db),
+            bot_state=BotStateRepository(db),
+            analytics=AnalyticsRepository(db),
+            outbox=OutboxRepository(db),
+            campaigns=CampaignRepository(db),
         )
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool = False) -> AsyncIterator[Repositories]:
+        """The repositories on one connection in one transaction (storage/unit_of_work.py)."""
+
+        def build(db: Database) -> Repositories:
+            return Repositories.over(self.engine, db, default_timezone=self.default_timezone)
+
+        async with unit_of_work(self.engine, build, write=write) as bound:
+            yield bound

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.commissions import AgreementTerm
 from storage.schema import agreements, experts, merchants
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ async def terms_of_merchant(conn: AsyncConnection, merchant_id: int) -> list[Agr
 class AgreementRepository:
     """Proposes, decides and lists commission terms."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def get(self, agreement_id: int) -> Agreement | None:

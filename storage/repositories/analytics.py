@@ -22,7 +22,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.reports.model import (
     OUTBOX_STATUSES,
@@ -49,6 +49,7 @@ from storage.schema import (
     outbox,
     users,
 )
+from storage.unit_of_work import Database
 
 CAMPAIGN_EVENT_KINDS = ("favourite", "cart_add", "card_open", "follow")
 TOP_EXPERTS = 5
@@ -79,7 +80,7 @@ def _unique_clicks() -> Any:
 class AnalyticsRepository(ExportRowQueries):
     """Reads the numbers behind /stats, /export and /platform."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def campaign_report(

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.reports.rows import ClickRow, DeliveryRow, OrderRow
 from storage.schema import campaigns, clicks, commissions, experts, items, orders, outbox
+from storage.unit_of_work import Database
 
 
 class ExportRowQueries:
     """Export reads of AnalyticsRepository (a mixin: it uses the repository's engine)."""
 
-    _engine: AsyncEngine
+    _engine: Database
 
     async def delivery_rows(
         self, expert_id: int, campaign_id: int | None = None

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import audit_log
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class AuditEntry:
 class AuditRepository:
     """Appends to and reads the audit_log table (entries are never changed)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def record(

@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import bot_state
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
 class BotStateRepository:
     """Key/value rows of the bot_state table (keys are namespaced, e.g. "conv:publish:1:1")."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def get(self, key: str) -> Any | None:

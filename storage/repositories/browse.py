@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, cast, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.repositories.experts import Expert, row_to_expert
 from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import experts, follows, items, reservations
+from storage.unit_of_work import Database
 
 MAX_FEED_CANDIDATES = 500
 
@@ -64,7 +64,7 @@ def _visible_expert() -> ColumnElement[bool]:
 class BrowseRepository:
     """Queries across experts, items, follows and reservations for the fan screens."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def experts_page(

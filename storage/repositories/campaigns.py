@@ -34,7 +34,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement, Select
 
 from storage.schema import (
@@ -48,6 +47,7 @@ from storage.schema import (
     reservations,
     users,
 )
+from storage.unit_of_work import Database
 
 ACTIVE_STATUSES = ("scheduled", "running", "paused", "done")
 LIVE_STATUSES = ("scheduled", "running", "paused")  # may still put messages in the outbox
@@ -196,7 +196,7 @@ def _digest_case(timings: Sequence[DigestTiming], default: datetime) -> ColumnEl
 class CampaignRepository:
     """Reads and writes campaigns, and fans them out into the outbox."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def create(

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import cart_items, items
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 MAX_QUANTITY = 99  # the table's check constraint
@@ -26,7 +26,7 @@ class CartLine:
 class CartRepository:
     """Reads and writes the cart_items table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def add(self, user_id: int, item_id: int) -> int:

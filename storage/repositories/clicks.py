@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.tokens import CLICK_ID_CHARS
 from storage.schema import campaigns, clicks, users
+from storage.unit_of_work import Database
 
 USER_AGENT_CHARS = 256
 
@@ -45,7 +45,7 @@ def _to_click(row: object) -> Click:
 class ClickRepository:
     """Records and reads clicks."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def record(

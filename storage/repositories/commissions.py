@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import commissions, merchants
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Confirmation:
 class CommissionRepository:
     """Reads and settles the commissions table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def confirm_due(self, *, now: datetime, refund_window: timedelta) -> list[Confirmation]:

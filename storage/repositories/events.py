@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, literal, select, union_all
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.rankings import Engagement, ItemEngagement
 from storage.schema import clicks, events, orders
+from storage.unit_of_work import Database
 
 BUCKET_SECONDS = 3600
 ENGAGEMENT_EVENT_KINDS = {"favourite": "favourites", "cart_add": "carts"}
@@ -24,7 +24,7 @@ ENGAGEMENT_EVENT_KINDS = {"favourite": "favourites", "cart_add": "carts"}
 class EventRepository:
     """Appends to and reads from the events table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def record(

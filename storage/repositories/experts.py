@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import experts, follows, orders
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def row_to_expert(row: object) -> Expert:
 class ExpertRepository:
     """Reads and writes the experts table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def create(

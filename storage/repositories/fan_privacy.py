@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import (
     cart_items,
@@ -34,6 +33,7 @@ from storage.schema import (
     reservations,
     users,
 )
+from storage.unit_of_work import Database
 
 # Outbox rows not yet handed to Telegram; a forgotten fan is sent nothing more.
 UNSENT_STATUSES = ("queued", "digest")
@@ -48,7 +48,7 @@ def _iso(moment: datetime | None) -> str | None:
 class FanPrivacyRepository:
     """Exports and erases one fan's personal data."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def export(self, user_id: int) -> dict[str, Any]:

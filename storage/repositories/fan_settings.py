@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import fan_settings
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
@@ -26,7 +26,7 @@ class FanSettingsRow:
 class FanSettingsRepository:
     """Reads and writes the fan_settings table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def get(self, user_id: int) -> FanSettingsRow:

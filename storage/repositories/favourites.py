@@ -6,17 +6,17 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.repositories.items import Item, row_to_item, select_items
 from storage.schema import favourites, items
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
 class FavouriteRepository:
     """Reads and writes the favourites table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def add(self, user_id: int, item_id: int) -> bool:

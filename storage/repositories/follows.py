@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.repositories.experts import Expert, row_to_expert
 from storage.schema import experts, follows
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
@@ -26,7 +26,7 @@ class FollowedExpert:
 class FollowRepository:
     """Reads and writes the follows table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def follow(self, fan_id: int, expert_id: int, source: str) -> bool:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import interests
+from storage.unit_of_work import Database
 
 
 class InterestRepository:
     """Reads and writes the interests table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def tags(self, user_id: int) -> frozenset[str]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import item_reports, items
+from storage.unit_of_work import Database
 
 REPORT_REASONS = ("fake", "misleading", "offensive", "spam", "other")
 
@@ -29,7 +29,7 @@ class ItemReport:
 class ItemReportRepository:
     """Reads and writes item_reports."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def create(self, item_id: int, reporter_id: int, reason: str) -> tuple[int, bool]:

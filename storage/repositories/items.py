@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import items, merchants
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def select_items():  # type: ignore[no-untyped-def]
 class ItemRepository:
     """Reads and writes the items table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def create(

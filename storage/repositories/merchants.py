@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import agreements, merchant_secrets, merchants
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def _to_merchant(row: object) -> Merchant:
 class MerchantRepository:
     """Reads and writes merchants and their agreements."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def create(

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Table, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.schema import experts, item_reports, merchants
+from storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class MerchantApplication:
 class ModerationRepository:
     """Merchant moderation queries (the merchant slice owns registration itself)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def merchant(self, merchant_id: int) -> MerchantApplication | None:

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.commissions import attribute, commission_fen, commission_status, rate_in_force
 from bot.domain.errors import DomainError
 from bot.domain.orders import OrderEvent, OrderState, apply_order_event
 from storage.repositories.agreements import terms_of_merchant
 from storage.schema import clicks, commissions, items, orders, webhook_receipts
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
@@ -72,7 +73,7 @@ REPLAYED = OrderOutcome(replayed=True, changed=False, reason="replayed")
 class OrderRepository:
     """Applies order callbacks and lists orders."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def apply_callback(

@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import campaigns, outbox, users
+from storage.unit_of_work import Database
 
 TERMINAL = ("sent", "failed", "blocked", "dropped")
 PENDING = ("queued", "sending")
@@ -63,7 +64,7 @@ def _ts(moment: datetime) -> int:
 class OutboxRepository:
     """Reads and writes the outbox table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def enqueue(

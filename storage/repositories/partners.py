@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import partners
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
 class PartnerRepository:
     """Mirror of the configured partner platforms (orders and items refer to them)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def sync(self, configured: Iterable[tuple[str, str, dict[str, Any]]]) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import reservations
+from storage.unit_of_work import Database
 from storage.upsert import upsert
 
 
 class ReservationRepository:
     """Reads and writes the reservations table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Database) -> None:
         self._engine = engine
 
     async def reserve(self, user_id: int, item_id: int) -> bool:

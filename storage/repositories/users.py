@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.schema import fan_settings, users
+from storage.unit_of_work import Database
 
 SUPPORTED_LANGUAGES = ("zh_Hans", "en")
 
@@ -50,7 +50,7 @@ def _to_user(row: object) -> User:
 class UserRepository:
     """Create, find and update users by their Telegram identity."""
 
-    def __init__(self, engine: AsyncEngine, *, default_timezone: str = "Asia/Shanghai") -> None:
+    def __init__(self, engine: Database, *, default_timezone: str = "Asia/Shanghai") -> None:
         self._engine = engine
         self._default_timezone = default_timezone
 
