@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     CallbackQueryHandler,
@@ -25,7 +25,8 @@ from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
 from handlers.admin.reports import report_buttons, report_message
 from handlers.common import reply
-from handlers.expert.common import button, conversation_handler, keyboard
+from handlers.expert.common import conversation_handler
+from handlers.keyboards import NO_BUTTONS, Keyboard, button, keyboard
 
 REASON = "reason"
 REJECTING = "admin_rejecting"  # user_data key: (kind, target id) awaiting a typed reason
@@ -47,7 +48,7 @@ def _labels(context: VitrineContext) -> Any:
 
 
 async def _send(
-    update: Update, context: VitrineContext, text: str, markup: InlineKeyboardMarkup | None = None
+    update: Update, context: VitrineContext, text: str, markup: Keyboard = None
 ) -> None:
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
@@ -172,9 +173,7 @@ async def show_target(update: Update, context: VitrineContext, args: list[str]) 
     await _send(update, context, text, _target_markup(context, kind, target_id, status))
 
 
-def _target_markup(
-    context: VitrineContext, kind: str, target_id: int, status: str
-) -> InlineKeyboardMarkup:
+def _target_markup(context: VitrineContext, kind: str, target_id: int, status: str) -> Keyboard:
     labels = _labels(context)
     if status == "suspended":
         return keyboard([[button(labels["unsuspend"], AdminUnsuspend(kind, target_id))]])  # type: ignore[arg-type]
@@ -188,7 +187,7 @@ async def _outcome(update: Update, context: VitrineContext, event: str, name: st
     text = context.services.texts.render(
         "admin/outcome", context.language, event=event, subject=name
     )
-    await query.edit_message_reply_markup(None)
+    await query.edit_message_reply_markup(NO_BUTTONS)
     await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
 
 

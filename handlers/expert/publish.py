@@ -36,13 +36,12 @@ from bot.experts.publishing import (
 from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
-    button,
     conversation_handler,
     error_text,
-    keyboard,
     label,
     reply_error,
 )
+from handlers.keyboards import NO_BUTTONS, button, keyboard
 
 PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
     "photo",
@@ -172,7 +171,7 @@ async def decided(update: Update, context: VitrineContext) -> str | int:
         await query.answer(error_text(context, error)[:190], show_alert=True)
         return CONFIRM
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await query.edit_message_reply_markup(NO_BUTTONS)
     if not value.publish:
         return await cancel(update, context)
     expert = await active_expert(update, context)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.admin.moderation import decide_merchant
 from bot.context import SERVICES_KEY, VitrineContext
-from bot.domain.callbacks import decode_as, encode
+from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.experts.publishing import partner_whitelist
 from bot.orders.callbacks import MerchantReview
@@ -27,6 +27,7 @@ from bot.orders.merchants import (
 )
 from bot.orders.notices import send_notice
 from handlers.common import reply
+from handlers.keyboards import button, keyboard
 from storage.repositories.merchants import Merchant
 
 log = logging.getLogger(__name__)
@@ -155,15 +156,11 @@ async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
         admin = await services.repos.users.by_telegram_id(telegram_id)
         language = admin.language if admin else "en"
         labels = services.texts.labels(language, "merchant")
-        markup = InlineKeyboardMarkup(
+        markup = keyboard(
             [
                 [
-                    InlineKeyboardButton(
-                        labels["approve"], callback_data=encode(MerchantReview(merchant.id, True))
-                    ),
-                    InlineKeyboardButton(
-                        labels["reject"], callback_data=encode(MerchantReview(merchant.id, False))
-                    ),
+                    button(labels["approve"], MerchantReview(merchant.id, True)),
+                    button(labels["reject"], MerchantReview(merchant.id, False)),
                 ]
             ]
         )
