@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 from bot.context import VitrineContext
 from bot.domain.callbacks import Noop, decode_as
 from bot.domain.errors import DomainError
+from handlers.common import shows_already
 from handlers.keyboards import Button, Keyboard, button
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ async def show_text(
     query = update.callback_query
     message = query.message if query else None
     if edit and isinstance(message, Message) and message.text is not None:
+        if shows_already(message, text, markup):
+            return  # pressing what is already shown (the chosen board, the same page)
         try:
             await message.edit_text(
                 text,
