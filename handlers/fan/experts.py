@@ -217,14 +217,19 @@ def _is_following_list(message: object) -> bool:
     return False
 
 
-async def _redraw(update: Update, context: VitrineContext, expert: Expert) -> None:
+async def _redraw(
+    update: Update, context: VitrineContext, expert: Expert, *, unfollowed: bool = False
+) -> None:
     query = update.callback_query
     message = query.message if query else None
     if not isinstance(message, Message) or message.text is None:
         return  # pressed on a photo card: the toast is the answer
     if _is_following_list(message):
         await show_following(
-            update, context, page_of(message, FollowingPage, label(context, "fan.prev"))
+            update,
+            context,
+            page_of(message, FollowingPage, label(context, "fan.prev")),
+            unfollowed=expert.display_name if unfollowed else "",
         )
     else:
         await show_card(update, context, expert)
@@ -264,7 +269,7 @@ async def unfollow_pressed(update: Update, context: VitrineContext) -> None:
         update,
         notice(context, "unfollowed" if removed else "not_following", expert=expert.display_name),
     )
-    await _redraw(update, context, expert)
+    await _redraw(update, context, expert, unfollowed=removed)
 
 
 async def mute_pressed(update: Update, context: VitrineContext) -> None:
@@ -284,8 +289,13 @@ async def mute_pressed(update: Update, context: VitrineContext) -> None:
     await _redraw(update, context, expert)
 
 
-async def show_following(update: Update, context: VitrineContext, page: int) -> bool:
-    """A page of the experts the fan follows with Mute and Unfollow; False if it moved."""
+async def show_following(
+    update: Update, context: VitrineContext, page: int, *, unfollowed: str = ""
+) -> bool:
+    """A page of the experts the fan follows with Mute and Unfollow; False if it moved.
+
+    `unfollowed` names the expert just unfollowed, for the list that this left empty.
+    """
     follows = context.services.repos.follows
     offset = max(page, 0) * FOLLOWING_PAGE_SIZE
     found, total = await follows.page(context.user.id, offset=offset, limit=FOLLOWING_PAGE_SIZE)
@@ -321,7 +331,15 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
             ]
         )
     buttons.append(nav_row(context, FollowingPage, paging.page, paging.pages))
-    text = render(context, "following", rows=rows, page=paging.page, pages=paging.pages)
+    text = render(
+        context,
+        "following",
+        rows=rows,
+        page=paging.page,
+        pages=paging.pages,
+        unfollowed=unfollowed,
+        bot_username=context.bot.username,
+    )
     await show_text(update, context, text, keyboard(buttons))
     return not moved
 
