@@ -24,8 +24,13 @@ async def test_presale_announcement_reservation_and_opening_reminder(
     expert = await repos.experts.by_handle("lina_beauty")
     assert expert is not None
     item = (await repos.items.window(expert.id, offset=0, limit=1))[0][0]
-    keen = await seed_fan(vitrine, sim, 7101, tags=("skincare",))
-    idle = await seed_fan(vitrine, sim, 7102, tags=("skincare",))
+    # No quiet hours: the default ones (22:00-08:00 local) would hold the push back at night.
+    keen = await seed_fan(
+        vitrine, sim, 7101, tags=("skincare",), quiet_start_min=0, quiet_end_min=0
+    )
+    idle = await seed_fan(
+        vitrine, sim, 7102, tags=("skincare",), quiet_start_min=0, quiet_end_min=0
+    )
 
     runtime = campaigns_of(vitrine.application.bot_data)
     now = datetime.now(UTC)
