@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.config import DeliverySettings, Settings
 from bot.delivery.gate import MemorySendGate, SendGate
 from bot.delivery.outbox import Outbox
+from bot.experts.publishing import partner_whitelist
 from bot.texts import Texts
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
@@ -25,17 +26,24 @@ class Services:
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
-        """Migrate the database and build the services over it."""
+        """Migrate the database, mirror the partner whitelist into it, build the services over it."""
         await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
         repos = Repositories.build(engine, default_timezone=settings.default_timezone)
-        return cls(
+        services = cls(
             settings=settings,
             texts=Texts(),
             repos=repos,
             outbox=Outbox(repos.outbox),
             gate=build_gate(settings.delivery),
         )
+        # Shops, items and orders refer to the partners table: from the first start, not from the
+        # first published item, else a shop registered on a new platform has nothing to refer to.
+        await repos.partners.sync(
+            (p.key, p.name, {"host_suffixes": list(p.host_suffixes)})
+            for p in partner_whitelist(services)
+        )
+        return services
 
     async def close(self) -> None:
         """Release the send gate and the database connections."""

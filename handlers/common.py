@@ -6,7 +6,7 @@ import html
 import logging
 import re
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
@@ -25,6 +25,18 @@ async def load_user(update: Update, context: VitrineContext) -> None:
     context.vitrine_user = await context.services.repos.users.upsert_from_telegram(
         tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code
     )
+
+
+def shows_already(message: Message, text: str, markup: object) -> bool:
+    """Whether a text message already shows the HTML `text` with `markup`.
+
+    Telegram refuses an edit that changes nothing ("message is not modified"), so such an edit is
+    not sent at all; both sides are compared unescaped, as entities and escapes may be spelt apart.
+    """
+    if message.text is None:
+        return False
+    same_text = html.unescape(message.text_html).strip() == html.unescape(text).strip()
+    return same_text and message.reply_markup == markup
 
 
 async def reply(update: Update, context: VitrineContext, template: str, **values: object) -> None:

@@ -16,7 +16,7 @@ from bot.domain.callbacks import callback_pattern, decode_as
 from bot.domain.errors import DomainError
 from handlers.admin.common import is_admin, labels, refuse, send
 from handlers.common import reply
-from handlers.expert.common import button, keyboard
+from handlers.keyboards import button, keyboard
 
 
 async def _scope_of(context: VitrineContext, args: list[str]) -> tuple[AuditScope, int] | None:

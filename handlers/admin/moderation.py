@@ -25,6 +25,7 @@ from handlers.admin import suspensions
 from handlers.admin.common import PENDING, REASON, is_admin, refuse
 from handlers.common import reply
 from handlers.expert.common import conversation_handler
+from handlers.keyboards import NO_BUTTONS
 
 
 async def _outcome(update: Update, context: VitrineContext, event: str, name: str = "") -> None:
@@ -34,7 +35,7 @@ async def _outcome(update: Update, context: VitrineContext, event: str, name: st
     text = context.services.texts.render(
         "admin/outcome", context.language, event=event, subject=name
     )
-    await query.edit_message_reply_markup(None)
+    await query.edit_message_reply_markup(NO_BUTTONS)
     await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
 
 

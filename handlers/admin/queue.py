@@ -19,7 +19,7 @@ from bot.orders.merchants import platform_label
 from handlers.admin.common import is_admin, labels, refuse, send
 from handlers.admin.reports import report_buttons, report_message
 from handlers.admin.suspensions import show_target
-from handlers.expert.common import button, keyboard
+from handlers.keyboards import button, keyboard
 
 
 async def admin_command(update: Update, context: VitrineContext) -> None:

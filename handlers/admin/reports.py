@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
@@ -13,7 +13,7 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import AdminApprove, AdminReject, ReportItem, callback_pattern, decode
 from bot.domain.errors import DomainError
 from bot.texts import Texts
-from handlers.expert.common import button, keyboard
+from handlers.keyboards import Button, button, keyboard
 from storage.repositories.item_reports import REPORT_REASONS
 
 
@@ -22,7 +22,7 @@ def _shared_texts() -> Texts:
     return Texts()
 
 
-def report_button(language: str, item_id: int, texts: Texts | None = None) -> InlineKeyboardButton:
+def report_button(language: str, item_id: int, texts: Texts | None = None) -> Button:
     """The ⚠ Report button for a fan's item card (pass `texts` to reuse the services' one)."""
     labels = (texts or _shared_texts()).labels(language, "admin")
     return button(labels["report"], ReportItem(item_id, ""))
@@ -94,9 +94,7 @@ async def report_message(context: VitrineContext, report_id: int, language: str)
     )
 
 
-def report_buttons(
-    context: VitrineContext, language: str, report_id: int
-) -> list[list[InlineKeyboardButton]]:
+def report_buttons(context: VitrineContext, language: str, report_id: int) -> list[list[Button]]:
     """Uphold (suspends the item) or dismiss."""
     labels = context.services.texts.labels(language, "admin")
     return [

@@ -19,7 +19,7 @@ from bot.domain.errors import DomainError
 from bot.experts.callbacks import AdminUnsuspend
 from handlers.admin.common import PENDING, REASON, is_admin, labels, refuse, send
 from handlers.common import reply
-from handlers.expert.common import button, keyboard
+from handlers.keyboards import button, keyboard
 
 SUSPENDABLE = ("expert", "merchant", "item")
 

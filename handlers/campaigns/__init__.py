@@ -40,6 +40,7 @@ def register(application: Application, group: int = 0) -> None:  # type: ignore[
         },
         fallbacks=[abort, CommandHandler("cancel", wizard.abort)],
         conversation_timeout=CONVERSATION_TIMEOUT_SECONDS,
+        allow_reentry=True,  # /campaign again mid-wizard starts over, as the other wizards do
         name="campaign_wizard",
     )
     application.add_handler(conversation, group=group)

@@ -2,54 +2,39 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.campaigns.jobs import campaigns_of
 from bot.campaigns.service import local_formatter, now_utc
 from bot.context import VitrineContext
-from bot.domain.callbacks import CampaignCancel, CampaignPause, CampaignResume, decode, encode
+from bot.domain.callbacks import CampaignCancel, CampaignPause, CampaignResume, decode
 from bot.domain.errors import DomainError
 from handlers.expert.common import active_expert
+from handlers.keyboards import Button, Keyboard, button, keyboard
 from storage.repositories.campaigns import Campaign
 
 LISTED = 8
 
 
-def _keyboard(context: VitrineContext, campaigns: list[Campaign]) -> InlineKeyboardMarkup | None:
-    def label(key, c):
+def _keyboard(context: VitrineContext, campaigns: list[Campaign]) -> Keyboard:
+    def label(key: str, c: Campaign) -> str:
         return context.services.texts.label(context.language, f"campaign.{key}", id=c.id)
 
-    rows = []
+    rows: list[list[Button]] = []
     for campaign in campaigns:
         row = []
         if campaign.status in ("running", "scheduled"):
-            row.append(
-                InlineKeyboardButton(
-                    label("pause", campaign), callback_data=encode(CampaignPause(campaign.id))
-                )
-            )
+            row.append(button(label("pause", campaign), CampaignPause(campaign.id)))
         if campaign.status == "paused":
-            row.append(
-                InlineKeyboardButton(
-                    label("resume", campaign), callback_data=encode(CampaignResume(campaign.id))
-                )
-            )
+            row.append(button(label("resume", campaign), CampaignResume(campaign.id)))
         if campaign.status in ("running", "scheduled", "paused"):
-            row.append(
-                InlineKeyboardButton(
-                    label("cancel", campaign),
-                    callback_data=encode(CampaignCancel(campaign.id, False)),
-                )
-            )
-        if row:
-            rows.append(row)
-    return InlineKeyboardMarkup(rows) if rows else None
+            row.append(button(label("cancel", campaign), CampaignCancel(campaign.id, False)))
+        rows.append(row)
+    return keyboard(rows)
 
 
-async def _render_list(
-    context: VitrineContext, expert_id: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _render_list(context: VitrineContext, expert_id: int) -> tuple[str, Keyboard]:
     campaigns = await context.services.repos.campaigns.for_expert(expert_id, limit=LISTED)
     counts = {c.id: await context.services.repos.outbox.campaign_counts(c.id) for c in campaigns}
     text = context.services.texts.render(
@@ -95,17 +80,9 @@ async def steer(update: Update, context: VitrineContext) -> None:
         text = context.services.texts.render(
             "campaign/cancel_confirm", context.language, campaign=campaign
         )
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        context.services.texts.label(context.language, "campaign.cancel_yes"),
-                        callback_data=encode(CampaignCancel(campaign.id, True)),
-                    ),
-                ]
-            ]
-        )
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        yes = context.services.texts.label(context.language, "campaign.cancel_yes")
+        markup = keyboard([[button(yes, CampaignCancel(campaign.id, True))]])
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
     if isinstance(value, CampaignPause):
         changed = await runtime.service.pause(campaign.id)

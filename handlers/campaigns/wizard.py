@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ConversationHandler
 
@@ -30,20 +30,17 @@ from bot.campaigns.service import (
     parse_schedule,
 )
 from bot.context import VitrineContext
-from bot.domain.callbacks import decode, encode
+from bot.domain.callbacks import decode
 from bot.domain.errors import DomainError
 from bot.domain.verticals import tags_of_vertical
 from handlers.expert.common import active_expert
+from handlers.keyboards import Button, button, keyboard
 from storage.repositories.experts import Expert
 
 KIND, ITEMS, AUDIENCE, TAGS, SCHEDULE, TIME, PREVIEW = range(7)
 DRAFT_KEY = "campaign_draft"
 MAX_ITEMS = 3
 WINDOW_ITEMS_SHOWN = 10
-
-
-def _button(text: str, value: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=encode(value))
 
 
 def _draft(context: VitrineContext) -> dict[str, Any]:
@@ -54,13 +51,13 @@ async def _show(
     update: Update,
     context: VitrineContext,
     template: str,
-    keyboard: list[list[InlineKeyboardButton]] | None,
+    rows: list[list[Button]] | None,
     **values: Any,
 ) -> None:
     """Edit the wizard message when a button was pressed, else send a new one."""
     values.setdefault("local", local_formatter(context.user.timezone))
     text = context.services.texts.render(f"campaign/{template}", context.language, **values)
-    markup = InlineKeyboardMarkup(keyboard) if keyboard else None
+    markup = keyboard(rows or [])
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -94,9 +91,9 @@ async def start(update: Update, context: VitrineContext) -> int:
     if await active_expert(update, context) is None:  # says why: not applied, pending, suspended
         return ConversationHandler.END
     context.user_data[DRAFT_KEY] = {"items": [], "tags": []}  # type: ignore[index]
-    keyboard = [[_button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]
-    keyboard.append([_button(_label(context, "abort"), WizardAbort())])
-    await _show(update, context, "ask_kind", keyboard)
+    rows = [[button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]
+    rows.append([button(_label(context, "abort"), WizardAbort())])
+    await _show(update, context, "ask_kind", rows)
     return KIND
 
 
@@ -122,17 +119,17 @@ async def _ask_items(update: Update, context: VitrineContext) -> int:
         await _show(update, context, "no_items", None)
         return ConversationHandler.END
     chosen = _draft(context)["items"]
-    keyboard = [
-        [_button(("✅ " if item.id in chosen else "") + item.title[:40], WizardItemToggle(item.id))]
+    rows = [
+        [button(("✅ " if item.id in chosen else "") + item.title[:40], WizardItemToggle(item.id))]
         for item in window
     ]
-    keyboard.append(
+    rows.append(
         [
-            _button(_label(context, "done"), WizardItemsDone()),
-            _button(_label(context, "abort"), WizardAbort()),
+            button(_label(context, "done"), WizardItemsDone()),
+            button(_label(context, "abort"), WizardAbort()),
         ]
     )
-    await _show(update, context, "ask_items", keyboard, chosen=len(chosen), limit=MAX_ITEMS)
+    await _show(update, context, "ask_items", rows, chosen=len(chosen), limit=MAX_ITEMS)
     return ITEMS
 
 
@@ -162,9 +159,9 @@ async def toggle_item(update: Update, context: VitrineContext) -> int:
 async def _ask_audience(update: Update, context: VitrineContext) -> int:
     kind = _draft(context)["kind"]
     modes = ["all", "tags"] + (["none"] if kind in ("headline", "account") else [])
-    keyboard = [
+    rows = [
         [
-            _button(
+            button(
                 _label(
                     context,
                     f"audience_{m}_{'discovery' if kind in DISCOVERY_KINDS and m != 'none' else 'fans'}"
@@ -176,8 +173,8 @@ async def _ask_audience(update: Update, context: VitrineContext) -> int:
         ]
         for m in modes
     ]  # type: ignore[arg-type]
-    keyboard.append([_button(_label(context, "abort"), WizardAbort())])
-    await _show(update, context, "ask_audience", keyboard, kind=kind)
+    rows.append([button(_label(context, "abort"), WizardAbort())])
+    await _show(update, context, "ask_audience", rows, kind=kind)
     return AUDIENCE
 
 
@@ -200,11 +197,9 @@ async def _ask_tags(update: Update, context: VitrineContext) -> int:
         return ConversationHandler.END
     chosen = _draft(context)["tags"]
     tags = _offered_tags(expert)
-    keyboard = [
-        [_button(("✅ " if tag in chosen else "") + tag, WizardTagToggle(tag))] for tag in tags
-    ]
-    keyboard.append([_button(_label(context, "done"), WizardTagsDone())])
-    await _show(update, context, "ask_tags", keyboard, chosen=chosen)
+    rows = [[button(("✅ " if tag in chosen else "") + tag, WizardTagToggle(tag))] for tag in tags]
+    rows.append([button(_label(context, "done"), WizardTagsDone())])
+    await _show(update, context, "ask_tags", rows, chosen=chosen)
     return TAGS
 
 
@@ -242,8 +237,8 @@ async def _ask_schedule(update: Update, context: VitrineContext) -> int:
         await _show(update, context, "ask_time", None, mode="opens")
         return TIME
     options = ["daily", "weekly"] if kind == "auto" else ["now", "at"]
-    keyboard = [[_button(_label(context, f"when_{w}"), WizardSchedule(w))] for w in options]  # type: ignore[arg-type]
-    await _show(update, context, "ask_schedule", keyboard)
+    rows = [[button(_label(context, f"when_{w}"), WizardSchedule(w))] for w in options]  # type: ignore[arg-type]
+    await _show(update, context, "ask_schedule", rows)
     return SCHEDULE
 
 
@@ -305,17 +300,17 @@ async def _preview(update: Update, context: VitrineContext) -> int:
     audience = await runtime.service.audience_of(draft, expert.id)
     size = await context.services.repos.campaigns.audience_size(audience) if draft.push else 0
     items = [i for i in [await context.services.repos.items.get(x) for x in draft.item_ids] if i]
-    keyboard = [
+    rows = [
         [
-            _button(_label(context, "confirm"), WizardConfirm()),
-            _button(_label(context, "abort"), WizardAbort()),
+            button(_label(context, "confirm"), WizardConfirm()),
+            button(_label(context, "abort"), WizardAbort()),
         ]
     ]
     await _show(
         update,
         context,
         "preview",
-        keyboard,
+        rows,
         draft=draft,
         items=items,
         audience_size=size,

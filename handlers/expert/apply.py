@@ -25,14 +25,8 @@ from bot.experts.callbacks import ApplyTag, ApplyTagsDone, ApplyVertical
 from bot.experts.cards import render_expert_card, tag_labels, vertical_label
 from bot.experts.rules import MAX_TAGS, toggle_tag, validate_bio, validate_display_name
 from handlers.common import reply
-from handlers.expert.common import (
-    button,
-    chunk,
-    conversation_handler,
-    error_text,
-    keyboard,
-    reply_error,
-)
+from handlers.expert.common import conversation_handler, error_text, reply_error
+from handlers.keyboards import NO_BUTTONS, Keyboard, button, keyboard, rows_of
 from storage.repositories.experts import Expert
 
 log = logging.getLogger(__name__)
@@ -81,12 +75,12 @@ async def got_name(update: Update, context: VitrineContext) -> str:
     buttons = [button(v.label(context.language), ApplyVertical(v.key)) for v in VERTICALS]
     text = context.services.texts.render("expert/apply_prompt", context.language, step=VERTICAL)
     await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(chunk(buttons, 2))
+        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows_of(buttons, 2))
     )
     return VERTICAL
 
 
-def _tags_screen(context: VitrineContext) -> tuple[str, Any]:
+def _tags_screen(context: VitrineContext) -> tuple[str, Keyboard]:
     """The tag-toggling prompt and keyboard for the chosen vertical."""
     draft = _draft(context)
     vertical = get_vertical(draft["vertical"])
@@ -105,7 +99,7 @@ def _tags_screen(context: VitrineContext) -> tuple[str, Any]:
     done = button(
         context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone()
     )
-    rows = [*chunk(buttons, 2), [done]]
+    rows = [*rows_of(buttons, 2), [done]]
     text = context.services.texts.render(
         "expert/apply_prompt",
         context.language,
@@ -164,7 +158,7 @@ async def tags_done(update: Update, context: VitrineContext) -> str:
         await query.answer(error_text(context, DomainError("tags.none")), show_alert=True)
         return TAGS
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await query.edit_message_reply_markup(NO_BUTTONS)
     await reply(update, context, "expert/apply_prompt", step=BIO)
     return BIO
 

@@ -1,32 +1,20 @@
-"""What the expert handlers share: the role gate, error sentences and keyboards."""
+"""What the expert handlers share: the role gate, error sentences and the conversation maker."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import encode
 from bot.domain.errors import DomainError
 from bot.domain.partners import accepted_partner_names
 from bot.experts.publishing import partner_whitelist
 from handlers.common import reply
 from storage.repositories.experts import Expert
-
-
-def button(text: str, value: object) -> InlineKeyboardButton:
-    """An inline button carrying an encoded callback value."""
-    return InlineKeyboardButton(text, callback_data=encode(value))
-
-
-def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of buttons."""
-    return InlineKeyboardMarkup([list(row) for row in rows])
 
 
 def label(context: VitrineContext, key: str, **params: object) -> str:
@@ -64,11 +52,6 @@ async def active_expert(update: Update, context: VitrineContext) -> Expert | Non
         reason=(expert.reject_reason or "") if expert and expert.status == "suspended" else "",
     )
     return None
-
-
-def chunk(buttons: Sequence[InlineKeyboardButton], size: int) -> list[list[InlineKeyboardButton]]:
-    """Rows of at most `size` buttons."""
-    return [list(buttons[i : i + size]) for i in range(0, len(buttons), size)]
 
 
 def conversation_handler(**kwargs: Any) -> ConversationHandler:  # type: ignore[type-arg]

@@ -40,13 +40,12 @@ from bot.photos import MAX_PHOTO_BYTES, keep_copy, photo_folder
 from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
-    button,
     conversation_handler,
     error_text,
-    keyboard,
     label,
     reply_error,
 )
+from handlers.keyboards import NO_BUTTONS, button, keyboard
 
 log = logging.getLogger(__name__)
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -198,7 +197,7 @@ async def decided(update: Update, context: VitrineContext) -> str | int:
         await query.answer(error_text(context, error)[:190], show_alert=True)
         return CONFIRM
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await query.edit_message_reply_markup(NO_BUTTONS)
     if not value.publish:
         return await cancel(update, context)
     expert = await active_expert(update, context)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -29,14 +29,12 @@ from bot.experts.rules import PIN_DAYS
 from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
-    button,
-    chunk,
     conversation_handler,
     error_text,
-    keyboard,
     label,
     reply_error,
 )
+from handlers.keyboards import Keyboard, button, keyboard, rows_of
 from storage.repositories.experts import Expert
 from storage.repositories.items import Item
 
@@ -70,7 +68,7 @@ def _caption(context: VitrineContext, item: Item) -> str:
     )
 
 
-def _actions(context: VitrineContext, item: Item) -> InlineKeyboardMarkup:
+def _actions(context: VitrineContext, item: Item) -> Keyboard:
     """The management buttons of one item (none but reorder for a suspended one)."""
     rows = []
     if item.status != "suspended":
@@ -143,9 +141,7 @@ async def _refresh_card(update: Update, context: VitrineContext, item: Item) -> 
             raise
 
 
-async def _page(
-    context: VitrineContext, expert_id: int, page: int
-) -> tuple[str, InlineKeyboardMarkup]:
+async def _page(context: VitrineContext, expert_id: int, page: int) -> tuple[str, Keyboard]:
     """One page of the expert's own window with a button per item and page arrows."""
     items, total = await context.services.repos.items.of_expert(
         expert_id, offset=page * service.PAGE_SIZE, limit=service.PAGE_SIZE
@@ -171,7 +167,7 @@ async def _page(
         pages=pages,
         total=total,
     )
-    rows = chunk(
+    rows = rows_of(
         [
             button(str(e["number"]), WindowAction(item.id, "menu"))
             for e, item in zip(entries, items, strict=False)

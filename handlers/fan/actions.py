@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import CartAdd, FavouriteToggle, ReservePresale
 from handlers.fan import lists
 from handlers.fan.ui import answer, decoded, label, notice, stale
+from handlers.keyboards import relabelled
 
 
 async def _relabel(message: Message, data: str, text: str) -> None:
     """Change the label of the pressed button (e.g. ♡ -> ♥) without touching the card."""
-    keyboard = message.reply_markup
-    if keyboard is None:
+    if message.reply_markup is None:
         return
-    rows = [
-        [
-            InlineKeyboardButton(text, callback_data=key.callback_data)
-            if key.callback_data == data
-            else key
-            for key in row
-        ]
-        for row in keyboard.inline_keyboard
-    ]
     try:
-        await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+        await message.edit_reply_markup(relabelled(message.reply_markup, data, text))
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

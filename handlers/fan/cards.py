@@ -7,13 +7,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    Message,
-    Update,
-)
+from telegram import InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -35,7 +29,8 @@ from bot.domain.tokens import BuySource
 from bot.domain.verticals import get_tag, is_tag
 from bot.links import buy_url
 from bot.photos import photo_folder
-from handlers.fan.ui import button, caption, label, markup, nav_row, short
+from handlers.fan.ui import caption, label, nav_row, short
+from handlers.keyboards import Button, Keyboard, button, keyboard, share_button, url_button
 from storage.repositories.experts import Expert
 from storage.repositories.items import Item
 
@@ -91,7 +86,7 @@ def item_caption(
 
 def buy_button(
     context: VitrineContext, item: Item, source: str, *, sharer_id: int | None = None
-) -> InlineKeyboardButton:
+) -> Button:
     """The URL button to the intermediate page, signed for this fan and source."""
     url = buy_url(
         context.services.settings,
@@ -100,7 +95,7 @@ def buy_button(
         source=BUY_SOURCE.get(source, "window"),
         sharer_id=sharer_id,
     )
-    return InlineKeyboardButton(label(context, "fan.buy", price=_price(item)), url=url)
+    return url_button(label(context, "fan.buy", price=_price(item)), url)
 
 
 def _price(item: Item) -> str:
@@ -116,9 +111,9 @@ def item_keyboard(
     window_page: tuple[int, int] | None = None,
     presale: bool = False,
     expert_name: str = "",
-) -> InlineKeyboardMarkup:
+) -> Keyboard:
     """♥ / 🛒 / Buy / Details / Share / Report, and the window's page buttons if paged."""
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     fav_key = "fan.fav_remove" if favourite else "fan.fav_add"
     first = [button(label(context, fav_key), FavouriteToggle(item.id))]
     if item.available and not item.sold_out and not presale:
@@ -135,9 +130,7 @@ def item_keyboard(
         third.append(button(label(context, "fan.details"), ItemDetail(item.id, source)))
     else:
         third.append(button(label(context, "fan.window"), WindowPage(item.expert_id, 0)))
-    third.append(
-        InlineKeyboardButton(label(context, "fan.share"), switch_inline_query=f"#{item.id}")
-    )
+    third.append(share_button(label(context, "fan.share"), f"#{item.id}"))
     third.append(button(label(context, "fan.report"), ReportItem(item.id, "")))
     rows.append(third)
     if window_page is not None:
@@ -152,7 +145,7 @@ def item_keyboard(
                 )
             ]
         )
-    return markup(rows)
+    return keyboard(rows)
 
 
 async def _photo_copy(context: VitrineContext, item: Item) -> str | None:
@@ -188,7 +181,7 @@ async def _send_card_photo(context: VitrineContext, item: Item, send: Send) -> o
 
 
 async def send_item_card(
-    update: Update, context: VitrineContext, item: Item, text: str, keyboard: InlineKeyboardMarkup
+    update: Update, context: VitrineContext, item: Item, text: str, markup: Keyboard
 ) -> None:
     """Send the card as a new photo message."""
     chat = update.effective_chat
@@ -197,25 +190,25 @@ async def send_item_card(
 
     async def send(photo: PhotoValue) -> Message:
         return await context.bot.send_photo(
-            chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=markup
         )
 
     await _send_card_photo(context, item, send)
 
 
 async def edit_item_card(
-    update: Update, context: VitrineContext, item: Item, text: str, keyboard: InlineKeyboardMarkup
+    update: Update, context: VitrineContext, item: Item, text: str, markup: Keyboard
 ) -> None:
     """Replace the pressed photo message's photo, caption and buttons in place."""
     query = update.callback_query
     message = query.message if query else None
     if not isinstance(message, Message) or not message.photo:
-        await send_item_card(update, context, item, text, keyboard)
+        await send_item_card(update, context, item, text, markup)
         return
 
     async def edit(photo: PhotoValue) -> object:
         return await message.edit_media(
-            InputMediaPhoto(photo, caption=text, parse_mode=ParseMode.HTML), reply_markup=keyboard
+            InputMediaPhoto(photo, caption=text, parse_mode=ParseMode.HTML), reply_markup=markup
         )
 
     try:

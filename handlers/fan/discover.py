@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ExpertCard, FeedPage, ItemDetail, ReservePresale, TopPage
@@ -15,10 +15,8 @@ from bot.fan.top import board_view
 from handlers.fan.experts import vertical_label
 from handlers.fan.ui import (
     answer,
-    button,
     decoded,
     label,
-    markup,
     nav_row,
     notice,
     render,
@@ -26,6 +24,7 @@ from handlers.fan.ui import (
     show_text,
     stale,
 )
+from handlers.keyboards import Button, button, keyboard
 
 BOARDS: tuple[TopBoard, ...] = ("hot24h", "hot7d", "want", "rising")
 
@@ -48,7 +47,7 @@ async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
         }
         for i, item in enumerate(view.items)
     ]
-    keyboard = [
+    buttons = [
         [
             button(
                 label(context, "fan.open_item", n=row["n"], title=short(item.title)),
@@ -62,9 +61,9 @@ async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
         nav.append(button(label(context, "fan.prev"), FeedPage(page - 1)))
     if view.has_next:
         nav.append(button(label(context, "fan.next"), FeedPage(page + 1)))
-    keyboard.append(nav)
+    buttons.append(nav)
     text = render(context, "feed", rows=rows, page=page, has_interests=bool(view.interests))
-    await show_text(update, context, text, markup(keyboard))
+    await show_text(update, context, text, keyboard(buttons))
 
 
 async def foryou_command(update: Update, context: VitrineContext) -> None:
@@ -99,7 +98,7 @@ async def show_top(
         row.item.expert_id for row in view.rows if row.item is not None
     )
     rows = []
-    keyboard: list[list[InlineKeyboardButton]] = []
+    buttons: list[list[Button]] = []
     for row in view.rows:
         if row.expert is not None:
             rows.append(
@@ -110,7 +109,7 @@ async def show_top(
                     "gained": row.gained,
                 }
             )
-            keyboard.append(
+            buttons.append(
                 [
                     button(
                         label(
@@ -141,18 +140,18 @@ async def show_top(
                 ItemDetail(row.item.id, "top"),
             )
             if board == "want":
-                keyboard.append(
+                buttons.append(
                     [
                         opened,
                         button(label(context, "fan.remind_short"), ReservePresale(row.item.id)),
                     ]
                 )
             else:
-                keyboard.append([opened])
-    keyboard.append(
+                buttons.append([opened])
+    buttons.append(
         nav_row(context, lambda p: TopPage(vertical, board, p), view.paging.page, view.paging.pages)
     )
-    keyboard.append(
+    buttons.append(
         [
             button(
                 label(context, "fan.chosen", label=label(context, f"fan.board_{b}"))
@@ -172,7 +171,9 @@ async def show_top(
         page=view.paging.page,
         pages=view.paging.pages,
     )
-    await show_text(update, context, (prefix + "\n\n" + text) if prefix else text, markup(keyboard))
+    await show_text(
+        update, context, (prefix + "\n\n" + text) if prefix else text, keyboard(buttons)
+    )
     return not view.out_of_range
 
 

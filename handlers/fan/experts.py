@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import (
@@ -24,10 +24,8 @@ from bot.fan.search import search_words, word_groups
 from handlers.fan.cards import tag_labels
 from handlers.fan.ui import (
     answer,
-    button,
     decoded,
     label,
-    markup,
     nav_row,
     notice,
     page_button,
@@ -37,6 +35,7 @@ from handlers.fan.ui import (
     show_text,
     stale,
 )
+from handlers.keyboards import Button, Keyboard, button, keyboard, rows_of
 from storage.repositories.experts import Expert
 
 EXPERTS_PAGE_SIZE = 6
@@ -49,7 +48,7 @@ def vertical_label(key: str, language: str) -> str:
     return get_vertical(key).label(language) if is_vertical(key) else key
 
 
-def _vertical_rows(context: VitrineContext, current: str) -> list[list[InlineKeyboardButton]]:
+def _vertical_rows(context: VitrineContext, current: str) -> list[list[Button]]:
     keys = [""] + [v.key for v in VERTICALS]
     buttons = []
     for key in keys:
@@ -57,7 +56,7 @@ def _vertical_rows(context: VitrineContext, current: str) -> list[list[InlineKey
         if key == current:
             text = label(context, "fan.chosen", label=text)
         buttons.append(button(text, ExpertsBrowse(key, 0)))
-    return [buttons[i : i + VERTICALS_PER_ROW] for i in range(0, len(buttons), VERTICALS_PER_ROW)]
+    return rows_of(buttons, VERTICALS_PER_ROW)
 
 
 async def show_experts(
@@ -112,7 +111,7 @@ async def show_experts(
         pages=1 if query else paging.pages,
         more=bool(query) and total > len(found),
     )
-    await show_text(update, context, text, markup(keyboard_rows))
+    await show_text(update, context, text, keyboard(keyboard_rows))
     return not moved
 
 
@@ -143,7 +142,7 @@ def card_keyboard(
     following: bool,
     muted: bool,
     source: FollowSource = "card",
-) -> InlineKeyboardMarkup:
+) -> Keyboard:
     """Follow/Unfollow, Window, Mute and the way back to the experts list."""
     first = [
         button(label(context, "fan.unfollow"), Unfollow(expert.id, source))
@@ -156,7 +155,7 @@ def card_keyboard(
         key = "fan.unmute" if muted else "fan.mute"
         rows.append([button(label(context, key, name=""), MuteToggle(expert.id))])
     rows.append([button(label(context, "fan.experts"), ExpertsBrowse(expert.vertical, 0))])
-    return markup(rows)
+    return keyboard(rows)
 
 
 async def show_card(
@@ -218,14 +217,19 @@ def _is_following_list(message: object) -> bool:
     return False
 
 
-async def _redraw(update: Update, context: VitrineContext, expert: Expert) -> None:
+async def _redraw(
+    update: Update, context: VitrineContext, expert: Expert, *, unfollowed: bool = False
+) -> None:
     query = update.callback_query
     message = query.message if query else None
     if not isinstance(message, Message) or message.text is None:
         return  # pressed on a photo card: the toast is the answer
     if _is_following_list(message):
         await show_following(
-            update, context, page_of(message, FollowingPage, label(context, "fan.prev"))
+            update,
+            context,
+            page_of(message, FollowingPage, label(context, "fan.prev")),
+            unfollowed=expert.display_name if unfollowed else "",
         )
     else:
         await show_card(update, context, expert)
@@ -265,7 +269,7 @@ async def unfollow_pressed(update: Update, context: VitrineContext) -> None:
         update,
         notice(context, "unfollowed" if removed else "not_following", expert=expert.display_name),
     )
-    await _redraw(update, context, expert)
+    await _redraw(update, context, expert, unfollowed=removed)
 
 
 async def mute_pressed(update: Update, context: VitrineContext) -> None:
@@ -285,8 +289,13 @@ async def mute_pressed(update: Update, context: VitrineContext) -> None:
     await _redraw(update, context, expert)
 
 
-async def show_following(update: Update, context: VitrineContext, page: int) -> bool:
-    """A page of the experts the fan follows with Mute and Unfollow; False if it moved."""
+async def show_following(
+    update: Update, context: VitrineContext, page: int, *, unfollowed: str = ""
+) -> bool:
+    """A page of the experts the fan follows with Mute and Unfollow; False if it moved.
+
+    `unfollowed` names the expert just unfollowed, for the list that this left empty.
+    """
     follows = context.services.repos.follows
     offset = max(page, 0) * FOLLOWING_PAGE_SIZE
     found, total = await follows.page(context.user.id, offset=offset, limit=FOLLOWING_PAGE_SIZE)
@@ -302,9 +311,9 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
         }
         for i, f in enumerate(found)
     ]
-    keyboard: list[list[InlineKeyboardButton]] = []
+    buttons: list[list[Button]] = []
     for row, f in zip(rows, found, strict=False):
-        keyboard.append(
+        buttons.append(
             [
                 button(
                     label(context, "fan.open_item", n=row["n"], title=short(f.expert.display_name)),
@@ -312,7 +321,7 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
                 )
             ]
         )
-        keyboard.append(
+        buttons.append(
             [
                 button(
                     label(context, "fan.unmute" if f.muted else "fan.mute", name=""),
@@ -321,9 +330,17 @@ async def show_following(update: Update, context: VitrineContext, page: int) -> 
                 button(label(context, "fan.unfollow"), Unfollow(f.expert.id, "browse")),
             ]
         )
-    keyboard.append(nav_row(context, FollowingPage, paging.page, paging.pages))
-    text = render(context, "following", rows=rows, page=paging.page, pages=paging.pages)
-    await show_text(update, context, text, markup(keyboard))
+    buttons.append(nav_row(context, FollowingPage, paging.page, paging.pages))
+    text = render(
+        context,
+        "following",
+        rows=rows,
+        page=paging.page,
+        pages=paging.pages,
+        unfollowed=unfollowed,
+        bot_username=context.bot.username,
+    )
+    await show_text(update, context, text, keyboard(buttons))
     return not moved
 
 

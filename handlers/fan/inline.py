@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultCachedPhoto,
     InputTextMessageContent,
@@ -23,6 +21,7 @@ from bot.domain.money import format_fen
 from bot.links import buy_url, deep_link
 from handlers.fan.cards import item_caption
 from handlers.fan.ui import label
+from handlers.keyboards import Button, keyboard, url_button
 from storage.repositories.items import Item
 
 INLINE_PAGE_SIZE = 10
@@ -44,7 +43,7 @@ async def _items_for(context: VitrineContext, query: str, offset: int) -> list[I
     return await repos.browse.search_items(query[:64], offset=offset, limit=INLINE_PAGE_SIZE)
 
 
-def shared_buy_button(context: VitrineContext, item: Item) -> InlineKeyboardButton:
+def shared_buy_button(context: VitrineContext, item: Item) -> Button:
     """The Buy button of a shared card: no fan, this fan as the sharer."""
     url = buy_url(
         context.services.settings,
@@ -54,7 +53,7 @@ def shared_buy_button(context: VitrineContext, item: Item) -> InlineKeyboardButt
         sharer_id=context.user.id,
     )
     text = label(context, "fan.buy", price=format_fen(item.price_fen))
-    return InlineKeyboardButton(text, url=url)
+    return url_button(text, url)
 
 
 async def inline_query(update: Update, context: VitrineContext) -> None:
@@ -74,13 +73,9 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
             rows.append([shared_buy_button(context, item)])
         if expert is not None:
             rows.append(
-                [
-                    InlineKeyboardButton(
-                        label(context, "fan.open_in_bot"), url=deep_link(username, expert.handle)
-                    )
-                ]
+                [url_button(label(context, "fan.open_in_bot"), deep_link(username, expert.handle))]
             )
-        keyboard = InlineKeyboardMarkup(rows)
+        markup = keyboard(rows)
         text = item_caption(context, item, expert)
         if item.photo_file_id:
             results.append(
@@ -90,7 +85,7 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
                     title=item.title,
                     caption=text,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard,
+                    reply_markup=markup,
                 )
             )
         else:
@@ -100,7 +95,7 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
                     title=item.title,
                     description=format_fen(item.price_fen),
                     input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML),
-                    reply_markup=keyboard,
+                    reply_markup=markup,
                 )
             )
     next_offset = str(offset + INLINE_PAGE_SIZE) if len(items) == INLINE_PAGE_SIZE else ""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import InterestsDone, InterestsOpen, InterestToggle
 from bot.domain.verticals import VERTICALS, get_tag, get_vertical, is_tag, is_vertical
-from handlers.fan.ui import answer, button, decoded, label, markup, render, show_text, stale
+from handlers.fan.ui import answer, decoded, label, render, show_text, stale
+from handlers.keyboards import Button, button, keyboard, rows_of
 
 TAGS_PER_ROW = 2
 VERTICALS_PER_ROW = 3
@@ -25,7 +26,7 @@ async def show_interests(
     """The interests screen: verticals, or one vertical's tags with ✓ on the chosen ones."""
     language = context.language
     tags = await context.services.repos.interests.tags(context.user.id)
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if vertical:
         buttons = []
         for tag in get_vertical(vertical).tags:
@@ -33,7 +34,7 @@ async def show_interests(
             if tag.key in tags:
                 text = label(context, "fan.chosen", label=text)
             buttons.append(button(text, InterestToggle(tag.key, onboarding)))
-        rows += [buttons[i : i + TAGS_PER_ROW] for i in range(0, len(buttons), TAGS_PER_ROW)]
+        rows += rows_of(buttons, TAGS_PER_ROW)
         rows.append([button(label(context, "fan.back"), InterestsOpen("", onboarding))])
     else:
         buttons = []
@@ -41,9 +42,7 @@ async def show_interests(
             picked = sum(1 for t in v.tag_keys if t in tags)
             text = v.label(language) + (f" ({picked})" if picked else "")
             buttons.append(button(text, InterestsOpen(v.key, onboarding)))
-        rows += [
-            buttons[i : i + VERTICALS_PER_ROW] for i in range(0, len(buttons), VERTICALS_PER_ROW)
-        ]
+        rows += rows_of(buttons, VERTICALS_PER_ROW)
     rows.append([button(label(context, "fan.done"), InterestsDone(onboarding))])
     text = render(
         context,
@@ -52,7 +51,7 @@ async def show_interests(
         vertical_label=get_vertical(vertical).label(language) if vertical else "",
         chosen=_chosen_labels(tags, language),
     )
-    await show_text(update, context, text, markup(rows), edit=edit)
+    await show_text(update, context, text, keyboard(rows), edit=edit)
 
 
 async def interests_command(update: Update, context: VitrineContext) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import (
@@ -18,10 +18,8 @@ from bot.fan.paging import Paging, clamp_page
 from handlers.fan.cards import buy_button
 from handlers.fan.ui import (
     answer,
-    button,
     decoded,
     label,
-    markup,
     nav_row,
     notice,
     page_button,
@@ -31,6 +29,7 @@ from handlers.fan.ui import (
     show_text,
     stale,
 )
+from handlers.keyboards import Button, button, keyboard
 from storage.repositories.items import Item
 
 FAVOURITES_PAGE_SIZE = 5
@@ -70,7 +69,7 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
         }
         for i, item in enumerate(items)
     ]
-    keyboard = markup(
+    markup = keyboard(
         [
             [
                 button(
@@ -84,7 +83,7 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
         + [nav_row(context, FavouritesPage, paging.page, paging.pages)]
     )
     text = render(context, "favourites", rows=rows, page=paging.page, pages=paging.pages)
-    await show_text(update, context, text, keyboard)
+    await show_text(update, context, text, markup)
     return not moved
 
 
@@ -96,10 +95,8 @@ async def favourites_command(update: Update, context: VitrineContext) -> None:
 favourites_page = page_button(FavouritesPage, show_favourites)
 
 
-def _cart_keyboard(
-    context: VitrineContext, lines: list, paging: Paging
-) -> list[list[InlineKeyboardButton]]:
-    rows: list[list[InlineKeyboardButton]] = []
+def _cart_keyboard(context: VitrineContext, lines: list, paging: Paging) -> list[list[Button]]:
+    rows: list[list[Button]] = []
     for line in lines:
         item, quantity = line.item, line.quantity
         controls = [
@@ -160,7 +157,7 @@ async def show_cart(update: Update, context: VitrineContext, page: int) -> bool:
         page=paging.page,
         pages=paging.pages,
     )
-    await show_text(update, context, text, markup(_cart_keyboard(context, shown, paging)))
+    await show_text(update, context, text, keyboard(_cart_keyboard(context, shown, paging)))
     return not moved
 
 

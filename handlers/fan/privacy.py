@@ -10,7 +10,8 @@ from telegram.constants import ChatMemberStatus, ParseMode
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ForgetCancel, ForgetConfirm
-from handlers.fan.ui import answer, button, decoded, label, markup, notice, render, show_text, stale
+from handlers.fan.ui import answer, decoded, label, notice, render, show_text, stale
+from handlers.keyboards import button, keyboard
 
 FORGET_CONFIRMATION_SECONDS = 600  # an older confirmation button must be asked again
 
@@ -33,15 +34,13 @@ async def mydata_command(update: Update, context: VitrineContext) -> None:
 
 async def forget_command(update: Update, context: VitrineContext) -> None:
     """/forget: ask for confirmation first."""
-    keyboard = markup(
+    markup = keyboard(
         [
             [button(label(context, "fan.forget_yes"), ForgetConfirm(int(time.time())))],
             [button(label(context, "fan.forget_no"), ForgetCancel())],
         ]
     )
-    await show_text(
-        update, context, render(context, "forget", step="confirm"), keyboard, edit=False
-    )
+    await show_text(update, context, render(context, "forget", step="confirm"), markup, edit=False)
 
 
 async def forget_confirm(update: Update, context: VitrineContext) -> None:

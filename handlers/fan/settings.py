@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import SettingChange, SettingsOpen
@@ -10,7 +10,8 @@ from bot.domain.errors import DomainError
 from bot.domain.push_rules import PUSH_MODES
 from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
 from bot.texts import LANGUAGES
-from handlers.fan.ui import answer, button, decoded, label, markup, notice, render, show_text, stale
+from handlers.fan.ui import answer, decoded, label, notice, render, show_text, stale
+from handlers.keyboards import Button, button, keyboard
 
 SECTIONS = ("lang", "mode", "quiet", "cap", "digest", "consent")
 
@@ -42,12 +43,12 @@ async def show_settings(
     def lab(key: str, **params: object) -> str:
         return label(context, key, language=language, **params)
 
-    def option(text: str, setting: str, value: str, current: bool) -> InlineKeyboardButton:
+    def option(text: str, setting: str, value: str, current: bool) -> Button:
         return button(
             lab("fan.chosen", label=text) if current else text, SettingChange(setting, value)
         )  # type: ignore[arg-type]
 
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if section == "lang":
         rows.append(
             [
@@ -113,7 +114,7 @@ async def show_settings(
         cap=row.daily_cap,
         consent=row.discovery_consent,
     )
-    await show_text(update, context, text, markup(rows), edit=edit)
+    await show_text(update, context, text, keyboard(rows), edit=edit)
 
 
 async def settings_command(update: Update, context: VitrineContext) -> None:

@@ -6,13 +6,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import Noop, decode_as, encode
+from bot.domain.callbacks import Noop, decode_as
 from bot.domain.errors import DomainError
+from handlers.common import shows_already
+from handlers.keyboards import Button, Keyboard, button
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +55,6 @@ def short(text: str, limit: int = TITLE_IN_BUTTON) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def button(text: str, data: object) -> InlineKeyboardButton:
-    """An inline button carrying encoded callback data."""
-    return InlineKeyboardButton(text, callback_data=encode(data))
-
-
-def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    """An inline keyboard without empty rows."""
-    return InlineKeyboardMarkup([row for row in rows if row])
-
-
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the button press (every press is answered exactly once)."""
     query = update.callback_query
@@ -94,19 +86,24 @@ async def show_text(
     update: Update,
     context: VitrineContext,
     text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    markup: Keyboard = None,
     *,
     edit: bool = True,
 ) -> None:
-    """Edit the pressed text message in place, or send a new message (commands, photo cards)."""
+    """Edit the pressed text message in place, or send a new message (commands, photo cards).
+
+    A None `markup` sends no buttons; on an edit it removes the ones the message had.
+    """
     query = update.callback_query
     message = query.message if query else None
     if edit and isinstance(message, Message) and message.text is not None:
+        if shows_already(message, text, markup):
+            return  # pressing what is already shown (the chosen board, the same page)
         try:
             await message.edit_text(
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
+                reply_markup=markup,
                 disable_web_page_preview=True,
             )
         except BadRequest as error:
@@ -119,7 +116,7 @@ async def show_text(
             chat.id,
             text,
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboard,
+            reply_markup=markup,
             disable_web_page_preview=True,
         )
 
@@ -141,9 +138,7 @@ def page_of(message: object, kind: type, prev_text: str) -> int:
     return 0
 
 
-def nav_row(
-    context: VitrineContext, make: Any, page: int, pages: int
-) -> list[InlineKeyboardButton]:
+def nav_row(context: VitrineContext, make: Any, page: int, pages: int) -> list[Button]:
     """« Prev · n/N · Next » for a paged list; `make(page)` builds the callback value."""
     if pages <= 1:
         return []

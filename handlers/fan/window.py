@@ -13,16 +13,15 @@ from handlers.common import DEEP_LINK_PAYLOAD
 from handlers.fan.cards import edit_item_card, item_caption, item_keyboard, send_item_card
 from handlers.fan.ui import (
     answer,
-    button,
     decoded,
     label,
-    markup,
     notice,
     render,
     short,
     show_text,
     stale,
 )
+from handlers.keyboards import button, keyboard
 from storage.repositories.experts import Expert
 
 WINDOW_PAGE_SIZE = 1  # one photo card per page; the page buttons edit it in place
@@ -51,13 +50,13 @@ async def show_window(
     item = items[0]
     favourite = item.id in await repos.favourites.among(context.user.id, [item.id])
     text = item_caption(context, item, expert, position=paging.page + 1, count=total)
-    keyboard = item_keyboard(
+    markup = item_keyboard(
         context, item, source="window", favourite=favourite, window_page=(paging.page, paging.pages)
     )
     if edit:
-        await edit_item_card(update, context, item, text, keyboard)
+        await edit_item_card(update, context, item, text, markup)
     else:
-        await send_item_card(update, context, item, text, keyboard)
+        await send_item_card(update, context, item, text, markup)
     await repos.events.record(
         "card_open", user_id=context.user.id, expert_id=expert.id, item_id=item.id, source="window"
     )
@@ -79,7 +78,7 @@ async def window_command(update: Update, context: VitrineContext) -> None:
         if not active:
             await show_text(update, context, notice(context, "window_usage"), edit=False)
             return
-        keyboard = markup(
+        markup = keyboard(
             [
                 [
                     button(
@@ -90,7 +89,7 @@ async def window_command(update: Update, context: VitrineContext) -> None:
                 for e in active
             ]
         )
-        await show_text(update, context, render(context, "following_windows"), keyboard, edit=False)
+        await show_text(update, context, render(context, "following_windows"), markup, edit=False)
         return
     handle = args[0].lstrip("@")
     if not DEEP_LINK_PAYLOAD.match(handle):
@@ -138,7 +137,7 @@ async def item_detail(update: Update, context: VitrineContext) -> None:
     presale = opens_at is not None and opens_at > datetime.now(UTC)
     favourite = item.id in await repos.favourites.among(context.user.id, [item.id])
     text = item_caption(context, item, expert, presale_opens=opens_at if presale else None)
-    keyboard = item_keyboard(
+    markup = item_keyboard(
         context,
         item,
         source=data.source,
@@ -146,7 +145,7 @@ async def item_detail(update: Update, context: VitrineContext) -> None:
         presale=presale,
         expert_name=expert.display_name,
     )
-    await send_item_card(update, context, item, text, keyboard)
+    await send_item_card(update, context, item, text, markup)
     await repos.events.record(
         "card_open",
         user_id=context.user.id,

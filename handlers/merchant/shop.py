@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.admin.moderation import decide_merchant
 from bot.context import SERVICES_KEY, VitrineContext
-from bot.domain.callbacks import decode_as, encode
+from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner
 from bot.experts.publishing import partner_whitelist
@@ -29,7 +29,7 @@ from bot.orders.merchants import (
 )
 from bot.orders.notices import send_notice
 from handlers.common import reply
-from handlers.expert.common import button, chunk, keyboard
+from handlers.keyboards import button, keyboard, rows_of
 from storage.repositories.merchants import Merchant
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ async def start_registration(update: Update, context: VitrineContext) -> str | i
         button(name, MerchantPlatform(p.key)) for p, name in zip(whitelist, names, strict=True)
     ]
     await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(chunk(buttons, 3))
+        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows_of(buttons, 3))
     )
     return PLATFORM
 
@@ -198,15 +198,11 @@ async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
         admin = await services.repos.users.by_telegram_id(telegram_id)
         language = admin.language if admin else "en"
         labels = services.texts.labels(language, "merchant")
-        markup = InlineKeyboardMarkup(
+        markup = keyboard(
             [
                 [
-                    InlineKeyboardButton(
-                        labels["approve"], callback_data=encode(MerchantReview(merchant.id, True))
-                    ),
-                    InlineKeyboardButton(
-                        labels["reject"], callback_data=encode(MerchantReview(merchant.id, False))
-                    ),
+                    button(labels["approve"], MerchantReview(merchant.id, True)),
+                    button(labels["reject"], MerchantReview(merchant.id, False)),
                 ]
             ]
         )

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import decode_as, encode
+from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.orders.callbacks import AgreementAnswer
 from bot.orders.notices import send_notice
 from bot.orders.rates import format_rate, parse_rate_bp
 from handlers.common import reply
+from handlers.keyboards import Keyboard, button, keyboard
 from handlers.merchant.shop import own_verified_shop, reply_error
 from storage.repositories.agreements import Agreement
 from storage.repositories.merchants import Merchant
@@ -24,20 +25,14 @@ log = logging.getLogger(__name__)
 DEFAULT_WORDS = {"default", "all", "默认"}
 
 
-def answer_keyboard(
-    context: VitrineContext, language: str, agreement: Agreement
-) -> InlineKeyboardMarkup:
+def answer_keyboard(context: VitrineContext, language: str, agreement: Agreement) -> Keyboard:
     """Accept / Decline for one proposal."""
     labels = context.services.texts.labels(language, "merchant")
-    return InlineKeyboardMarkup(
+    return keyboard(
         [
             [
-                InlineKeyboardButton(
-                    labels["accept"], callback_data=encode(AgreementAnswer(agreement.id, True))
-                ),
-                InlineKeyboardButton(
-                    labels["decline"], callback_data=encode(AgreementAnswer(agreement.id, False))
-                ),
+                button(labels["accept"], AgreementAnswer(agreement.id, True)),
+                button(labels["decline"], AgreementAnswer(agreement.id, False)),
             ]
         ]
     )

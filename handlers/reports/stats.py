@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import decode_as, encode
+from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.reports import views
 from bot.reports.callbacks import CampaignExportOpen, CampaignReportOpen
+from handlers.keyboards import button, keyboard, rows_of
 from handlers.reports.access import campaign_number, owned_campaign, refuse, report_expert
 
 CAMPAIGN_BUTTONS_PER_ROW = 2
@@ -37,22 +38,18 @@ async def stats(update: Update, context: VitrineContext) -> None:
     text = views.overview_text(services, overview, context.language, timezone, expert.handle)
     kinds = views.kind_names(services, context.language)
     buttons = [
-        InlineKeyboardButton(
+        button(
             _label(context, "open_report", id=c.campaign_id, kind=views.named(kinds, c.kind)),
-            callback_data=encode(CampaignReportOpen(c.campaign_id)),
+            CampaignReportOpen(c.campaign_id),
         )
         for c in overview.campaigns
-    ]
-    rows = [
-        buttons[i : i + CAMPAIGN_BUTTONS_PER_ROW]
-        for i in range(0, len(buttons), CAMPAIGN_BUTTONS_PER_ROW)
     ]
     if update.effective_chat is not None:
         await context.bot.send_message(
             update.effective_chat.id,
             text,
             parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+            reply_markup=keyboard(rows_of(buttons, CAMPAIGN_BUTTONS_PER_ROW)),
         )
 
 
@@ -84,17 +81,11 @@ async def send_campaign_report(update: Update, context: VitrineContext, campaign
         return
     timezone = views.zone(context.user.timezone)
     view = await views.campaign_view(context.services, report, context.language, timezone)
-    keyboard = InlineKeyboardMarkup(
+    markup = keyboard(
         [
             [
-                InlineKeyboardButton(
-                    _label(context, "refresh"),
-                    callback_data=encode(CampaignReportOpen(campaign_id)),
-                ),
-                InlineKeyboardButton(
-                    _label(context, "export"),
-                    callback_data=encode(CampaignExportOpen(campaign_id)),
-                ),
+                button(_label(context, "refresh"), CampaignReportOpen(campaign_id)),
+                button(_label(context, "export"), CampaignExportOpen(campaign_id)),
             ]
         ]
     )
@@ -114,5 +105,5 @@ async def send_campaign_report(update: Update, context: VitrineContext, campaign
         InputFile(view.timeline_png, filename=f"campaign-{campaign_id}-timeline.png"),
         caption=view.short_caption,
         parse_mode=ParseMode.HTML,
-        reply_markup=keyboard,
+        reply_markup=markup,
     )
