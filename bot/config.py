@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -177,7 +178,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     def get(
         name: str, default: str | None = None, parse: Callable[[str, str], object] | None = None
-    ):  # type: ignore[no-untyped-def]
+    ) -> Any:
         raw = merged.get(name)
         if raw is None:
             return default if parse is None or default is None else parse(name, default)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.delivery.lanes import SendTicket
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -12,13 +14,19 @@ if TYPE_CHECKING:
 
 SERVICES_KEY = "services"
 
+# The bot as handlers see it: PTB's ExtBot whose calls carry a SendTicket to the rate limiter.
+VitrineBot: TypeAlias = ExtBot[SendTicket]
+UserData: TypeAlias = dict[Any, Any]
+ChatData: TypeAlias = dict[Any, Any]
+BotData: TypeAlias = dict[Any, Any]
 
-class VitrineContext(CallbackContext[ExtBot, dict, dict, dict]):  # type: ignore[type-arg]
+
+class VitrineContext(CallbackContext[VitrineBot, UserData, ChatData, BotData]):
     """CallbackContext with the Vitrine services and the current user attached."""
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: VitrineApp,
         chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:
@@ -41,3 +49,9 @@ class VitrineContext(CallbackContext[ExtBot, dict, dict, dict]):  # type: ignore
     def language(self) -> str:
         """The language replies to this update are written in."""
         return self.vitrine_user.language if self.vitrine_user else "zh_Hans"
+
+
+# The application: every handler gets a VitrineContext; jobs run with one too.
+VitrineApp: TypeAlias = Application[
+    VitrineBot, VitrineContext, UserData, ChatData, BotData, JobQueue[VitrineContext]
+]

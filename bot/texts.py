@@ -106,8 +106,13 @@ class Texts:
         """The Jinja2 environment of a language (unknown languages fall back to the default)."""
         return self._envs.get(language, self._envs[DEFAULT_LANGUAGE])
 
-    def render(self, name: str, language: str, /, *, caption: bool = False, **context: Any) -> str:
-        """Render `messages/<name>.j2` as Telegram HTML, refusing what Telegram would refuse."""
+    def render(self, name: str, language: str, /, **context: Any) -> str:
+        """Render `messages/<name>.j2` as Telegram HTML, refusing what Telegram would refuse.
+
+        `caption=True` among the values checks the caption limit (1024) instead of the
+        message limit (4096); it is not passed to the template.
+        """
+        caption = bool(context.pop("caption", False))
         template_name = f"messages/{name}.j2"
         text = self.env(language).get_template(template_name).render(**context).strip()
         limit = CAPTION_LIMIT if caption else MESSAGE_LIMIT

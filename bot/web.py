@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.ext import Application
 
+from bot.context import VitrineApp
 from bot.http import buy_routes
 from bot.services import Services
 
@@ -26,7 +26,7 @@ def webhook_path(services: Services) -> str:
     return f"/telegram/{services.settings.webhook_secret[:32]}"
 
 
-def build_web_app(application: Application, services: Services) -> Starlette:  # type: ignore[type-arg]
+def build_web_app(application: VitrineApp, services: Services) -> Starlette:
     """Routes of the bot's HTTP server; later slices add /go and /hooks here."""
 
     async def healthz(_request: Request) -> Response:

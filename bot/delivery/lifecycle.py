@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application
-
+from bot.context import VitrineApp
 from bot.delivery.dispatcher import Dispatcher
 from bot.services import Services
 from storage.repositories.outbox import OutboxRow
@@ -13,7 +12,7 @@ from storage.repositories.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 
-async def start_delivery(application: Application, services: Services) -> Dispatcher:  # type: ignore[type-arg]
+async def start_delivery(application: VitrineApp, services: Services) -> Dispatcher:
     """Build the dispatcher over the application's bot, start it, and re-arm campaign jobs."""
     from bot.campaigns.jobs import start_campaigns  # campaigns build on the delivery engine
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
-
+from bot.context import VitrineApp
 from bot.http.context import HttpContext, from_application
 from bot.http.go import go_routes
 from bot.http.hooks import hook_routes
@@ -18,6 +17,6 @@ def routes_for(ctx: HttpContext) -> list:  # type: ignore[type-arg]
     return [*go_routes(ctx), *photo_routes(ctx), *hook_routes(ctx)]
 
 
-def buy_routes(application: Application, services: Services) -> list:  # type: ignore[type-arg]
+def buy_routes(application: VitrineApp, services: Services) -> list:
     """The routes `bot.web.build_web_app` mounts: /go, /items/<id>/photo, /hooks/orders."""
     return routes_for(from_application(application, services))

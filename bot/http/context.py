@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from telegram.error import TelegramError
-from telegram.ext import Application
 
+from bot.context import VitrineApp
 from bot.domain.partners import Partner
 from bot.experts.publishing import partner_whitelist
 from bot.http.photo_cache import PhotoCache
@@ -79,7 +79,7 @@ async def page_language(ctx: HttpContext, request: Request, fan_id: int | None) 
     return language_from_header(request)
 
 
-def from_application(application: Application, services: Services) -> HttpContext:  # type: ignore[type-arg]
+def from_application(application: VitrineApp, services: Services) -> HttpContext:
     """The context for the real bot."""
 
     async def fetch_file(file_id: str) -> bytes | None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application
-
+from bot.context import VitrineApp
 from bot.orders.notices import Notice, batcher_of
 from bot.services import Services
 from storage.repositories.orders import OrderOutcome
@@ -22,7 +21,7 @@ async def _chat_of_user(services: Services, user_id: int) -> tuple[int | None, s
 
 
 async def announce_order(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     outcome: OrderOutcome,
 ) -> None:

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from bot.config import Settings
+from bot.context import VitrineApp
 from bot.domain.errors import DomainError
 from bot.domain.partners import Partner, find_partner, match_partner
 from bot.domain.webhooks import new_webhook_secret
@@ -104,7 +104,7 @@ async def register_shop(
 
 
 async def _send_credentials(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     merchant: Merchant,
     secret: str,
@@ -135,7 +135,7 @@ async def _send_credentials(
 
 
 async def issue_credentials(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     merchant: Merchant,
 ) -> bool:
@@ -148,7 +148,7 @@ async def issue_credentials(
 
 
 async def rotate_secret(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     merchant: Merchant,
 ) -> None:
@@ -159,7 +159,7 @@ async def rotate_secret(
 
 
 async def credentials_for_approved(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
 ) -> int:
     """Hand credentials to merchants verified elsewhere (the admins' /admin queue)."""

@@ -18,8 +18,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application
 
+from bot.context import VitrineApp
 from bot.services import Services
 from bot.texts import MessageTooLong
 
@@ -31,7 +31,7 @@ GROUP_INTERVAL = 3.0  # 20 per minute
 
 
 async def send_notice(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     *,
     kind: str,
@@ -196,7 +196,7 @@ class NoticeBatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def batcher_of(application: Application, services: Services) -> NoticeBatcher:  # type: ignore[type-arg]
+def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
     """The process's notice batcher (created on first use, kept in bot_data)."""
     batcher = application.bot_data.get(BATCHER_KEY)
     if batcher is None:
@@ -212,7 +212,7 @@ def batcher_of(application: Application, services: Services) -> NoticeBatcher:  
     return batcher  # type: ignore[no-any-return]
 
 
-async def drain_notices(application: Application) -> None:  # type: ignore[type-arg]
+async def drain_notices(application: VitrineApp) -> None:
     """On shutdown: hand every notice still waiting for its chat to the outbox before it stops."""
     batcher = application.bot_data.get(BATCHER_KEY)
     if batcher is not None:

@@ -6,9 +6,9 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
-from bot.context import SERVICES_KEY
+from bot.context import SERVICES_KEY, VitrineApp
 from bot.orders.notices import send_notice
 from bot.services import Services
 
@@ -30,7 +30,7 @@ async def confirm_commissions(services: Services, *, now: datetime | None = None
 
 
 async def send_daily_summaries(
-    application: Application,  # type: ignore[type-arg]
+    application: VitrineApp,
     services: Services,
     *,
     now: datetime | None = None,
@@ -80,7 +80,7 @@ async def _arm_jobs(context: ContextTypes.DEFAULT_TYPE) -> None:
     queue.run_daily(_summary_job, time=summary_at, name=SUMMARY_JOB)
 
 
-def schedule_settlement(application: Application) -> None:  # type: ignore[type-arg]
+def schedule_settlement(application: VitrineApp) -> None:
     """Arrange the hourly confirmation and the daily summary to be armed right after start."""
     queue = application.job_queue
     if queue is None:  # installed without the job-queue extra: nothing timed runs

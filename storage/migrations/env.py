@@ -14,6 +14,8 @@ config = context.config
 def run_migrations() -> None:
     """Apply migrations in one transaction per run."""
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url; run migrations through storage")
     engine = create_engine(url, poolclass=pool.NullPool)
     tune_sync_engine(engine)
     with engine.connect() as connection:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, Label, func, insert, literal, select, union_all
 
 from bot.domain.rankings import Engagement, ItemEngagement
 from storage.schema import clicks, events, orders
@@ -78,8 +79,8 @@ class EventRepository:
         if ids is not None and not ids:
             return []
 
-        def bucket(column: object) -> object:
-            return (column / BUCKET_SECONDS).label("bucket")  # type: ignore[operator]
+        def bucket(column: ColumnElement[Any]) -> Label[Any]:
+            return (column / BUCKET_SECONDS).label("bucket")
 
         parts = []
         for kind, counter in ENGAGEMENT_EVENT_KINDS.items():

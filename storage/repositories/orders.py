@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Row, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.commissions import attribute, commission_fen, commission_status, rate_in_force
@@ -202,11 +203,11 @@ class OrderRepository:
 
 
 async def _current_state(
-    conn: AsyncConnection, row: object, rules: OrderRules, now: datetime
-) -> tuple[OrderState, object | None]:
+    conn: AsyncConnection, row: Row[Any], rules: OrderRules, now: datetime
+) -> tuple[OrderState, Row[Any] | None]:
     """The stored order as the status machine sees it, and its live commission row if any."""
-    r = row._mapping  # type: ignore[attr-defined]
-    live = None
+    r = row._mapping
+    live: Row[Any] | None = None
     commission = None
     if r["status"] == "paid":
         live = (
@@ -284,7 +285,7 @@ async def _apply(
         await conn.execute(
             update(orders).where(orders.c.id == base["order_id"]).values(stock_taken=stock[3])
         )
-    action = transition.commission_action
+    action: str | None = transition.commission_action
     if action == "create":
         action = await _create_commission(conn, base, merchant_id, now)
     elif action is not None and live is not None:
@@ -446,10 +447,10 @@ async def _create_commission(
 
 
 async def _reverse_commission(
-    conn: AsyncConnection, live: object, action: str, now: datetime
+    conn: AsyncConnection, live: Row[Any], action: str, now: datetime
 ) -> None:
     """Cancel a pending commission, or keep a confirmed one and book a negative adjustment."""
-    row = live._mapping  # type: ignore[attr-defined]
+    row = live._mapping
     if action == "cancel":
         await conn.execute(
             update(commissions).where(commissions.c.id == row["id"]).values(status="cancelled")
