@@ -9,6 +9,7 @@ from bot.domain.callbacks import SettingChange, SettingsOpen
 from bot.domain.errors import DomainError
 from bot.domain.push_rules import PUSH_MODES
 from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
+from bot.menus import refresh_menu
 from bot.texts import LANGUAGES
 from handlers.fan.ui import answer, button, decoded, label, markup, notice, render, show_text, stale
 
@@ -143,6 +144,7 @@ async def setting_change(update: Update, context: VitrineContext) -> None:
             await answer(update, notice(context, "bad_value"))
             return
         await repos.users.set_language(context.user.id, data.value)
+        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
         await answer(update, notice(context, "saved", language=data.value))
         await show_settings(update, context, "main", language=data.value)
         return
