@@ -144,8 +144,8 @@ async def setting_change(update: Update, context: VitrineContext) -> None:
             await answer(update, notice(context, "bad_value"))
             return
         await repos.users.set_language(context.user.id, data.value)
-        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
         await answer(update, notice(context, "saved", language=data.value))
+        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
         await show_settings(update, context, "main", language=data.value)
         return
     row = await repos.fan_settings.get(context.user.id)
