@@ -1,34 +1,48 @@
 # The two commands a new machine needs:  `make run`  and  `make test`.
-# Each installs what it needs first (a virtualenv in .venv, Debian's chromium and a CJK font).
+# Each installs what it needs first: a virtualenv in .venv, and Debian packages — for `run` the
+# CJK and emoji fonts (demo photos and charts), for `test` also chromium (the browser tests).
 
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps bench clean
+.PHONY: run test run-deps test-deps system-deps bench clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --upgrade pip
+	@$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
 
-# Debian packages: chromium for the browser tests, CJK and emoji fonts for photos, charts and pages.
-system-deps:
-	@need=""; \
-	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+# Debian packages, each checked by a file it installs; missing ones come from apt-get (as root or
+# with sudo) in one go.
+FONT_CHECKS = \
 	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need="$$need fonts-noto-cjk"; \
-	[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need="$$need fonts-noto-color-emoji"; \
+	[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need="$$need fonts-noto-color-emoji";
+BROWSER_CHECKS = command -v chromium >/dev/null 2>&1 || need="$$need chromium";
+APT_INSTALL = \
 	if [ -n "$$need" ]; then \
+	  echo "Installing Debian packages:$$need"; \
 	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$need; \
 	fi
 
-run: $(STAMP) system-deps
-	$(VENV)/bin/vitrine run
+# What `make run` needs: the fonts for Chinese text and emoji in demo photos and charts.
+run-deps:
+	@need=""; $(FONT_CHECKS) $(APT_INSTALL)
 
-test: $(STAMP) system-deps
+# What `make test` needs: the same fonts, and chromium for the browser tests.
+test-deps:
+	@need=""; $(FONT_CHECKS) $(BROWSER_CHECKS) $(APT_INSTALL)
+
+system-deps: test-deps
+
+run: $(STAMP) run-deps
+	@$(VENV)/bin/vitrine run
+
+test: $(STAMP) test-deps
 	$(VENV)/bin/python -m pytest -q
 
 bench: $(STAMP)

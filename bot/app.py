@@ -86,7 +86,11 @@ def build_application(
 
 
 async def register_commands(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Publish the command menu in every language (and Chinese as the default)."""
+    """Publish the default menus: the fan menu in every language (and Chinese with no language).
+
+    Experts, merchants and admins get a menu of their own in their chat when their role changes
+    (bot/menus.py), so nothing here runs per person.
+    """
     for language in LANGUAGES:
         commands = [BotCommand(c, d) for c, d in services.texts.commands(language)]
         await application.bot.set_my_commands(

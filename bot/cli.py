@@ -32,6 +32,7 @@ async def _run(settings: Settings) -> None:
     from bot.app import BotEndpoint, running, wait_for_stop_signal
 
     sandbox = None
+    demo_handles: list[str] = []
     if settings.sandbox_mode:
         from bot.demo import DEMO_ADMIN_ID, seed_demo, write_checkout_config
         from sandbox.checkout import checkout_routes
@@ -45,7 +46,7 @@ async def _run(settings: Settings) -> None:
             # Partner hosts can't be reached here: Continue leads to the simulated checkout.
             demo_checkout_url=settings.demo_checkout_url or f"{sandbox_url}/checkout",
         )
-        await seed_demo(settings)
+        demo_handles = list(await seed_demo(settings))
         checkout_config = await write_checkout_config(settings)
         sandbox = SandboxServer(
             host=settings.http_host,
@@ -65,16 +66,12 @@ async def _run(settings: Settings) -> None:
     try:
         async with running(settings, endpoint) as runtime:
             if sandbox is not None:
-                from bot.demo import create_demo_users
+                from bot.demo import create_demo_users, refresh_demo_menus
 
                 await create_demo_users(sandbox.url, settings)
-                print(
-                    f"\nVitrine is running against the local sandbox.\n"
-                    f"  Chat page:   {sandbox.url}/\n"
-                    f"  Bot HTTP:    {runtime.http_url}/healthz\n"
-                    f"Press Ctrl+C to stop.\n",
-                    flush=True,
-                )
+                await refresh_demo_menus(runtime.application.bot, runtime.services)
+                bot_username = runtime.application.bot.username
+                print(sandbox_banner(sandbox.url, bot_username, demo_handles), flush=True)
             else:
                 print(f"Vitrine is running. HTTP on {runtime.http_url}", flush=True)
             stop = asyncio.create_task(wait_for_stop_signal())
@@ -86,6 +83,30 @@ async def _run(settings: Settings) -> None:
         if sandbox is not None:
             sandbox.stop()
     print("Vitrine stopped cleanly.", flush=True)
+
+
+def sandbox_banner(chat_url: str, bot_username: str, handles: Sequence[str]) -> str:
+    """The block `vitrine run` ends with in sandbox mode: where to chat, and whom to follow."""
+    from bot.links import deep_link
+
+    links = [deep_link(bot_username, handle) for handle in handles]
+    width = max((len(link) for link in links), default=0)
+    lines = [
+        "",
+        "Vitrine is running against the local sandbox.",
+        "",
+        f"  Chat page: {chat_url}/",
+        "    (be a fan, an expert, a merchant and an admin side by side)",
+        "",
+        "  Demo experts to follow (the deep link, or the command in the fan's chat):",
+        *(
+            f"    {link.ljust(width)}   or send /start {handle}"
+            for link, handle in zip(links, handles, strict=True)
+        ),
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
 
 
 def _migrate(settings: Settings) -> None:

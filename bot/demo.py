@@ -10,16 +10,24 @@ import base64
 import colorsys
 import hashlib
 import json
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from PIL import Image, ImageDraw, ImageFont
+from telegram import Bot
 
 from bot.config import Settings
 from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from bot.menus import refresh_menu
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 # Telegram ids of the people on the sandbox chat page.
 DEMO_FAN_ID = 1001
@@ -38,6 +46,11 @@ CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 )
+
+TITLE_WIDTH = 460  # pixels of the photo's white card a title line may use
+TITLE_LINES = 3
+# Closing punctuation a CJK line must not start with (it stays with the character before).
+NO_LINE_START = frozenset("，。、！？；：）》」』】〉”’％")
 
 
 @dataclass(frozen=True)
@@ -213,6 +226,74 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+def _wide(char: str) -> bool:
+    """Chinese, Japanese and Korean characters (and other wide ones): a line may break between
+    any two of them, as CJK text wraps."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The text as unbreakable pieces, each with whether a space comes before it: a word of
+    non-wide characters, or one wide character (closing punctuation clings to what it closes)."""
+    pieces: list[tuple[str, bool]] = []
+    word, spaced = "", False
+    for char in text:
+        if char.isspace():
+            if word:
+                pieces.append((word, spaced))
+                word = ""
+            spaced = bool(pieces)
+        elif _wide(char):
+            if word:
+                pieces.append((word, spaced))
+                word, spaced = "", False
+            if char in NO_LINE_START and pieces and not spaced:
+                previous, before = pieces.pop()
+                pieces.append((previous + char, before))
+            else:
+                pieces.append((char, spaced))
+            spaced = False
+        else:
+            word += char
+    if word:
+        pieces.append((word, spaced))
+    return pieces
+
+
+def wrap_text(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Lines of `text` that each fit, broken at spaces and between CJK characters, never inside
+    a word — unless a word is too long for a line on its own, which is then cut where it must."""
+    lines: list[str] = []
+    line = ""
+    for piece, spaced in _pieces(text):
+        candidate = f"{line} {piece}" if spaced and line else line + piece
+        if fits(candidate):
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        for char in piece:  # fits on the new line whole, or is cut by characters
+            if line and not fits(line + char):
+                lines.append(line)
+                line = ""
+            line += char
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def title_lines(title: str, fits: Callable[[str], bool], most: int = TITLE_LINES) -> list[str]:
+    """The title wrapped into at most `most` lines; when it needs more, the last ends with "…"."""
+    lines = wrap_text(title, fits)
+    if len(lines) <= most:
+        return lines
+    last = lines[most - 1]
+    while last and not fits(last + "…"):
+        last = last[:-1]
+    return [*lines[: most - 1], last.rstrip() + "…"]
+
+
 def draw_item_photo(title: str, path: Path) -> Path:
     """A 640×640 product card with the title on a colour derived from it."""
     if path.exists():
@@ -231,15 +312,13 @@ def draw_item_photo(title: str, path: Path) -> Path:
         )
     draw.rounded_rectangle([60, 200, 580, 440], radius=36, fill=(255, 255, 255))
     font = _font(40)
-    lines, line = [], ""
-    for char in title:
-        if draw.textlength(line + char, font=font) > 460:
-            lines.append(line)
-            line = ""
-        line += char
-    lines.append(line)
-    y = 320 - 26 * len(lines[:3])
-    for text in lines[:3]:
+
+    def fits(line: str) -> bool:
+        return draw.textlength(line, font=font) <= TITLE_WIDTH
+
+    lines = title_lines(title, fits)
+    y = 320 - 26 * len(lines)
+    for text in lines:
         width = draw.textlength(text, font=font)
         draw.text(((640 - width) / 2, y), text, font=font, fill=(40, 40, 48))
         y += 52
@@ -356,21 +435,48 @@ async def seed_demo(settings: Settings) -> dict[str, str]:
         await engine.dispose()
 
 
-async def create_demo_users(sandbox_url: str, settings: Settings) -> None:
-    """Create the demo's people in the sandbox, so every notice of the demo can be delivered.
-
-    The chat page shows the fan, the expert, the merchant and the admin; the other experts and
-    shop owners exist too and can be opened with `/?users=<id>:<name>`.
-    """
+def demo_people() -> dict[int, tuple[str, str]]:
+    """Every demo person by Telegram id: (first name, Telegram language code)."""
     people = {telegram_id: (name, language) for telegram_id, name, language in DEMO_USERS}
     for demo in DEMO_EXPERTS:
         people.setdefault(demo.telegram_id, (demo.first_name, "zh-hans"))
     for _partner, _shop, name, owner in DEMO_SHOPS.values():
         people.setdefault(owner, (name, "zh-hans"))
+    return people
+
+
+async def create_demo_users(sandbox_url: str, settings: Settings) -> None:
+    """Create the demo's people in the sandbox, so every notice of the demo can be delivered.
+
+    People the sandbox already has are kept as they are: the sandbox keeps its state across
+    restarts, and a name or language chosen on the chat page must survive the next start.
+    The chat page shows the fan, the expert, the merchant and the admin; the other experts and
+    shop owners exist too and can be opened with `/?users=<id>:<name>`.
+    """
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as client:
-        for telegram_id, (first_name, language) in people.items():
+        listed = await client.get("/sim/users")
+        listed.raise_for_status()
+        known = {person["id"] for person in listed.json()}
+        for telegram_id, (first_name, language) in demo_people().items():
+            if telegram_id in known:
+                continue
             response = await client.post(
                 "/sim/users",
                 json={"id": telegram_id, "first_name": first_name, "language_code": language},
             )
             response.raise_for_status()
+
+
+async def refresh_demo_menus(bot: Bot, services: Services) -> None:
+    """Give the demo's experts, merchants and admin their menus: seeding made them what they are.
+
+    The admin (and the fan) may not have written yet; they are known from now on, so the menu
+    is in their language from the first look.
+    """
+    for telegram_id, (first_name, language) in demo_people().items():
+        user = await services.repos.users.by_telegram_id(telegram_id)
+        if user is None:
+            user = await services.repos.users.upsert_from_telegram(
+                telegram_id, first_name, None, language
+            )
+        await refresh_menu(bot, services, user.id)

@@ -10,7 +10,7 @@ Button labels live in `templates/messages/<audience>/labels.j2` as one `labels` 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
@@ -140,7 +140,30 @@ class Texts:
         text = self.labels(language, audience or "common")[name]
         return text.format(**params) if params else text
 
-    def commands(self, language: str) -> list[tuple[str, str]]:
-        """The bot's command menu for a language: (command, description) pairs."""
+    def command_sections(
+        self, language: str, roles: Collection[str] = ("fan",)
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The command menu of a person with these roles, by role: (role, [(command, description)]).
+
+        Sections come in the order of `messages/commands.j2`; a command offered to those without
+        a role (its third element) is left out for whoever has it, and a command already in an
+        earlier section is not repeated.
+        """
         module = self.env(language).get_template("messages/commands.j2").module
-        return [(c, str(d)) for c, d in module.commands]  # type: ignore[attr-defined]
+        seen: set[str] = set()
+        sections = []
+        for role, entries in module.menu_sections:  # type: ignore[attr-defined]
+            if role not in roles:
+                continue
+            commands = []
+            for command, description, *unless in entries:
+                if command in seen or (unless and unless[0] in roles):
+                    continue
+                seen.add(command)
+                commands.append((command, str(description)))
+            sections.append((role, commands))
+        return sections
+
+    def commands(self, language: str, roles: Collection[str] = ("fan",)) -> list[tuple[str, str]]:
+        """The command menu of a person with these roles, as one list: (command, description)."""
+        return [c for _role, cs in self.command_sections(language, roles) for c in cs]

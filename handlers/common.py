@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import VitrineContext
+from bot.menus import roles_of
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,10 @@ async def start(update: Update, context: VitrineContext) -> None:
 
 
 async def help_command(update: Update, context: VitrineContext) -> None:
-    """List the commands in the user's language."""
-    commands = context.services.texts.commands(context.language)
-    await reply(update, context, "common/help", commands=commands)
+    """List the commands of the person's roles (their menu), in their language."""
+    roles = await roles_of(context.services, context.user)
+    sections = context.services.texts.command_sections(context.language, roles)
+    await reply(update, context, "common/help", sections=sections)
 
 
 async def unknown_command(update: Update, context: VitrineContext) -> None:

@@ -46,6 +46,58 @@ class CheckoutShop:
 ShopSource = Callable[[], Mapping[str, CheckoutShop]]
 
 
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What Vitrine answered one order callback: its HTTP status and JSON body (0: unreachable)."""
+
+    status: int
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to the order, for the result page to say in words (see docs/partner-api.md).
+
+    `event`: recorded (applied now), already (a duplicate or replay: nothing changed), refused
+    (Vitrine said no; `reason` says why: unknown_merchant, merchant_not_active, bad_signature,
+    invalid_payload with `field` and `detail`, payload_too_large), unreachable (no answer) or
+    failed (Vitrine could not record it now; a real shop would retry).
+    """
+
+    event: str
+    reason: str = ""
+    field: str = ""
+    detail: str = ""
+
+
+REFUSALS = {
+    400: "invalid_payload",
+    401: "bad_signature",
+    403: "merchant_not_active",
+    404: "unknown_merchant",
+    413: "payload_too_large",
+}
+
+
+def outcome_of(answer: CallbackAnswer) -> Outcome:
+    """Read Vitrine's answer as what happened (never trusting the body's shape)."""
+    body = answer.body if isinstance(answer.body, Mapping) else {}
+    if answer.status == 0:
+        return Outcome("unreachable")
+    if answer.status == 200:
+        return Outcome("recorded" if body.get("status") == "applied" else "already")
+    if answer.status in REFUSALS:
+        field = body.get("field")
+        detail = body.get("reason")
+        return Outcome(
+            "refused",
+            REFUSALS[answer.status],
+            field=field[:64] if isinstance(field, str) else "",
+            detail=detail[:64] if isinstance(detail, str) else "",
+        )
+    return Outcome("failed")
+
+
 def shops_from_file(path: Path) -> ShopSource:
     """Read the demo checkout file on every request (the bot may write it after we start)."""
 
@@ -90,6 +142,7 @@ def _page(status_code: int = 200, **values: Any) -> HTMLResponse:
         "order_id": "",
         "status": "",
         "answer": 0,
+        "outcome": None,
         "error": None,
     }
     html = _ENV.get_template("web/sandbox_checkout.html.j2").render(**{**defaults, **values})
@@ -127,8 +180,8 @@ def _order_fields(
 
 async def send_signed_order(
     shop: CheckoutShop, *, order_id: str, status: str, fields: Mapping[str, Any]
-) -> int:
-    """POST one signed order callback to the shop's callback URL; return the HTTP status."""
+) -> CallbackAnswer:
+    """POST one signed order callback to the shop's callback URL; return Vitrine's answer."""
     body = json.dumps(
         {
             "order_id": order_id,
@@ -154,8 +207,12 @@ async def send_signed_order(
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(shop.callback_url, content=body, headers=headers)
     except httpx.HTTPError:
-        return 502
-    return response.status_code
+        return CallbackAnswer(0, {})
+    try:
+        answered = response.json()
+    except ValueError:
+        answered = {}
+    return CallbackAnswer(response.status_code, answered if isinstance(answered, dict) else {})
 
 
 async def checkout_page(shops: ShopSource, request: Request) -> Response:
@@ -180,7 +237,14 @@ async def _callback(shops: ShopSource, request: Request, status: str) -> Respons
     answer = await send_signed_order(
         known[fields["merchant"]], order_id=order_id, status=status, fields=fields
     )
-    return _page(step="result", order_id=order_id, status=status, answer=answer, **fields)
+    return _page(
+        step="result",
+        order_id=order_id,
+        status=status,
+        answer=answer.status,
+        outcome=outcome_of(answer),
+        **fields,
+    )
 
 
 def checkout_routes(config: Path | ShopSource) -> list[Route]:

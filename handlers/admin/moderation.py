@@ -21,6 +21,7 @@ from bot.domain.callbacks import AdminApprove, AdminReject, AdminSuspend, callba
 from bot.domain.errors import DomainError
 from bot.experts.callbacks import AdminUnsuspend
 from bot.experts.publishing import partner_whitelist
+from bot.menus import refresh_menu
 from handlers.admin import suspensions
 from handlers.admin.common import PENDING, REASON, is_admin, refuse
 from handlers.common import reply
@@ -54,12 +55,14 @@ async def approve_pressed(update: Update, context: VitrineContext) -> None:
             expert = await service.decide_expert(
                 context.services, context.user.id, value.target_id, approve=True
             )
+            await refresh_menu(context.bot, context.services, expert.user_id)
             await _tell_expert(context, expert.id, approved=True, reason=None)
             await _outcome(update, context, "approved", f"@{expert.handle}")
         elif value.kind == "merchant":
             merchant = await service.decide_merchant(
                 context.services, context.user.id, value.target_id, approve=True
             )
+            await refresh_menu(context.bot, context.services, merchant.user_id)
             await _tell_merchant(context, merchant.id, approved=True, reason=None)
             await _outcome(update, context, "approved", merchant.name)
         elif value.kind == "report":

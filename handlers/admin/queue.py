@@ -15,6 +15,7 @@ from bot.domain.callbacks import AdminApprove, AdminReject
 from bot.domain.partners import find_partner
 from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
+from bot.menus import admin_seen
 from bot.orders.merchants import platform_label
 from handlers.admin.common import is_admin, labels, refuse, send
 from handlers.admin.reports import report_buttons, report_message
@@ -24,6 +25,7 @@ from handlers.keyboards import button, keyboard
 
 async def admin_command(update: Update, context: VitrineContext) -> None:
     """/admin: the queue; /admin <expert|merchant|item> <ref>: one target with Suspend/Reinstate."""
+    await admin_seen(context)
     if not is_admin(update, context):
         await refuse(update, context)
         return
@@ -35,6 +37,7 @@ async def admin_command(update: Update, context: VitrineContext) -> None:
 
 async def admin_start(update: Update, context: VitrineContext) -> None:
     """After the greeting of /start: an admin sees what waits for them (others see nothing more)."""
+    await admin_seen(context)
     if is_admin(update, context) and context.vitrine_user is not None:
         await send_queue(update, context, greeting=True)
 

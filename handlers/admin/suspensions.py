@@ -17,6 +17,7 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import AdminSuspend, decode
 from bot.domain.errors import DomainError
 from bot.experts.callbacks import AdminUnsuspend
+from bot.menus import refresh_menu
 from handlers.admin.common import PENDING, REASON, is_admin, labels, refuse, send
 from handlers.common import reply
 from handlers.keyboards import button, keyboard
@@ -141,6 +142,9 @@ async def suspend_with_reason(
     if not changed:
         await reply(update, context, "admin/outcome", event="unchanged", subject=name)
         return
+    owner = await service.owner_of(context.services, kind, target_id)
+    if owner is not None and kind != "item":  # the owner's role changed with it
+        await refresh_menu(context.bot, context.services, owner.id)
     told = await tell_owner(context, kind, target_id, suspended=suspend, reason=reason)
     await reply(
         update,

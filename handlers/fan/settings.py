@@ -9,6 +9,7 @@ from bot.domain.callbacks import SettingChange, SettingsOpen
 from bot.domain.errors import DomainError
 from bot.domain.push_rules import PUSH_MODES
 from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
+from bot.menus import refresh_menu
 from bot.texts import LANGUAGES
 from handlers.fan.ui import answer, decoded, label, notice, render, show_text, stale
 from handlers.keyboards import Button, button, keyboard
@@ -145,6 +146,7 @@ async def setting_change(update: Update, context: VitrineContext) -> None:
             return
         await repos.users.set_language(context.user.id, data.value)
         await answer(update, notice(context, "saved", language=data.value))
+        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
         await show_settings(update, context, "main", language=data.value)
         return
     row = await repos.fan_settings.get(context.user.id)

@@ -16,6 +16,7 @@ from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner
 from bot.experts.publishing import partner_whitelist
+from bot.menus import refresh_menu
 from bot.orders.callbacks import MerchantPlatform, MerchantReview
 from bot.orders.merchants import (
     check_name,
@@ -252,6 +253,7 @@ async def review(update: Update, context: VitrineContext) -> None:
         )
         return
     await query.answer()
+    await refresh_menu(context.bot, services, decided.user_id)
     merchant = await services.repos.merchants.get(value.merchant_id)
     assert merchant is not None
     text = services.texts.render(

@@ -38,6 +38,34 @@
     return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh-hans" : "en";
   }
 
+  /** The page's language for a person's Telegram language code (the sandbox keeps the code). */
+  function pageLanguage(code) {
+    const lower = String(code || "").toLowerCase();
+    if (LANGUAGES.includes(lower)) return lower;
+    return lower.startsWith("zh") ? "zh-hans" : "en";
+  }
+
+  /**
+   * Takes the name and language of the people the sandbox already has: opening the page must not
+   * rename them or reset their language (the bot would see the change). Only new people are created.
+   */
+  async function adoptKnownPeople(users) {
+    let known;
+    try {
+      known = await callApi("GET", "/sim/users");
+    } catch (_) {
+      return; // the sandbox cannot say: the panels create (or update) their people as before
+    }
+    const byId = new Map((Array.isArray(known) ? known : []).map((person) => [person.id, person]));
+    for (const user of users) {
+      const person = byId.get(user.id);
+      if (!person) continue;
+      user.name = person.first_name || user.name;
+      user.lang = pageLanguage(person.language_code);
+      user.known = true;
+    }
+  }
+
   function safeStorageGet(key) {
     try { return window.localStorage.getItem(key); } catch (_) { return null; }
   }
@@ -147,8 +175,9 @@
       rememberLanguage: (userId, lang) => safeStorageSet(`sandbox.lang.${userId}`, lang),
     };
 
+    await adoptKnownPeople(users);
     for (const user of users) {
-      user.lang = initialLanguage(user);
+      if (!user.known) user.lang = initialLanguage(user);
       const panel = new ChatPanel(user, template, context);
       panelsHost.appendChild(panel.root);
       panelsById.set(user.id, panel);

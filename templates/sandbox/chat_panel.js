@@ -66,9 +66,10 @@
       });
     }
 
-    /** Registers the user with the sandbox, then loads the commands and the transcript. */
+    /** Registers a new user with the sandbox (a known one stays as is), then loads the commands
+     * and the transcript. */
     async start() {
-      await this.ensureUser();
+      if (!this.user.known) await this.ensureUser();
       await Promise.all([this.loadCommands(), this.refresh()]);
     }
 

@@ -133,3 +133,46 @@ def test_run_in_sandbox_mode_keeps_the_sandbox_state_in_the_data_dir(tmp_path: P
     finally:
         _stop(second)
         sim.close()
+
+
+def test_run_in_sandbox_mode_ends_with_one_block_of_where_to_chat_and_whom_to_follow(
+    tmp_path: Path,
+) -> None:
+    """stdout is that one block: the chat page, and each demo expert's deep link and command."""
+    sandbox_port = free_port()
+    env = {
+        **os.environ,
+        "VITRINE_DATA_DIR": str(tmp_path / "data"),
+        "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "VITRINE_HTTP_PORT": str(free_port()),
+        "VITRINE_SANDBOX_PORT": str(sandbox_port),
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+
+        def ready() -> bool:
+            assert process.poll() is None, err.read_text()
+            return "Press Ctrl+C to stop." in out.read_text()
+
+        wait_until(ready, timeout=120)
+        [bot] = httpx.get(f"http://127.0.0.1:{sandbox_port}/sim/bots", timeout=30).json()
+    finally:
+        _stop(process)
+    printed = out.read_text().split("Vitrine stopped cleanly.")[0].strip().splitlines()
+    assert printed[0] == "Vitrine is running against the local sandbox."
+    assert printed[-1] == "Press Ctrl+C to stop."
+    block = "\n".join(printed)
+    assert f"Chat page: http://127.0.0.1:{sandbox_port}/" in block
+    for handle in ("lina_beauty", "techwang", "chef_mei"):
+        (line,) = [line for line in printed if f"?start={handle}" in line]
+        assert f"https://t.me/{bot['username']}?start={handle}" in line
+        assert line.endswith(f"or send /start {handle}")
