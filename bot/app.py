@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 
 import uvicorn
-from telegram import BotCommand, Update
-from telegram.ext import Application, ApplicationBuilder, BasePersistence, ContextTypes
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, BasePersistence, ContextTypes, Defaults
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, VitrineContext
@@ -68,6 +69,13 @@ def build_application(
         ApplicationBuilder()
         .token(endpoint.token)
         .rate_limiter(TelegramRateLimiter(gate))
+        # Every text is Telegram HTML from a template; no message previews links it carries.
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .base_url(endpoint.api_url)
         .base_file_url(endpoint.file_url)
         .context_types(ContextTypes(context=VitrineContext))

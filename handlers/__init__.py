@@ -5,16 +5,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import admin, campaigns, common, expert, fan, merchant, reports
+from handlers import admin, campaigns, common, expert, fan, flows, merchant, reports
 
 # Handler groups run in ascending order; one handler per group handles an update.
 GROUP_LOAD_USER = -10  # every update first loads (or creates) the Vitrine user
+GROUP_FLOWS = -5  # a message that answers the person's current flow step goes there, and stops
 GROUP_MAIN = 0
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler of every role to the application."""
     application.add_handler(TypeHandler(Update, common.load_user), group=GROUP_LOAD_USER)
+    flows.register(application, route_group=GROUP_FLOWS)
 
     # Common commands.
     application.add_handler(CommandHandler("start", common.start), group=GROUP_MAIN)
@@ -30,6 +32,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
     # Fallbacks: last in the main group, so every specific handler above wins.
     fan.register_stale_buttons(application)  # any button nothing above took gets a short answer
+    application.add_handler(flows.cancel_handler(), group=GROUP_MAIN)  # /cancel ends any flow
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, common.unknown_command),
         group=GROUP_MAIN,

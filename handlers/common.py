@@ -6,12 +6,13 @@ import html
 import logging
 import re
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import VitrineContext
 from bot.menus import roles_of
+from handlers.ui import reply
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +27,6 @@ async def load_user(update: Update, context: VitrineContext) -> None:
     context.vitrine_user = await context.services.repos.users.upsert_from_telegram(
         tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code
     )
-
-
-def shows_already(message: Message, text: str, markup: object) -> bool:
-    """Whether a text message already shows the HTML `text` with `markup`.
-
-    Telegram refuses an edit that changes nothing ("message is not modified"), so such an edit is
-    not sent at all; both sides are compared unescaped, as entities and escapes may be spelt apart.
-    """
-    if message.text is None:
-        return False
-    same_text = html.unescape(message.text_html).strip() == html.unescape(text).strip()
-    return same_text and message.reply_markup == markup
-
-
-async def reply(update: Update, context: VitrineContext, template: str, **values: object) -> None:
-    """Reply in the user's language with a rendered template."""
-    text = context.services.texts.render(template, context.language, **values)
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
 
 async def start(update: Update, context: VitrineContext) -> None:

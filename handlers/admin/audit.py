@@ -15,8 +15,8 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import callback_pattern, decode_as
 from bot.domain.errors import DomainError
 from handlers.admin.common import is_admin, labels, refuse, send
-from handlers.common import reply
 from handlers.keyboards import button, keyboard
+from handlers.ui import reply
 
 
 async def _scope_of(context: VitrineContext, args: list[str]) -> tuple[AuditScope, int] | None:

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import VitrineContext
-from handlers.common import reply
+from handlers.ui import reply
 
 REASON = "reason"  # the conversation state: a decision waits for its typed reason
 PENDING = "admin_pending"  # user_data: that decision (action, kind, target id, card)

@@ -24,9 +24,9 @@ from bot.experts.publishing import partner_whitelist
 from bot.menus import refresh_menu
 from handlers.admin import suspensions
 from handlers.admin.common import PENDING, REASON, is_admin, refuse
-from handlers.common import reply
 from handlers.expert.common import conversation_handler
 from handlers.keyboards import NO_BUTTONS
+from handlers.ui import reply
 
 
 async def _outcome(update: Update, context: VitrineContext, event: str, name: str = "") -> None:

@@ -19,8 +19,8 @@ from bot.domain.errors import DomainError
 from bot.experts.callbacks import AdminUnsuspend
 from bot.menus import refresh_menu
 from handlers.admin.common import PENDING, REASON, is_admin, labels, refuse, send
-from handlers.common import reply
 from handlers.keyboards import button, keyboard
+from handlers.ui import reply
 
 SUSPENDABLE = ("expert", "merchant", "item")
 

@@ -24,9 +24,9 @@ from bot.experts.applications import check_handle_free, submit_application
 from bot.experts.callbacks import ApplyTag, ApplyTagsDone, ApplyVertical
 from bot.experts.cards import render_expert_card, tag_labels, vertical_label
 from bot.experts.rules import MAX_TAGS, toggle_tag, validate_bio, validate_display_name
-from handlers.common import reply
 from handlers.expert.common import conversation_handler, error_text, reply_error
 from handlers.keyboards import NO_BUTTONS, Keyboard, button, keyboard, rows_of
+from handlers.ui import reply
 from storage.repositories.experts import Expert
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from bot.context import VitrineContext
 from bot.domain.errors import DomainError
 from bot.domain.partners import accepted_partner_names
 from bot.experts.publishing import partner_whitelist
-from handlers.common import reply
+from handlers.ui import reply
 from storage.repositories.experts import Expert
 
 

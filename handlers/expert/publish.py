@@ -37,7 +37,6 @@ from bot.experts.publishing import (
     save_draft,
 )
 from bot.photos import MAX_PHOTO_BYTES, keep_copy, photo_folder
-from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
     conversation_handler,
@@ -46,6 +45,7 @@ from handlers.expert.common import (
     reply_error,
 )
 from handlers.keyboards import NO_BUTTONS, button, keyboard
+from handlers.ui import reply
 
 log = logging.getLogger(__name__)
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")

@@ -26,7 +26,6 @@ from bot.experts import window as service
 from bot.experts.callbacks import EditItemField, MyWindowPage, PinItem, WindowAction
 from bot.experts.publishing import partner_whitelist
 from bot.experts.rules import PIN_DAYS
-from handlers.common import reply
 from handlers.expert.common import (
     active_expert,
     conversation_handler,
@@ -35,6 +34,7 @@ from handlers.expert.common import (
     reply_error,
 )
 from handlers.keyboards import Keyboard, button, keyboard, rows_of
+from handlers.ui import reply
 from storage.repositories.experts import Expert
 from storage.repositories.items import Item
 

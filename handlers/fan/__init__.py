@@ -24,7 +24,8 @@ from handlers.fan import (
     settings,
     window,
 )
-from handlers.fan.ui import answer, stale
+from handlers.fan.ui import stale
+from handlers.ui import answer
 
 COMMANDS = (
     ("experts", experts.experts_command),

@@ -10,8 +10,9 @@ from telegram.error import BadRequest
 from bot.context import VitrineContext
 from bot.domain.callbacks import CartAdd, FavouriteToggle, ReservePresale
 from handlers.fan import lists
-from handlers.fan.ui import answer, decoded, label, notice, stale
+from handlers.fan.ui import label, notice, stale
 from handlers.keyboards import relabelled
+from handlers.ui import answer, decoded
 
 
 async def _relabel(message: Message, data: str, text: str) -> None:

@@ -13,18 +13,9 @@ from bot.domain.verticals import is_vertical
 from bot.fan.feed import feed_view
 from bot.fan.top import board_view
 from handlers.fan.experts import vertical_label
-from handlers.fan.ui import (
-    answer,
-    decoded,
-    label,
-    nav_row,
-    notice,
-    render,
-    short,
-    show_text,
-    stale,
-)
+from handlers.fan.ui import label, nav_row, notice, render, short, stale
 from handlers.keyboards import Button, button, keyboard
+from handlers.ui import answer, decoded, show_text
 
 BOARDS: tuple[TopBoard, ...] = ("hot24h", "hot7d", "want", "rising")
 

@@ -22,20 +22,9 @@ from bot.fan import follows as follow_service
 from bot.fan.paging import clamp_page
 from bot.fan.search import search_words, word_groups
 from handlers.fan.cards import tag_labels
-from handlers.fan.ui import (
-    answer,
-    decoded,
-    label,
-    nav_row,
-    notice,
-    page_button,
-    page_of,
-    render,
-    short,
-    show_text,
-    stale,
-)
+from handlers.fan.ui import label, nav_row, notice, page_button, page_of, render, short, stale
 from handlers.keyboards import Button, Keyboard, button, keyboard, rows_of
+from handlers.ui import answer, decoded, show_text
 from storage.repositories.experts import Expert
 
 EXPERTS_PAGE_SIZE = 6

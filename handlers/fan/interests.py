@@ -7,8 +7,9 @@ from telegram import Update
 from bot.context import VitrineContext
 from bot.domain.callbacks import InterestsDone, InterestsOpen, InterestToggle
 from bot.domain.verticals import VERTICALS, get_tag, get_vertical, is_tag, is_vertical
-from handlers.fan.ui import answer, decoded, label, render, show_text, stale
+from handlers.fan.ui import label, render, stale
 from handlers.keyboards import Button, button, keyboard, rows_of
+from handlers.ui import answer, decoded, show_text
 
 TAGS_PER_ROW = 2
 VERTICALS_PER_ROW = 3

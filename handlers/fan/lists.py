@@ -16,20 +16,9 @@ from bot.domain.callbacks import (
 from bot.fan.cart import group_by_shop, is_buyable, total_fen
 from bot.fan.paging import Paging, clamp_page
 from handlers.fan.cards import buy_button
-from handlers.fan.ui import (
-    answer,
-    decoded,
-    label,
-    nav_row,
-    notice,
-    page_button,
-    page_of,
-    render,
-    short,
-    show_text,
-    stale,
-)
+from handlers.fan.ui import label, nav_row, notice, page_button, page_of, render, short, stale
 from handlers.keyboards import Button, button, keyboard
+from handlers.ui import answer, decoded, show_text
 from storage.repositories.items import Item
 
 FAVOURITES_PAGE_SIZE = 5

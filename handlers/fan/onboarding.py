@@ -10,8 +10,9 @@ from bot.context import VitrineContext
 from bot.fan import follows as follow_service
 from handlers.fan.experts import card_keyboard, vertical_label
 from handlers.fan.interests import show_interests
-from handlers.fan.ui import render, show_text
+from handlers.fan.ui import render
 from handlers.fan.window import show_window
+from handlers.ui import show_text
 from storage.repositories.experts import Expert
 
 log = logging.getLogger(__name__)

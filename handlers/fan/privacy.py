@@ -10,8 +10,9 @@ from telegram.constants import ChatMemberStatus, ParseMode
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ForgetCancel, ForgetConfirm
-from handlers.fan.ui import answer, decoded, label, notice, render, show_text, stale
+from handlers.fan.ui import label, notice, render, stale
 from handlers.keyboards import button, keyboard
+from handlers.ui import answer, decoded, show_text
 
 FORGET_CONFIRMATION_SECONDS = 600  # an older confirmation button must be asked again
 

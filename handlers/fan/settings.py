@@ -11,8 +11,9 @@ from bot.domain.push_rules import PUSH_MODES
 from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
 from bot.menus import refresh_menu
 from bot.texts import LANGUAGES
-from handlers.fan.ui import answer, decoded, label, notice, render, show_text, stale
+from handlers.fan.ui import label, notice, render, stale
 from handlers.keyboards import Button, button, keyboard
+from handlers.ui import answer, decoded, show_text
 
 SECTIONS = ("lang", "mode", "quiet", "cap", "digest", "consent")
 

@@ -6,15 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import Noop, decode_as
 from bot.domain.errors import DomainError
-from handlers.common import shows_already
-from handlers.keyboards import Button, Keyboard, button
+from handlers.keyboards import Button, button
+from handlers.ui import answer, decoded
 
 log = logging.getLogger(__name__)
 
@@ -55,70 +53,9 @@ def short(text: str, limit: int = TITLE_IN_BUTTON) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the button press (every press is answered exactly once)."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text[:200] if text else None, show_alert=alert)
-    except BadRequest as error:  # the query expired while we worked: nothing to answer any more
-        log.info("callback answer refused: %s", error.message)
-
-
-def decoded(update: Update, kind: type[T]) -> T | None:
-    """The press's callback data as `kind`, or None if it is malformed, forged or outdated."""
-    query = update.callback_query
-    if query is None:
-        return None
-    try:
-        return decode_as(kind, query.data)
-    except DomainError:
-        return None
-
-
 async def stale(update: Update, context: VitrineContext, code: str = "stale") -> None:
     """Answer a press whose data no longer leads anywhere with a short word."""
     await answer(update, notice(context, code))
-
-
-async def show_text(
-    update: Update,
-    context: VitrineContext,
-    text: str,
-    markup: Keyboard = None,
-    *,
-    edit: bool = True,
-) -> None:
-    """Edit the pressed text message in place, or send a new message (commands, photo cards).
-
-    A None `markup` sends no buttons; on an edit it removes the ones the message had.
-    """
-    query = update.callback_query
-    message = query.message if query else None
-    if edit and isinstance(message, Message) and message.text is not None:
-        if shows_already(message, text, markup):
-            return  # pressing what is already shown (the chosen board, the same page)
-        try:
-            await message.edit_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                disable_web_page_preview=True,
-            )
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
-        return
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(
-            chat.id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            disable_web_page_preview=True,
-        )
 
 
 def page_of(message: object, kind: type, prev_text: str) -> int:

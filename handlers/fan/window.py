@@ -11,17 +11,9 @@ from bot.domain.callbacks import ItemDetail, WindowPage
 from bot.fan.paging import clamp_page
 from handlers.common import DEEP_LINK_PAYLOAD
 from handlers.fan.cards import edit_item_card, item_caption, item_keyboard, send_item_card
-from handlers.fan.ui import (
-    answer,
-    decoded,
-    label,
-    notice,
-    render,
-    short,
-    show_text,
-    stale,
-)
+from handlers.fan.ui import label, notice, render, short, stale
 from handlers.keyboards import button, keyboard
+from handlers.ui import answer, decoded, show_text
 from storage.repositories.experts import Expert
 
 WINDOW_PAGE_SIZE = 1  # one photo card per page; the page buttons edit it in place

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from telegram import Update
 
 from bot.context import VitrineContext
-from handlers.common import reply
+from handlers.ui import reply
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}
 DEFAULT_PERIOD = "30"

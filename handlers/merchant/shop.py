@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import timedelta
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ContextTypes
 
 from bot.admin.moderation import decide_merchant
 from bot.context import SERVICES_KEY, VitrineContext
+from bot.conversations import Position
 from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner
@@ -29,19 +30,15 @@ from bot.orders.merchants import (
     rotate_secret,
 )
 from bot.orders.notices import send_notice
-from handlers.common import reply
-from handlers.keyboards import button, keyboard, rows_of
+from handlers.flows import Done, Flow, Next, Outcome, Stay, at, begin, define, go
+from handlers.keyboards import NO_BUTTONS, button, keyboard, rows_of
+from handlers.ui import reply
 from storage.repositories.merchants import Merchant
 
 log = logging.getLogger(__name__)
 
-PLATFORM, SHOP, NAME, CHAT = "m_platform", "m_shop", "m_name", "m_chat"
-DRAFT = "merchant_registration"
+PLATFORM, SHOP, NAME, CHAT = "platform", "shop", "name", "chat"
 HERE_WORDS = {"here", "this", "me", "private", "这里", "私聊", "本聊天"}
-
-
-def _draft(context: VitrineContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr,no-any-return]
 
 
 def _text(update: Update) -> str:
@@ -54,9 +51,8 @@ async def reply_error(update: Update, context: VitrineContext, error: DomainErro
     await reply(update, context, "merchant/errors", code=error.code, p=error.params)
 
 
-async def start_registration(update: Update, context: VitrineContext) -> str | int:
+async def start_registration(update: Update, context: VitrineContext) -> None:
     """Ask for the platform (or take `/become_merchant <platform> <shop id> <name>` at once)."""
-    context.user_data[DRAFT] = {}  # type: ignore[index]
     args = context.args or []
     if len(args) >= 3:
         try:
@@ -65,9 +61,9 @@ async def start_registration(update: Update, context: VitrineContext) -> str | i
             name = check_name(" ".join(args[2:]))
         except DomainError as error:
             await reply_error(update, context, error)
-            return ConversationHandler.END
+            return
         await _finish(update, context, partner_key, shop_id, name, update.effective_chat.id)  # type: ignore[union-attr]
-        return ConversationHandler.END
+        return
     services, language = context.services, context.language
     whitelist = partner_whitelist(services)
     names = [platform_label(services, language, p) for p in whitelist]
@@ -77,39 +73,44 @@ async def start_registration(update: Update, context: VitrineContext) -> str | i
     buttons = [
         button(name, MerchantPlatform(p.key)) for p, name in zip(whitelist, names, strict=True)
     ]
+    await begin(context, REGISTRATION, PLATFORM)
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows_of(buttons, 3))
     )
-    return PLATFORM
 
 
-async def _platform_chosen(update: Update, context: VitrineContext, partner_key: str) -> str:
+async def _platform_chosen(update: Update, context: VitrineContext, partner_key: str) -> Outcome:
     """Keep the platform; ask for the shop id, naming the platform as this interface does."""
-    _draft(context)["partner_key"] = partner_key
     partner = find_partner(partner_key, partner_whitelist(context.services))
-    assert partner is not None
+    if partner is None:  # check_platform only returns whitelisted keys
+        raise DomainError("merchant.bad_platform")
     chosen = platform_label(context.services, context.language, partner)
     await reply(
         update, context, "merchant/register_prompt", step="shop", partners=[], platform=chosen
     )
-    return SHOP
+    return Next(SHOP, {"partner_key": partner_key})
 
 
-async def got_platform(update: Update, context: VitrineContext) -> str:
+async def got_platform(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """The platform typed by name, in either language ("天猫", "Tmall", "tmall")."""
     try:
-        partner_key = check_platform(context.services, _text(update))
+        return await _platform_chosen(
+            update, context, check_platform(context.services, _text(update))
+        )
     except DomainError as error:
         await reply_error(update, context, error)
-        return PLATFORM
-    return await _platform_chosen(update, context, partner_key)
+        return Stay()
 
 
-async def platform_pressed(update: Update, context: VitrineContext) -> str:
-    """The platform chosen with its button; a forged or outdated key gets a short answer."""
+async def platform_pressed(update: Update, context: VitrineContext) -> None:
+    """The platform chosen with its button; a forged or outdated press gets a short answer."""
     query = update.callback_query
-    assert query is not None
+    if query is None:
+        return
+    current = await at(context, REGISTRATION, PLATFORM)
     try:
+        if current is None:
+            raise DomainError("merchant.registration_over")
         value = decode_as(MerchantPlatform, query.data)
         partner_key = check_platform(context.services, value.partner_key)
     except DomainError as error:
@@ -118,35 +119,35 @@ async def platform_pressed(update: Update, context: VitrineContext) -> str:
                 "merchant/errors", context.language, code=error.code, p=error.params
             )[:200]
         )
-        return PLATFORM
+        return
     await query.answer()
-    await query.edit_message_reply_markup(None)  # one choice; the buttons would mislead later
-    return await _platform_chosen(update, context, partner_key)
+    await query.edit_message_reply_markup(NO_BUTTONS)  # one choice; the buttons would mislead
+    await go(context, current, await _platform_chosen(update, context, partner_key))
 
 
-async def got_shop(update: Update, context: VitrineContext) -> str:
+async def got_shop(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """Keep the shop id; ask for the shop's name."""
     try:
-        _draft(context)["shop_id"] = check_shop_id(_text(update))
+        shop_id = check_shop_id(_text(update))
     except DomainError as error:
         await reply_error(update, context, error)
-        return SHOP
+        return Stay()
     await reply(update, context, "merchant/register_prompt", step="name", partners=[])
-    return NAME
+    return Next(NAME, {"shop_id": shop_id})
 
 
-async def got_name(update: Update, context: VitrineContext) -> str:
+async def got_name(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """Keep the name; ask where notices should go."""
     try:
-        _draft(context)["name"] = check_name(_text(update))
+        name = check_name(_text(update))
     except DomainError as error:
         await reply_error(update, context, error)
-        return NAME
+        return Stay()
     await reply(update, context, "merchant/register_prompt", step="chat", partners=[])
-    return CHAT
+    return Next(CHAT, {"name": name})
 
 
-async def got_chat(update: Update, context: VitrineContext) -> str | int:
+async def got_chat(update: Update, context: VitrineContext, current: Position) -> Outcome:
     """This chat, or a group the bot is in (by id); then register and tell the admins."""
     text = _text(update).strip()
     if text.lower() in HERE_WORDS:
@@ -159,11 +160,10 @@ async def got_chat(update: Update, context: VitrineContext) -> str | int:
             await context.bot.get_chat(chat_id)  # the bot must be able to write there
         except (ValueError, TelegramError):
             await reply_error(update, context, DomainError("merchant.bad_chat"))
-            return CHAT
-    draft = _draft(context)
+            return Stay()
+    draft = current.data
     await _finish(update, context, draft["partner_key"], draft["shop_id"], draft["name"], chat_id)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    return ConversationHandler.END
+    return Done()
 
 
 async def _finish(
@@ -185,11 +185,24 @@ async def _finish(
     await notify_admins(context, merchant)
 
 
-async def cancel(update: Update, context: VitrineContext) -> int:
-    """Leave the registration without saving anything."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+async def _cancelled(update: Update, context: VitrineContext, _at: Position) -> None:
     await reply(update, context, "merchant/register_prompt", step="cancelled", partners=[])
-    return ConversationHandler.END
+
+
+async def _expired(update: Update, context: VitrineContext, _at: Position) -> None:
+    await reply(update, context, "merchant/register_prompt", step="expired", partners=[])
+
+
+# /become_merchant: platform -> shop id -> name -> where notices go. Left for 30 minutes, it ends.
+REGISTRATION = define(
+    Flow(
+        name="merchant_registration",
+        timeout=timedelta(minutes=30),
+        steps={PLATFORM: got_platform, SHOP: got_shop, NAME: got_name, CHAT: got_chat},
+        cancelled=_cancelled,
+        expired=_expired,
+    )
+)
 
 
 async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:

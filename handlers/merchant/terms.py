@@ -14,9 +14,9 @@ from bot.domain.errors import DomainError
 from bot.orders.callbacks import AgreementAnswer
 from bot.orders.notices import send_notice
 from bot.orders.rates import format_rate, parse_rate_bp
-from handlers.common import reply
 from handlers.keyboards import Keyboard, button, keyboard
 from handlers.merchant.shop import own_verified_shop, reply_error
+from handlers.ui import reply
 from storage.repositories.agreements import Agreement
 from storage.repositories.merchants import Merchant
 

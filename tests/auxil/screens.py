@@ -11,15 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, TypeHandler
+from telegram.ext import Application
 
 from bot.app import Runtime
 from tests.auxil.sim import Message, Sim, SimUser, buttons_of
 
 WAIT_SECONDS = 15.0
-# After every group handlers/__init__.py registers: it runs once the update's handlers returned
-# (PTB runs groups in order, and the error handlers of a failed group before the next group).
-DONE_GROUP = 10_000
 
 
 def message_key(chat_id: int, message_id: int) -> str:
@@ -37,10 +34,22 @@ class BotWatch:
         self.done: set[str] = set()
         self.errors: list[str] = []
         self._changed = asyncio.Event()
-        application.add_handler(TypeHandler(Update, self._finished), group=DONE_GROUP)
+        # An update is finished when the application's process_update returns: after every
+        # handler group ran, or one stopped the others (ApplicationHandlerStop, as flows do),
+        # and after the error handlers of a failure. PTB looks the method up on the instance.
+        process_update = application.process_update
+
+        async def process_and_note(update: object) -> None:
+            try:
+                await process_update(update)
+            finally:
+                if isinstance(update, Update):
+                    self._finished(update)
+
+        application.process_update = process_and_note  # type: ignore[method-assign]
         application.add_error_handler(self._failed)
 
-    async def _finished(self, update: Update, context: object) -> None:
+    def _finished(self, update: Update) -> None:
         if update.callback_query is not None:
             self.done.add(press_key(update.callback_query.id))
         elif update.effective_message is not None and update.effective_chat is not None:
