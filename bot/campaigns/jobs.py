@@ -22,6 +22,7 @@ from bot.campaigns.eta import campaign_share, time_left
 from bot.campaigns.service import CampaignService, local_formatter, next_occurrence, now_utc
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.lanes import NOTICE
+from bot.links import buy_url
 from bot.services import Services
 from storage.repositories.campaigns import Campaign
 
@@ -249,20 +250,39 @@ class CampaignRuntime:
         await self.remind_presale(int(context.job.data))  # type: ignore[union-attr]
 
     async def remind_presale(self, item_id: int) -> int:
-        """The pre-sale opened: remind every reserver once; return how many were queued."""
+        """The pre-sale opened: remind every reserver once, with their own Buy button.
+
+        Returns how many reminders were queued. The Buy link is signed for the reserver and
+        credited to the pre-sale campaign that announced the item.
+        """
         repos = self.services.repos
         item = await repos.items.get(item_id)
         if item is None:
             return 0
+        campaign_id = await repos.campaigns.presale_campaign_of(item_id)
+        buyable = item.available and not item.sold_out
         queued = 0
         for user_id, telegram_id in await repos.campaigns.take_reservers(item_id, now_utc()):
             user = await repos.users.get(user_id)
             language = user.language if user else "zh_Hans"
-            text = self.services.texts.render("campaign/presale_open", language, item=item)
+            text = self.services.texts.render(
+                "campaign/presale_open", language, item=item, buyable=buyable
+            )
+            params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+            if buyable:
+                url = buy_url(
+                    self.services.settings,
+                    item_id=item.id,
+                    fan_id=user_id,
+                    source="campaign",
+                    campaign_id=campaign_id,
+                )
+                label = self.services.texts.label(language, "campaign.buy")
+                params["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": url}]]}
             queued += await self.services.outbox.enqueue(
                 "reminder",
                 telegram_id,
-                {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
+                {"method": "sendMessage", "params": params},
                 f"presale:{item_id}:u{user_id}",
                 user_id=user_id,
             )

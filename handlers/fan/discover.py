@@ -144,7 +144,9 @@ async def show_top(
                 keyboard.append(
                     [
                         opened,
-                        button(label(context, "fan.remind_short"), ReservePresale(row.item.id)),
+                        button(
+                            label(context, "fan.remind_short"), ReservePresale(row.item.id, "top")
+                        ),
                     ]
                 )
             else:

@@ -580,3 +580,24 @@ class CampaignRepository:
                 )
             ).all()
         return [r[0] for r in rows]
+
+    async def presale_campaign_of(self, item_id: int) -> int | None:
+        """The id of the latest pre-sale campaign that announced the item, if any."""
+        expert_of_item = select(items.c.expert_id).where(items.c.id == item_id).scalar_subquery()
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(campaigns.c.id, campaigns.c.item_ids)
+                    .where(
+                        campaigns.c.kind == "presale",
+                        campaigns.c.expert_id == expert_of_item,
+                        campaigns.c.started_at.is_not(None),
+                    )
+                    .order_by(campaigns.c.id.desc())
+                    .limit(20)
+                )
+            ).all()
+        for campaign_id, item_ids in rows:
+            if item_ids and int(item_ids[0]) == item_id:
+                return int(campaign_id)
+        return None
