@@ -41,6 +41,7 @@ def register(application: Application, group: int = 0) -> None:  # type: ignore[
         fallbacks=[abort, CommandHandler("cancel", wizard.abort)],
         conversation_timeout=CONVERSATION_TIMEOUT_SECONDS,
         name="campaign_wizard",
+        allow_reentry=True,  # /campaign again mid-way starts afresh (else: "unknown command")
     )
     application.add_handler(conversation, group=group)
     application.add_handler(CommandHandler("campaigns", manage.list_campaigns), group=group)
