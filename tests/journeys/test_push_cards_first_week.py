@@ -88,6 +88,58 @@ async def test_digest_gives_every_item_its_own_block_and_buy_link(
         )
 
 
+async def test_a_digest_too_long_for_one_message_ends_with_how_many_more(
+    vitrine: Runtime, sim: Sim, tmp_path: Path
+) -> None:
+    repos = vitrine.services.repos
+    lina = await lina_in(vitrine, sim, tmp_path, "en")
+    fan, _ = await follower(vitrine, sim, 5151, "en", push_mode="digest")
+    template = lina.items[0]
+    runtime = campaigns_of(vitrine.application.bot_data)
+    items = [
+        await repos.items.create(
+            expert_id=lina.expert.id,
+            partner_key=template.partner_key,
+            partner_item_id=f"{900000 + n}",
+            canonical_url=f"https://detail.tmall.com/item.htm?id={900000 + n}",
+            title=f"Limited edition serum number {n:02d} with a long descriptive name",
+            reason="A reason.",
+            price_fen=10000 + n,
+            stock=5,
+        )
+        for n in range(60)
+    ]
+    # Twenty campaigns of three items in one day: more than one message can hold.
+    for start in range(0, 60, 3):
+        campaign = await repos.campaigns.create(
+            expert_id=lina.expert.id,
+            kind="push",
+            item_ids=[i.id for i in items[start : start + 3]],
+            audience={"tags": [], "push": True},
+            starts_at=datetime.now(UTC),
+            recurrence=None,
+            progress_chat_id=None,
+        )
+        # The fan-out alone (the progress messages would pace Lina's chat at one a second).
+        assert await runtime.service.fire(campaign.id, datetime.now(UTC)) == 1
+
+    dispatcher = vitrine.services.outbox.dispatcher
+    assert dispatcher is not None
+    real_now = dispatcher.now
+    dispatcher.now = lambda: real_now() + timedelta(days=1, hours=1)  # type: ignore[method-assign]
+    assert await runtime.run_digest(dispatcher.now()) == 1
+    dispatcher.wake()
+    digest = await fan.wait_for(lambda m: items[0].title in text_of(m))
+
+    text = text_of(digest)
+    assert len(text.encode("utf-16-le")) // 2 <= 4096
+    shown = [i for i in items if i.title in text]
+    assert 10 < len(shown) < 60 and shown == items[: len(shown)]
+    more = 60 - len(shown)
+    assert text.endswith(f"…and {more} more picks that didn't fit in this message.")
+    assert len(links_of(digest)) == len(shown)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_every_item_of_a_push_has_its_buy_and_the_card_buttons_work(
     vitrine: Runtime, sim: Sim, tmp_path: Path, language: str
