@@ -102,6 +102,7 @@ async def start(update: Update, context: VitrineContext) -> int:
         code = "campaign.none_left_today" if quota.limit else "campaign.switched_off"
         params = {"limit": quota.limit, "resets_at": quota.resets_at}
         await _show(update, context, "errors", None, code=code, params=params)
+        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
         return ConversationHandler.END
     context.user_data[DRAFT_KEY] = {"items": [], "tags": []}  # type: ignore[index]
     keyboard = [[_button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]
