@@ -13,9 +13,17 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.delivery.dispatcher import Withdrawn
-from bot.domain.callbacks import Follow, ReservePresale, Unfollow, encode
+from bot.domain.callbacks import (
+    CartAdd,
+    FavouriteToggle,
+    Follow,
+    MuteToggle,
+    ReservePresale,
+    Unfollow,
+    encode,
+)
 from bot.links import buy_url
-from bot.texts import Texts
+from bot.texts import MessageTooLong, Texts
 from storage.repositories import Repositories
 from storage.repositories.campaigns import Campaign
 from storage.repositories.experts import Expert
@@ -23,6 +31,12 @@ from storage.repositories.items import Item
 from storage.repositories.outbox import OutboxRow
 
 DISCOVERY_KINDS = ("passerby", "account")
+TITLE_IN_BUTTON = 28  # characters of an item title (or expert name) on a button
+Button = dict[str, str]
+
+
+def _short(text: str, limit: int = TITLE_IN_BUTTON) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class CardWithdrawn(Withdrawn):
@@ -35,11 +49,16 @@ class _CardParts:
 
     campaign: Campaign
     expert: Expert
-    item: Item | None
+    items: tuple[Item, ...]  # the listed ones, in the campaign's order
     text: str
     labels: dict[str, str]
     fingerprint: tuple[Any, ...]
     withdrawn: bool = False
+
+    @property
+    def item(self) -> Item | None:
+        """The lead item (the photo and the first line of the card)."""
+        return self.items[0] if self.items else None
 
 
 class CampaignCards:
@@ -95,8 +114,58 @@ class CampaignCards:
             name: self.texts.label(language, f"campaign.{name}")
             for name in ("buy", "follow", "unfollow", "reserve")
         }
-        self._parts[key] = _CardParts(campaign, expert, item, text, labels, fingerprint, withdrawn)
+        labels["buy_item"] = self.texts.labels(language, "campaign")["buy_item"]
+        labels["mute"] = self.texts.label(
+            language, "campaign.mute", name=_short(expert.display_name)
+        )
+        # The fan screens' own labels, so their handlers relabel these buttons consistently.
+        labels["favourite"] = self.texts.label(language, "fan.fav_add")
+        labels["cart"] = self.texts.label(language, "fan.cart_add")
+        self._parts[key] = _CardParts(
+            campaign, expert, tuple(items), text, labels, fingerprint, withdrawn
+        )
         return self._parts[key]
+
+    def _item_rows(self, card: _CardParts, fan_id: int) -> list[list[Button]]:
+        """Per item: Buy (this fan's signed link), then Favourite and Add to cart."""
+        rows: list[list[Button]] = []
+        several = len(card.items) > 1
+        for item in card.items:
+            if card.campaign.kind == "presale":
+                rows.append(
+                    [
+                        {
+                            "text": card.labels["reserve"],
+                            "callback_data": encode(ReservePresale(item.id, "push")),
+                        }
+                    ]
+                )
+            elif not item.sold_out:  # no Buy button for what cannot be bought
+                url = buy_url(
+                    self.settings,
+                    item_id=item.id,
+                    fan_id=fan_id,
+                    source="campaign",
+                    campaign_id=card.campaign.id,
+                )
+                text = (
+                    card.labels["buy_item"].format(title=_short(item.title))
+                    if several
+                    else card.labels["buy"]
+                )
+                rows.append([{"text": text, "url": url}])
+            keep = [
+                {
+                    "text": card.labels["favourite"],
+                    "callback_data": encode(FavouriteToggle(item.id)),
+                }
+            ]
+            if card.campaign.kind != "presale" and not item.sold_out:
+                keep.append(
+                    {"text": card.labels["cart"], "callback_data": encode(CartAdd(item.id))}
+                )
+            rows.append(keep)
+        return rows
 
     async def render(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:
         """The Bot API call for one campaign row, with this fan's Buy link.
@@ -106,26 +175,9 @@ class CampaignCards:
         card = await self._card(int(row.payload["campaign_id"]), row.language or "zh_Hans")
         if card.withdrawn:
             raise CardWithdrawn(f"campaign {card.campaign.id} has nothing left to show")
-        rows: list[list[dict[str, str]]] = []
-        if card.item is not None and row.user_id is not None:
-            if card.campaign.kind == "presale":
-                rows.append(
-                    [
-                        {
-                            "text": card.labels["reserve"],
-                            "callback_data": encode(ReservePresale(card.item.id)),
-                        }
-                    ]
-                )
-            elif not card.item.sold_out:  # no Buy button for what cannot be bought
-                url = buy_url(
-                    self.settings,
-                    item_id=card.item.id,
-                    fan_id=row.user_id,
-                    source="campaign",
-                    campaign_id=card.campaign.id,
-                )
-                rows.append([{"text": card.labels["buy"], "url": url}])
+        rows: list[list[Button]] = []
+        if row.user_id is not None and card.campaign.kind != "account":
+            rows += self._item_rows(card, row.user_id)
         if card.campaign.kind in DISCOVERY_KINDS:
             rows.append(
                 [
@@ -139,9 +191,13 @@ class CampaignCards:
             rows.append(
                 [
                     {
+                        "text": card.labels["mute"],
+                        "callback_data": encode(MuteToggle(card.expert.id)),
+                    },
+                    {
                         "text": card.labels["unfollow"],
                         "callback_data": encode(Unfollow(card.expert.id, "push")),
-                    }
+                    },
                 ]
             )
         params: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": {"inline_keyboard": rows}}
@@ -158,9 +214,15 @@ class CampaignCards:
         return "sendPhoto", {**params, **photo, "caption": card.text}
 
     async def render_digest(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:
-        """The daily digest: every campaign item a digest-mode fan was sent today, in one message."""
+        """The daily digest: every campaign item a digest-mode fan was sent, one block each.
+
+        Each item has its own Buy link, signed for this fan and its campaign; an item two
+        campaigns carried is shown once. Past Telegram's limit the last blocks give way to an
+        "and N more" line.
+        """
         language = row.language or "zh_Hans"
-        entries = []
+        entries: list[dict[str, Any]] = []
+        shown: set[int] = set()
         for campaign_id in row.payload.get("campaign_ids", []):
             campaign = await self.repos.campaigns.get(int(campaign_id))
             if campaign is None:
@@ -175,16 +237,35 @@ class CampaignCards:
             ]
             if campaign.item_ids and not listed:
                 continue
-            item = listed[0] if listed else None
-            url = None
-            if item is not None and row.user_id is not None and not item.sold_out:
-                url = buy_url(
-                    self.settings,
-                    item_id=item.id,
-                    fan_id=row.user_id,
-                    source="campaign",
-                    campaign_id=campaign.id,
-                )
-            entries.append({"expert": expert, "item": item, "url": url})
-        text = self.texts.render("campaign/digest", language, entries=entries)
+            if not listed:  # an account recommendation
+                entries.append({"expert": expert, "item": None, "url": None})
+            for item in listed:
+                if item.id in shown:
+                    continue
+                shown.add(item.id)
+                url = None
+                if row.user_id is not None and not item.sold_out:
+                    url = buy_url(
+                        self.settings,
+                        item_id=item.id,
+                        fan_id=row.user_id,
+                        source="campaign",
+                        campaign_id=campaign.id,
+                    )
+                entries.append({"expert": expert, "item": item, "url": url})
+        text = self._fit_digest(language, entries)
         return "sendMessage", {"text": text, "parse_mode": "HTML", "disable_web_page_preview": True}
+
+    def _fit_digest(self, language: str, entries: list[dict[str, Any]]) -> str:
+        """The digest with as many blocks as fit in one message."""
+        kept = len(entries)
+        while True:
+            try:
+                return self.texts.render(
+                    "campaign/digest", language, entries=entries[:kept], more=len(entries) - kept
+                )
+            except MessageTooLong as error:
+                if kept == 0:
+                    raise
+                # Shrink in proportion to the overshoot (then by one), never below zero.
+                kept = max(min(kept - 1, kept * error.limit // error.length), 0)

@@ -17,13 +17,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext
 
+from bot.campaigns.audience import PUSH_ONLY_KINDS
 from bot.campaigns.cards import CampaignCards
 from bot.campaigns.eta import campaign_share, time_left
 from bot.campaigns.service import CampaignService, local_formatter, next_occurrence, now_utc
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.lanes import NOTICE
+from bot.links import buy_url, deep_link
 from bot.services import Services
-from storage.repositories.campaigns import Campaign
+from storage.repositories.campaigns import AudienceFunnel, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class CampaignRuntime:
         )
         self.cards = CampaignCards(services.repos, services.texts, services.settings)
         self._last_progress: dict[int, str] = {}
+        # Why a run reached nobody, by campaign, computed once per run (see progress_text).
+        self._nobody: dict[tuple[int, datetime | None], AudienceFunnel] = {}
 
     @property
     def job_queue(self) -> Any:
@@ -157,12 +161,37 @@ class CampaignRuntime:
             campaign.id, progress_chat_id=chat_id, progress_message_id=message.message_id
         )
 
+    async def run_counts(self, campaign: Campaign) -> dict[str, int]:
+        """Rows of the campaign's current run by status (a recurring run counts its own only)."""
+        now = self.dispatcher.now()
+        if campaign.recurrence and campaign.started_at is not None:
+            return await self.services.repos.campaigns.run_counts(
+                campaign.id, campaign.started_at, now
+            )
+        return await self.services.repos.outbox.campaign_counts(campaign.id, now)
+
+    async def why_nobody(self, campaign: Campaign) -> AudienceFunnel:
+        """The audience of a run that reached nobody, rule by rule, as it was when it went out."""
+        key = (campaign.id, campaign.started_at)
+        if key not in self._nobody:
+            self._nobody[key] = await self.service.funnel(
+                campaign, campaign.expert_id, campaign.started_at or now_utc()
+            )
+        return self._nobody[key]
+
+    async def follow_link(self, campaign: Campaign) -> str:
+        """The link fans follow the campaign's expert with."""
+        expert = await self.services.repos.experts.get(campaign.expert_id)
+        return deep_link(self.application.bot.username, expert.handle) if expert else ""
+
     async def progress_text(self, campaign: Campaign, language: str) -> str:
-        """The progress message: sent / total, blocked, failed, waiting, time left."""
-        counts = await self.services.repos.outbox.campaign_counts(
-            campaign.id, self.dispatcher.now()
-        )
+        """The progress message: sent / total, blocked, failed, waiting, time left.
+
+        A run that reached nobody says why instead (the audience rule by rule).
+        """
+        counts = await self.run_counts(campaign)
         total = sum(counts.values())
+        nobody = await self.why_nobody(campaign) if total == 0 else None
         remaining = counts.get("queued", 0) + counts.get("sending", 0)
         finished = counts.get("sent", 0) + counts.get("failed", 0) + counts.get("blocked", 0)
         share = campaign_share(self.dispatcher, campaign.id)
@@ -181,6 +210,11 @@ class CampaignRuntime:
             percent=percent,
             time_left=time_left(remaining, share.rate) if remaining else None,
             sharing_with=share.sharing_with,
+            nobody=nobody,
+            follow_link=await self.follow_link(campaign) if nobody else "",
+            slot_given_back=nobody is not None
+            and campaign.kind in PUSH_ONLY_KINDS
+            and campaign.audience_size == 0,
         )
 
     async def _progress_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
@@ -200,6 +234,8 @@ class CampaignRuntime:
         if campaign.status not in ("running", "paused"):
             context.job.schedule_removal()  # type: ignore[union-attr]
             self._last_progress.pop(campaign_id, None)
+            for key in [k for k in self._nobody if k[0] == campaign_id]:
+                del self._nobody[key]
 
     async def _edit_progress(self, campaign: Campaign, language: str) -> None:
         if campaign.progress_chat_id is None or campaign.progress_message_id is None:
@@ -249,20 +285,39 @@ class CampaignRuntime:
         await self.remind_presale(int(context.job.data))  # type: ignore[union-attr]
 
     async def remind_presale(self, item_id: int) -> int:
-        """The pre-sale opened: remind every reserver once; return how many were queued."""
+        """The pre-sale opened: remind every reserver once, with their own Buy button.
+
+        Returns how many reminders were queued. The Buy link is signed for the reserver and
+        credited to the pre-sale campaign that announced the item.
+        """
         repos = self.services.repos
         item = await repos.items.get(item_id)
         if item is None:
             return 0
+        campaign_id = await repos.campaigns.presale_campaign_of(item_id)
+        buyable = item.available and not item.sold_out
         queued = 0
         for user_id, telegram_id in await repos.campaigns.take_reservers(item_id, now_utc()):
             user = await repos.users.get(user_id)
             language = user.language if user else "zh_Hans"
-            text = self.services.texts.render("campaign/presale_open", language, item=item)
+            text = self.services.texts.render(
+                "campaign/presale_open", language, item=item, buyable=buyable
+            )
+            params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+            if buyable:
+                url = buy_url(
+                    self.services.settings,
+                    item_id=item.id,
+                    fan_id=user_id,
+                    source="campaign",
+                    campaign_id=campaign_id,
+                )
+                label = self.services.texts.label(language, "campaign.buy")
+                params["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": url}]]}
             queued += await self.services.outbox.enqueue(
                 "reminder",
                 telegram_id,
-                {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
+                {"method": "sendMessage", "params": params},
                 f"presale:{item_id}:u{user_id}",
                 user_id=user_id,
             )

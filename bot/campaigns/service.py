@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from bot.campaigns.audience import PUSH_ONLY_KINDS, audience_funnel
 from bot.campaigns.fanout import plan_fanout
 from bot.domain.errors import DomainError
 from bot.domain.push_rules import (
@@ -18,7 +19,7 @@ from bot.domain.push_rules import (
 )
 from bot.domain.verticals import tags_of_vertical
 from storage.repositories import Repositories
-from storage.repositories.campaigns import Audience, Campaign
+from storage.repositories.campaigns import Audience, AudienceFunnel, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,26 @@ class CampaignService:
         self.pushes_per_fan_per_day = pushes_per_fan_per_day
 
     async def quota(self, expert_id: int, tz: str, at: datetime) -> QuotaResult:
-        """Whether the expert may start another campaign on the local day of `at`."""
+        """Whether the expert may start another campaign on the local day of `at`.
+
+        A push-only campaign that went out and reached nobody gives its slot back.
+        """
         day_start, day_end = fan_day_bounds(tz, at)
-        used = await self.repos.campaigns.count_on_day(expert_id, day_start, day_end)
+        used = await self.repos.campaigns.count_on_day(
+            expert_id, day_start, day_end, free_when_empty=PUSH_ONLY_KINDS
+        )
         return expert_campaign_quota(used, self.campaigns_per_day, tz, at)
+
+    async def funnel(
+        self, campaign: Campaign | Draft, expert_id: int, now: datetime
+    ) -> AudienceFunnel:
+        """Who of the campaign's audience each push rule keeps (why it reaches nobody)."""
+        return await audience_funnel(
+            self.repos,
+            await self.audience_of(campaign, expert_id),
+            now=now,
+            platform_cap=self.pushes_per_fan_per_day,
+        )
 
     async def audience_of(self, campaign: Campaign | Draft, expert_id: int) -> Audience:
         """Who the campaign reaches (discovery kinds default to the expert's vertical's tags)."""

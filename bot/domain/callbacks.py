@@ -402,12 +402,36 @@ class TopPage:
     page: int
 
 
+ReserveSource = Literal[
+    "window", "feed", "top", "favs", "cart", "push", "share", "digest", "card", "unknown"
+]
+_RESERVE_BEFORE_SOURCE = re.compile(rf"{CALLBACK_VERSION}:rsv:(0|[1-9][0-9]{{0,15}})")
+
+
 @callback("rsv")
 @dataclass(frozen=True)
 class ReservePresale:
-    """Reserve a pre-sale item: remind the fan when it opens."""
+    """Reserve a pre-sale item: remind the fan when it opens; `source` is where it was pressed.
+
+    "card" is an item card that did not say which screen it was on; "unknown" is a button sent
+    before the source was carried (see `decode_reserve`).
+    """
 
     item_id: int
+    source: ReserveSource = "card"
+
+
+def decode_reserve(data: object) -> ReservePresale:
+    """A ReservePresale press, including buttons sent before the source was carried.
+
+    Those read ``"1:rsv:<item id>"`` and decode with source "unknown", so a pre-sale card sent
+    days before an upgrade still reserves. Anything else raises DomainError("callback.*").
+    """
+    if isinstance(data, str):
+        old = _RESERVE_BEFORE_SOURCE.fullmatch(data)
+        if old is not None and int(old.group(1)) <= MAX_CALLBACK_INT:
+            return ReservePresale(int(old.group(1)), "unknown")
+    return decode_as(ReservePresale, data)
 
 
 @callback("rep")

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ConversationHandler
 
+from bot.campaigns.audience import PUSH_ONLY_KINDS
 from bot.campaigns.callbacks import (
     WizardAbort,
     WizardAudience,
@@ -33,6 +34,7 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import decode
 from bot.domain.errors import DomainError
 from bot.domain.verticals import tags_of_vertical
+from bot.links import deep_link
 from handlers.expert.common import active_expert
 from handlers.keyboards import Button, button, keyboard
 from storage.repositories.experts import Expert
@@ -87,13 +89,22 @@ async def _answer(update: Update) -> object:
 
 
 async def start(update: Update, context: VitrineContext) -> int:
-    """/campaign: only verified experts; first pick the kind."""
-    if await active_expert(update, context) is None:  # says why: not applied, pending, suspended
+    """/campaign: only verified experts with a campaign left today; first pick the kind."""
+    expert = await active_expert(update, context)  # says why: not applied, pending, suspended
+    if expert is None:
+        return ConversationHandler.END
+    runtime = campaigns_of(context.bot_data)
+    quota = await runtime.service.quota(expert.id, context.user.timezone, now_utc())
+    if not quota.allowed:  # said now, not after the expert has prepared the whole campaign
+        code = "campaign.none_left_today" if quota.limit else "campaign.switched_off"
+        params = {"limit": quota.limit, "resets_at": quota.resets_at}
+        await _show(update, context, "errors", None, code=code, params=params)
+        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
         return ConversationHandler.END
     context.user_data[DRAFT_KEY] = {"items": [], "tags": []}  # type: ignore[index]
     rows = [[button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]
     rows.append([button(_label(context, "abort"), WizardAbort())])
-    await _show(update, context, "ask_kind", rows)
+    await _show(update, context, "ask_kind", rows, left=quota.remaining, limit=quota.limit)
     return KIND
 
 
@@ -297,12 +308,29 @@ async def _preview(update: Update, context: VitrineContext) -> int:
         return ConversationHandler.END
     draft = _to_draft(_draft(context))
     runtime = campaigns_of(context.bot_data)
+    quota = await runtime.service.quota(expert.id, context.user.timezone, draft.starts_at)
+    if not quota.allowed:  # that day is full (e.g. a time typed for a later day)
+        params = {"limit": quota.limit, "resets_at": quota.resets_at}
+        await _show(update, context, "errors", None, code="campaign.daily_limit", params=params)
+        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
+        return ConversationHandler.END
     audience = await runtime.service.audience_of(draft, expert.id)
     size = await context.services.repos.campaigns.audience_size(audience) if draft.push else 0
+    nobody = (
+        await runtime.service.funnel(draft, expert.id, now_utc())
+        if draft.push and not size
+        else None
+    )
+    # Sent now to nobody, a push-only campaign would do nothing at all: not offered.
+    pointless = (
+        nobody is not None
+        and draft.kind in PUSH_ONLY_KINDS
+        and _draft(context).get("when") == "now"
+    )
     items = [i for i in [await context.services.repos.items.get(x) for x in draft.item_ids] if i]
     rows = [
         [
-            button(_label(context, "confirm"), WizardConfirm()),
+            *([] if pointless else [button(_label(context, "confirm"), WizardConfirm())]),
             button(_label(context, "abort"), WizardAbort()),
         ]
     ]
@@ -314,6 +342,10 @@ async def _preview(update: Update, context: VitrineContext) -> int:
         draft=draft,
         items=items,
         audience_size=size,
+        nobody=nobody,
+        pointless=pointless,
+        push_only=draft.kind in PUSH_ONLY_KINDS,
+        follow_link=deep_link(context.bot.username, expert.handle),
     )
     return PREVIEW
 
@@ -340,7 +372,20 @@ async def confirm(update: Update, context: VitrineContext) -> int:
     starting_now = campaign.starts_at is not None and campaign.starts_at <= now_utc() + timedelta(
         seconds=5
     )
-    await _show(update, context, "confirmed", None, campaign=campaign, now=starting_now)
+    if starting_now and not draft.push:
+        # Nothing to follow as it sends: say what it did (the headline's pin) instead.
+        await runtime.fire(campaign.id)
+        item = (
+            await context.services.repos.items.get(campaign.item_ids[0])
+            if campaign.kind == "headline" and campaign.item_ids
+            else None
+        )
+        pinned = item if item is not None and item.pinned_at(now_utc()) else None
+        await _show(update, context, "confirmed", None, campaign=campaign, now=True, pinned=pinned)
+        return ConversationHandler.END
+    await _show(
+        update, context, "confirmed", None, campaign=campaign, now=starting_now, pinned=None
+    )
     if starting_now:
         await runtime.fire(campaign.id)
     else:

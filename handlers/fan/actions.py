@@ -8,7 +8,8 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import CartAdd, FavouriteToggle, ReservePresale
+from bot.domain.callbacks import CartAdd, FavouriteToggle, decode_reserve
+from bot.domain.errors import DomainError
 from handlers.fan import lists
 from handlers.fan.ui import label, notice, stale
 from handlers.keyboards import relabelled
@@ -87,8 +88,9 @@ async def cart_add(update: Update, context: VitrineContext) -> None:
 
 async def reserve_presale(update: Update, context: VitrineContext) -> None:
     """Reserve a pre-sale item so the fan is reminded when it opens."""
-    data = decoded(update, ReservePresale)
-    if data is None:
+    try:  # buttons sent before the source was carried still reserve
+        data = decode_reserve(update.callback_query.data if update.callback_query else None)
+    except DomainError:
         await stale(update, context)
         return
     repos = context.services.repos
@@ -107,6 +109,9 @@ async def reserve_presale(update: Update, context: VitrineContext) -> None:
             user_id=context.user.id,
             expert_id=item.expert_id,
             item_id=item.id,
-            source="top",
+            campaign_id=await repos.campaigns.presale_campaign_of(item.id)
+            if data.source == "push"
+            else None,
+            source=data.source,
         )
     await answer(update, notice(context, "reserved" if created else "already_reserved"))

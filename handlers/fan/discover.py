@@ -134,7 +134,9 @@ async def show_top(
                 buttons.append(
                     [
                         opened,
-                        button(label(context, "fan.remind_short"), ReservePresale(row.item.id)),
+                        button(
+                            label(context, "fan.remind_short"), ReservePresale(row.item.id, "top")
+                        ),
                     ]
                 )
             else:

@@ -24,6 +24,14 @@ def _quiet_text(start_min: int, end_min: int) -> str:
     return f"{start_min // 60:02d}:{start_min % 60:02d}–{end_min // 60:02d}:{end_min % 60:02d}"
 
 
+def cap_choices(platform_cap: int) -> list[str]:
+    """The daily caps a fan may choose: the usual ones the platform's own cap allows, and it."""
+    choices = [v for v in CAP_CHOICES if int(v) <= platform_cap]
+    if platform_cap >= 1 and str(platform_cap) not in choices:
+        choices.append(str(platform_cap))
+    return sorted(choices, key=int)
+
+
 def _quiet_value(start_min: int, end_min: int) -> str:
     if start_min == end_min:
         return "none"
@@ -41,6 +49,9 @@ async def show_settings(
     """The settings summary with the buttons of `section` ("main" for the section list)."""
     language = language or context.language
     row = await context.services.repos.fan_settings.get(context.user.id)
+    # A cap above the platform's never applies (VITRINE_PUSHES_PER_FAN_PER_DAY): not offered.
+    platform_cap = context.services.settings.delivery.pushes_per_fan_per_day
+    cap = min(row.daily_cap, platform_cap)
 
     def lab(key: str, **params: object) -> str:
         return label(context, key, language=language, **params)
@@ -85,8 +96,8 @@ async def show_settings(
     elif section == "cap":
         rows.append(
             [
-                option(lab("fan.cap_value", n=v), "cap", v, int(v) == row.daily_cap)
-                for v in CAP_CHOICES
+                option(lab("fan.cap_value", n=v), "cap", v, int(v) == cap)
+                for v in cap_choices(platform_cap)
             ]
         )
     elif section == "digest":
@@ -113,7 +124,9 @@ async def show_settings(
         digest_hour=row.digest_hour,
         quiet=_quiet_text(row.quiet_start_min, row.quiet_end_min),
         timezone=context.user.timezone,
-        cap=row.daily_cap,
+        cap=cap,
+        own_cap=row.daily_cap,
+        platform_cap=platform_cap,
         consent=row.discovery_consent,
     )
     await show_text(update, context, text, keyboard(rows), edit=edit)
@@ -149,6 +162,10 @@ async def setting_change(update: Update, context: VitrineContext) -> None:
         await answer(update, notice(context, "saved", language=data.value))
         await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
         await show_settings(update, context, "main", language=data.value)
+        return
+    platform_cap = context.services.settings.delivery.pushes_per_fan_per_day
+    if data.setting == "cap" and data.value not in cap_choices(platform_cap):
+        await answer(update, notice(context, "bad_value"))  # a cap that would never apply
         return
     row = await repos.fan_settings.get(context.user.id)
     try:

@@ -107,6 +107,30 @@ class Audience:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AudienceFunnel:
+    """Who an audience loses at each push rule, in the order the rules apply (cumulative).
+
+    `candidates` are the expert's followers (or, for discovery, the consenting fans who don't
+    follow them); each later count keeps those of the previous one who also pass that rule.
+    """
+
+    discovery: bool
+    tags: tuple[str, ...]
+    candidates: int
+    interested: int  # have one of the tags (everyone when there are none)
+    reachable: int  # have not blocked the bot, left or deleted their data
+    unmuted: int  # have not muted the expert (discovery: same as reachable)
+    push_on: int  # push mode is not "off"
+    digest: int  # of push_on: in digest mode (always get a digest row)
+    under_cap: int  # of push_on: instant, and below their daily cap today
+
+    @property
+    def reach(self) -> int:
+        """How many would get a row if the campaign went out now (before dedup)."""
+        return self.digest + self.under_cap
+
+
 def _to_campaign(row: Any) -> Campaign:
     r = row._mapping
     return Campaign(
@@ -345,10 +369,26 @@ class CampaignRepository:
                 update(campaigns).where(campaigns.c.id == campaign_id).values(**values)
             )
 
-    async def count_on_day(self, expert_id: int, day_start: datetime, day_end: datetime) -> int:
-        """Campaigns of the expert starting (or started) within [day_start, day_end)."""
+    async def count_on_day(
+        self,
+        expert_id: int,
+        day_start: datetime,
+        day_end: datetime,
+        *,
+        free_when_empty: Sequence[str] = (),
+    ) -> int:
+        """Campaigns of the expert starting (or started) within [day_start, day_end).
+
+        Campaigns of a kind in `free_when_empty` that went out and reached nobody
+        (audience_size 0) are not counted.
+        """
         start, end = _ts(day_start), _ts(day_end)
         when = func.coalesce(campaigns.c.started_at, campaigns.c.starts_at)
+        counted = or_(
+            campaigns.c.audience_size.is_(None),
+            campaigns.c.audience_size != 0,
+            campaigns.c.kind.not_in(list(free_when_empty)),
+        )
         async with self._engine.connect() as conn:
             return int(
                 (
@@ -360,6 +400,7 @@ class CampaignRepository:
                             campaigns.c.status.in_(ACTIVE_STATUSES),
                             when >= start,
                             when < end,
+                            counted,
                         )
                     )
                 ).scalar_one()
@@ -580,3 +621,139 @@ class CampaignRepository:
                 )
             ).all()
         return [r[0] for r in rows]
+
+    async def presale_campaign_of(self, item_id: int) -> int | None:
+        """The id of the latest pre-sale campaign that announced the item, if any."""
+        expert_of_item = select(items.c.expert_id).where(items.c.id == item_id).scalar_subquery()
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(campaigns.c.id, campaigns.c.item_ids)
+                    .where(
+                        campaigns.c.kind == "presale",
+                        campaigns.c.expert_id == expert_of_item,
+                        campaigns.c.started_at.is_not(None),
+                    )
+                    .order_by(campaigns.c.id.desc())
+                    .limit(20)
+                )
+            ).all()
+        for campaign_id, item_ids in rows:
+            if item_ids and int(item_ids[0]) == item_id:
+                return int(campaign_id)
+        return None
+
+    async def run_counts(self, campaign_id: int, since: datetime, now: datetime) -> dict[str, int]:
+        """Rows of one run of a campaign (written at or after `since`) by status.
+
+        As OutboxRepository.campaign_counts, 'later' counts queued rows not yet due.
+        """
+        later = case(
+            (and_(outbox.c.status == "queued", outbox.c.next_attempt_at > _ts(now)), "later"),
+            else_=outbox.c.status,
+        )
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(later.label("bucket"), func.count())
+                    .where(outbox.c.campaign_id == campaign_id, outbox.c.created_at >= _ts(since))
+                    .group_by(later)
+                )
+            ).all()
+        return {str(bucket): int(n) for bucket, n in rows}
+
+    async def audience_funnel(
+        self, audience: Audience, fan_timings: Sequence[FanTiming], platform_cap: int, now: datetime
+    ) -> AudienceFunnel:
+        """How the audience shrinks rule by rule (see AudienceFunnel), as the fan-out applies them.
+
+        `fan_timings` give the cap day of instant fans by (time zone, quiet hours), as for the
+        fan-out; fans of a combination not listed count their day as the one around `now`.
+        """
+        follow = exists().where(
+            follows.c.fan_id == users.c.id, follows.c.expert_id == audience.expert_id
+        )
+        if audience.discovery:
+            candidate = and_(fan_settings.c.discovery_consent.is_(True), not_(follow))
+            unmuted: ColumnElement[bool] = literal(True)
+        else:
+            candidate = follow
+            unmuted = exists().where(
+                follows.c.fan_id == users.c.id,
+                follows.c.expert_id == audience.expert_id,
+                follows.c.muted.is_(False),
+            )
+        interested: ColumnElement[bool] = (
+            exists().where(interests.c.user_id == users.c.id, interests.c.tag.in_(audience.tags))
+            if audience.tags
+            else literal(True)
+        )
+        reachable = and_(
+            users.c.telegram_id.is_not(None),
+            users.c.unreachable_at.is_(None),
+            users.c.forgotten_at.is_(None),
+        )
+
+        def per_combination(pick: str) -> ColumnElement[Any]:
+            whens = [
+                (
+                    and_(
+                        users.c.timezone == t.timezone,
+                        fan_settings.c.quiet_start_min == t.quiet_start_min,
+                        fan_settings.c.quiet_end_min == t.quiet_end_min,
+                    ),
+                    literal(_ts(getattr(t, pick)), Integer),
+                )
+                for t in fan_timings
+            ]
+            fallback = literal(_ts(now) + (0 if pick == "day_start" else 86400), Integer)
+            return case(*whens, else_=fallback) if whens else fallback
+
+        window_start = min([_ts(t.day_start) for t in fan_timings], default=_ts(now))
+        window_end = max([_ts(t.day_end) for t in fan_timings], default=_ts(now) + 86400)
+        planned = (
+            select(outbox.c.user_id.label("uid"), outbox.c.next_attempt_at.label("at"))
+            .where(
+                outbox.c.kind == PUSH_KIND,
+                outbox.c.status.in_(CAPPED_STATUSES),
+                outbox.c.next_attempt_at >= window_start,
+                outbox.c.next_attempt_at < window_end,
+            )
+            .subquery("planned")
+        )
+        today = (
+            select(func.count())
+            .select_from(planned)
+            .where(
+                planned.c.uid == users.c.id,
+                planned.c.at >= per_combination("day_start"),
+                planned.c.at < per_combination("day_end"),
+            )
+            .scalar_subquery()
+        )
+        cap = case(
+            (fan_settings.c.daily_cap < platform_cap, fan_settings.c.daily_cap), else_=platform_cap
+        )
+        stages = [interested, reachable, unmuted, fan_settings.c.push_mode != "off"]
+        cumulative = [and_(*stages[: n + 1]) for n in range(len(stages))]
+        push_on = cumulative[-1]
+        is_instant = and_(push_on, fan_settings.c.push_mode == "instant")
+
+        def how_many(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        query = (
+            select(
+                func.count(),
+                *[how_many(c) for c in cumulative],
+                how_many(and_(push_on, fan_settings.c.push_mode == "digest")),
+                # The cap only matters for instant fans; `today` is computed for them alone.
+                how_many(and_(is_instant, case((is_instant, today), else_=0) < cap)),
+            )
+            .select_from(_audience_from())
+            .where(candidate, users.c.id != audience.expert_user_id)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).one()
+        counts = [int(n) for n in row]
+        return AudienceFunnel(audience.discovery, audience.tags, *counts)

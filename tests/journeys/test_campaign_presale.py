@@ -51,7 +51,7 @@ async def test_presale_announcement_reservation_and_opening_reminder(
     )
     await runtime.fire(campaign.id)
 
-    reserve = encode(ReservePresale(item.id))
+    reserve = encode(ReservePresale(item.id, "push"))
     card = await keen.wait_for(
         lambda m: any(b.get("callback_data") == reserve for b in buttons_of(m))
     )

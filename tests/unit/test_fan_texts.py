@@ -105,6 +105,8 @@ SCREENS: dict[str, dict[str, object]] = {
         quiet="22:00–08:00",
         timezone="Asia/Shanghai",
         cap=3,
+        own_cap=10,
+        platform_cap=3,
         consent=False,
     ),
     "fan/mydata": {},
