@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test run-deps test-deps system-deps bench clean
+.PHONY: run test lint run-deps test-deps system-deps bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip
-	@$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@$(VENV)/bin/python -m pip install -q -e '.[test,lint]'
 	@touch $(STAMP)
 
 # Debian packages, each checked by a file it installs; missing ones come from apt-get (as root or
@@ -44,6 +44,11 @@ run: $(STAMP) run-deps
 
 test: $(STAMP) test-deps
 	$(VENV)/bin/python -m pytest -q
+
+# The lint gate: ruff's rules and formatting (pyproject.toml chooses them).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
