@@ -1,31 +1,22 @@
-"""How fast /stats aggregates: a campaign report, an expert overview and platform totals over
-a SQLite file seeded with 100,000 outbox rows, 100,000 events, clicks and orders, each timed
-against a plain `SELECT count(*)` over the same tables measured in the same run.
+"""The report load: a SQLite file of outbox rows, events, clicks and orders, with its truth.
 
-`seed_report_load` is shared with tests/storage/test_reports_aggregation.py: it writes the rows
-with executemany and returns the totals computed in Python from the very rows it wrote, so the
-SQL aggregates can be checked against numbers that never went through SQL.
-
-Run: `python -m bench` (all benchmarks) or `python -m bench.bench_reports`.
+`seed_report_load` is shared by the `stats` benchmark (bench/bench_stats.py) and
+tests/storage/test_reports_aggregation.py: it writes the rows with executemany and returns the
+totals computed in Python from the very rows it wrote, so the SQL aggregates can be checked
+against numbers that never went through SQL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
-import statistics
-import tempfile
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from storage.database import create_engine as create_async_engine_for
-from storage.repositories.analytics import AnalyticsRepository
 from storage.schema import metadata
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -377,64 +368,3 @@ def seed_report_load(
             "orders": order_rows,
         },
     )
-
-
-async def _time(action: object, repeats: int) -> float:
-    """Median seconds of `repeats` runs of an async callable."""
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        await action()  # type: ignore[operator]
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
-
-
-async def run(repeats: int = 7) -> list[tuple[str, float, float]]:
-    """Seed a database, then time each report against the plain-count baseline; return the rows."""
-    from sqlalchemy import text
-
-    with tempfile.TemporaryDirectory() as folder:
-        began = time.perf_counter()
-        load = seed_report_load(Path(folder) / "bench.sqlite3")
-        print(f"seeded {sum(load.rows.values()):,} rows in {time.perf_counter() - began:.1f}s")
-        engine = create_async_engine_for(f"sqlite+aiosqlite:///{load.path}")
-        repo = AnalyticsRepository(engine)
-
-        async def baseline() -> None:
-            # Every row of the tables the campaign report reads, counted without any filter.
-            async with engine.connect() as conn:
-                for table in ("outbox", "clicks", "events", "orders", "commissions"):
-                    await conn.execute(text(f"SELECT count(*) FROM {table}"))
-
-        async def campaign() -> None:
-            await repo.campaign_report(1, interval_seconds=3600)
-
-        async def overview() -> None:
-            await repo.expert_overview(1, now=NOW)
-
-        async def platform() -> None:
-            await repo.platform_totals(now=NOW, day_start=NOW - timedelta(hours=12))
-
-        await baseline()  # warm the page cache for everyone alike
-        base = await _time(baseline, repeats)
-        results = [("baseline count(*) x5 tables", base, 1.0)]
-        for name, action in (
-            ("campaign report (60% of rows)", campaign),
-            ("expert overview", overview),
-            ("platform totals", platform),
-        ):
-            seconds = await _time(action, repeats)
-            results.append((name, seconds, seconds / base))
-        await engine.dispose()
-    return results
-
-
-def main() -> None:
-    """Print each report's median time and its ratio to the baseline."""
-    print("bench_reports: /stats aggregation over 100,000 outbox rows and 100,000 events")
-    for name, seconds, ratio in asyncio.run(run()):
-        print(f"  {name:<32} {seconds * 1000:8.1f} ms   x{ratio:5.2f} of baseline")
-
-
-if __name__ == "__main__":
-    main()

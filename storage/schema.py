@@ -289,6 +289,7 @@ outbox = Table(
     Index("ix_outbox_due", "status", "next_attempt_at"),
     Index("ix_outbox_campaign_status", "campaign_id", "status"),
     Index("ix_outbox_stream_due", "status", "campaign_id", "next_attempt_at"),
+    Index("ix_outbox_user_due", "user_id", "next_attempt_at"),
 )
 
 clicks = Table(

@@ -1,7 +1,9 @@
-"""Writes send outcomes in small batches; each sender waits until its own outcome is committed.
+"""Writes send outcomes as a group commit; each sender waits until its own outcome is committed.
 
-Batching keeps SQLite's write rate far below the send rate (one transaction per ~20 ms instead
-of one per message), and waiting for the commit is what bounds duplicates after a crash.
+The writer commits as soon as an outcome arrives; outcomes that arrive while a commit is under
+way go together in the next one. So a sender waits about one commit, never a fixed delay, and
+SQLite sees one transaction per batch however fast messages go. Waiting for the commit is what
+bounds duplicates after a crash (bot/delivery/dispatcher.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import logging
 from storage.repositories.outbox import OutboxRepository, SendResult
 
 log = logging.getLogger(__name__)
-
-COALESCE_SECONDS = 0.02
 
 
 class StatusWriter:
@@ -61,7 +61,7 @@ class StatusWriter:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            await asyncio.sleep(COALESCE_SECONDS)
+            await asyncio.sleep(0)  # senders finishing in this same turn of the loop join in
             await self._flush()
             if self._stopping and not self._pending:
                 return
