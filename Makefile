@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps bench clean
+.PHONY: run test system-deps bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,15 @@ run: $(STAMP) system-deps
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest -q
 
-bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+# wrk loads the HTTP routes in the benchmarks (Debian's package, installed like chromium above).
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; }
+
+bench: $(STAMP) bench-deps
+	$(VENV)/bin/python -m bench all
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -59,7 +59,7 @@ def buy_paths(folder: Path, database: Path, first_fan: int, fans: int, count: in
 
 def run(folder: Path, quick: bool) -> Verdict:
     """The bot's /go against the bare route, same wrk load."""
-    seconds = 5 if quick else 20
+    seconds = 3 if quick else 20
     fans = 2_000 if quick else 100_000
     database = folder / "go.sqlite3"
     first_fan = seed_demo_catalogue(database, fans=fans)

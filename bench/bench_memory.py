@@ -17,7 +17,7 @@ GOAL_MB = 200
 
 def run(folder: Path, quick: bool) -> Verdict:
     """Serve the presses with each bot and read its peak resident set."""
-    seconds = 5 if quick else 20
+    seconds = 3 if quick else 20
     database, browsing = seed_browsing(folder, quick)
     bot = measure(folder, database, browsing, "vitrine", seconds)
     echo = measure(folder, database, browsing, "echo", seconds)

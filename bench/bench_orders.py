@@ -89,7 +89,7 @@ def _orders(database: Path, first_fan: int, fans: int, count: int) -> tuple[str,
 
 def run(folder: Path, quick: bool) -> Verdict:
     """The bot's order hook against the bare route, same wrk load."""
-    seconds = 5 if quick else 20
+    seconds = 3 if quick else 20
     fans = 2_000 if quick else 100_000
     database = folder / "orders.sqlite3"
     first_fan = seed_demo_catalogue(database, fans=fans)

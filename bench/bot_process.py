@@ -58,7 +58,8 @@ def run_vitrine() -> int:
 
         rate = float(lifted)
 
-        def lifted_gate(_delivery: DeliverySettings) -> SendGate:
+        def lifted_gate(delivery: DeliverySettings) -> SendGate:
+            del delivery  # the configured rate is what is lifted
             return MemorySendGate(rate, paid_rate=rate)
 
         bot.services.build_gate = lifted_gate
