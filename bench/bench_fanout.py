@@ -16,6 +16,7 @@ import statistics
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 
@@ -45,17 +46,29 @@ async def _plan(
     repos = Repositories.build(engine, default_timezone="Asia/Shanghai")
     spans: list[float] = []
     opened: dict[int, float] = {}
+    committing: list[float] = []
+    dialect = engine.sync_engine.dialect
+    commit = dialect.do_commit
 
-    def began(conn: object) -> None:
+    def began(conn: Any) -> None:
         opened[id(conn)] = time.perf_counter()
 
-    def committed(conn: object) -> None:
-        start = opened.pop(id(conn), None)
-        if start is not None:
-            spans.append(time.perf_counter() - start)
+    def ended(conn: Any) -> None:
+        opened.pop(id(conn), None)  # a read: rolled back, never held the write lock
+
+    def committing_now(conn: Any) -> None:
+        committing.append(opened.pop(id(conn), time.perf_counter()))
+
+    def committed(dbapi_connection: Any) -> None:
+        # The span runs to the end of the real COMMIT (a checkpoint it triggers included).
+        commit(dbapi_connection)
+        if committing:
+            spans.append(time.perf_counter() - committing.pop())
 
     event.listen(engine.sync_engine, "begin", began)
-    event.listen(engine.sync_engine, "commit", committed)
+    event.listen(engine.sync_engine, "rollback", ended)
+    event.listen(engine.sync_engine, "commit", committing_now)
+    dialect.do_commit = committed  # type: ignore[method-assign]
     campaign = await repos.campaigns.create(
         expert_id=expert_id,
         kind="push",

