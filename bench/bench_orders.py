@@ -65,7 +65,8 @@ def _orders(database: Path, first_fan: int, fans: int, count: int) -> tuple[str,
         db.executemany(
             "INSERT INTO clicks (id, item_id, fan_id, expert_id, source, created_at)"
             " VALUES (?, ?, ?, ?, 'window', ?)",
-            ((c, item_id, first_fan + n % fans, expert_id, now - 60) for n, c in enumerate(clicks)),
+            # Clicked just now, after the shop's commission terms were accepted at seeding.
+            ((c, item_id, first_fan + n % fans, expert_id, now) for n, c in enumerate(clicks)),
         )
     secret = decode_secret(demo_secret(SHOP))
     lines = []

@@ -33,7 +33,7 @@ SEND_RATE = 30.0
 TELEGRAM_BASE = 40_000_000
 
 
-async def _campaign(database: Path, fans: int, starts_at: datetime) -> tuple[int, str]:
+async def _campaign(database: Path, fans: int, starts_at: datetime) -> tuple[int, datetime]:
     """Every fan follows the first demo expert; a push of its first item starts at `starts_at`."""
     repos = Repositories.build(
         create_engine(f"sqlite+aiosqlite:///{database}"), default_timezone="Asia/Shanghai"
@@ -57,7 +57,8 @@ async def _campaign(database: Path, fans: int, starts_at: datetime) -> tuple[int
             " SELECT id, ?, 'link', 0, ? FROM users WHERE telegram_id >= ?",
             (expert.id, int(starts_at.timestamp()), TELEGRAM_BASE),
         )
-    return campaign.id, window[0].title
+    assert campaign.starts_at is not None
+    return campaign.id, campaign.starts_at  # as stored (whole seconds): when the job fires
 
 
 def run(folder: Path, quick: bool) -> Verdict:
@@ -67,7 +68,7 @@ def run(folder: Path, quick: bool) -> Verdict:
     seed_demo_catalogue(database, fans=fans, telegram_base=TELEGRAM_BASE)
     # Time for the bot to start first (a missed start would be a fire at start-up instead).
     starts_at = datetime.now(UTC) + timedelta(seconds=10 if quick else 20)
-    campaign_id, _title = asyncio.run(_campaign(database, fans, starts_at))
+    campaign_id, starts_at = asyncio.run(_campaign(database, fans, starts_at))
     users = folder / "users.txt"
     people = [TELEGRAM_BASE + n for n in range(fans)] + [d.telegram_id for d in DEMO_EXPERTS]
     users.write_text("\n".join(str(p) for p in people))

@@ -95,7 +95,9 @@ def run(folder: Path, quick: bool) -> Verdict:
     _queue(database, count)
     print(f"  queued {count:,} messages in {time.perf_counter() - began:.1f}s", flush=True)
     bare, bare_received = _side(folder, "httpx", "-", count)
+    path, _ = _side(folder, "ptb", "-", count // 5)
     sent, received = _side(folder, "dispatcher", str(database), count)
+    path_rate = path["sent"] / path["seconds"]
     bare_rate = bare["sent"] / bare["seconds"]
     rate = sent["sent"] / sent["seconds"]
     with sqlite3.connect(database) as db:
@@ -117,6 +119,10 @@ def run(folder: Path, quick: bool) -> Verdict:
         size=f"{count:,} messages",
         figures=[
             ("dispatcher through the outbox", f"{rate:,.0f} msg/s, concurrency {CONCURRENCY}"),
+            (
+                "same calls through PTB and the send gate, no outbox",
+                f"{path_rate:,.0f} msg/s ({path_rate / bare_rate:.2f} of the bare loop)",
+            ),
             ("time to first message", f"{sent['first_seconds'] * 1000:,.0f} ms"),
             (
                 "delivered / lost / duplicates",

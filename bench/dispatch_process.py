@@ -8,6 +8,10 @@ sink is not Telegram, and what is measured is the dispatcher's own ceiling.
 `python -m bench.dispatch_process httpx - API_URL COUNT CONCURRENCY OUT` posts COUNT
 sendMessage calls with the same text through httpx, CONCURRENCY at a time.
 
+`python -m bench.dispatch_process ptb - API_URL COUNT CONCURRENCY OUT` makes the same calls
+through PTB's `Bot.do_api_request` and the send gate (lifted), without the outbox: where the
+dispatcher's time goes, between the bare loop and the dispatcher.
+
 Both write {"sent", "seconds", "first_seconds"} to OUT as JSON.
 """
 
@@ -79,6 +83,54 @@ async def dispatcher(
     return {"sent": sent, "seconds": elapsed, "first_seconds": first}
 
 
+async def ptb_loop(api_url: str, count: int, concurrency: int) -> dict[str, float]:
+    """The same calls through PTB and the send gate (lifted), without the outbox: the send path."""
+    from telegram import Message
+    from telegram.ext import ApplicationBuilder
+
+    from bot.delivery.gate import MemorySendGate
+    from bot.delivery.lanes import outbox_ticket
+    from bot.delivery.limiter import TelegramRateLimiter
+
+    gate = MemorySendGate(LIFTED_RATE, paid_rate=LIFTED_RATE)
+    application = (
+        ApplicationBuilder()
+        .token(BOT_TOKEN)
+        .base_url(api_url)
+        .rate_limiter(TelegramRateLimiter(gate))
+        .updater(None)
+        .build()
+    )
+    chats = list(range(count))
+    sent = 0
+    first = 0.0
+    async with application:
+        started = time.perf_counter()
+
+        async def worker() -> None:
+            nonlocal sent, first
+            while chats:
+                chat = 1 + chats.pop()
+                await application.bot.do_api_request(
+                    "sendMessage",
+                    api_kwargs={
+                        "chat_id": chat,
+                        "text": TEXT,
+                        "parse_mode": "HTML",
+                        "allow_paid_broadcast": True,
+                    },
+                    return_type=Message,
+                    rate_limit_args=outbox_ticket("push", 1),
+                )
+                sent += 1
+                first = first or time.perf_counter() - started
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    await gate.close()
+    return {"sent": sent, "seconds": elapsed, "first_seconds": first}
+
+
 async def bare_loop(api_url: str, count: int, concurrency: int) -> dict[str, float]:
     """The baseline: `count` sendMessage posts through httpx, `concurrency` at a time."""
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -113,6 +165,8 @@ def main() -> int:
     count, concurrency, out = int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6])
     if mode == "dispatcher":
         result = asyncio.run(dispatcher(Path(database), api_url, count, concurrency))
+    elif mode == "ptb":
+        result = asyncio.run(ptb_loop(api_url, count, concurrency))
     else:
         result = asyncio.run(bare_loop(api_url, count, concurrency))
     out.write_text(json.dumps(result))
