@@ -63,11 +63,11 @@ async def _campaign(database: Path, fans: int, starts_at: datetime) -> tuple[int
 
 def run(folder: Path, quick: bool) -> Verdict:
     """Fire the campaign through the strict sandbox and read what it delivered, when."""
-    fans = 250 if quick else 10_000
+    fans = 200 if quick else 10_000
     database = folder / "push.sqlite3"
     seed_demo_catalogue(database, fans=fans, telegram_base=TELEGRAM_BASE)
     # Time for the bot to start first (a missed start would be a fire at start-up instead).
-    starts_at = datetime.now(UTC) + timedelta(seconds=10 if quick else 20)
+    starts_at = datetime.now(UTC) + timedelta(seconds=8 if quick else 20)
     campaign_id, starts_at = asyncio.run(_campaign(database, fans, starts_at))
     users = folder / "users.txt"
     people = [TELEGRAM_BASE + n for n in range(fans)] + [d.telegram_id for d in DEMO_EXPERTS]

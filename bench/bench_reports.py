@@ -210,15 +210,17 @@ def seed_report_load(
         clicks = []
         total_clicks = 0
         for number, drawn in enumerate(_campaigns_for(rng, click_rows)):
-            campaign_id: int | None = drawn if rng.random() < 0.85 else None
-            expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
-            fan: int | None = 1 + _below(rng, fans) if rng.random() < 0.97 else None
-            at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
+            click_campaign: int | None = drawn if rng.random() < 0.85 else None
+            expert_id = (
+                _expert_of(click_campaign) if click_campaign else 1 + _below(rng, len(CAMPAIGNS))
+            )
+            click_fan: int | None = 1 + _below(rng, fans) if rng.random() < 0.97 else None
+            at = start + _below(rng, 2 * 86400) if click_campaign else now - _below(rng, 40 * 86400)
             click_id = f"k{number:08d}"
-            if campaign_id:
-                t = truth[campaign_id]
+            if click_campaign:
+                t = truth[click_campaign]
                 t.clicks += 1
-                t.click_fans.add(fan if fan is not None else click_id)
+                t.click_fans.add(click_fan if click_fan is not None else click_id)
             for days in (1, 7, 30):
                 if at >= now - days * 86400:
                     windows[(expert_id, days)]["clicks"] += 1
@@ -227,10 +229,10 @@ def seed_report_load(
                 (
                     click_id,
                     ITEMS[expert_id][number % len(ITEMS[expert_id])],
-                    fan,
+                    click_fan,
                     expert_id,
                     "push",
-                    campaign_id,
+                    click_campaign,
                     at,
                 )
             )
@@ -244,7 +246,8 @@ def seed_report_load(
         for number, (kind, drawn) in enumerate(
             zip(event_kinds, _campaigns_for(rng, event_rows), strict=False)
         ):
-            campaign_id = drawn if rng.random() < 0.7 else None
+            event_campaign: int | None = drawn if rng.random() < 0.7 else None
+            campaign_id = event_campaign or 0  # 0: no campaign (ids start at 1)
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             user = 1 + _below(rng, fans)
             at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
@@ -263,7 +266,7 @@ def seed_report_load(
                     user,
                     expert_id,
                     ITEMS[expert_id][number % len(ITEMS[expert_id])],
-                    campaign_id,
+                    event_campaign,
                     "push",
                 )
             )
@@ -278,7 +281,8 @@ def seed_report_load(
         for order_id, drawn, status in zip(
             range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses, strict=False
         ):
-            campaign_id = drawn if rng.random() < 0.9 else None
+            order_campaign: int | None = drawn if rng.random() < 0.9 else None
+            campaign_id = order_campaign or 0  # 0: no campaign (ids start at 1)
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             amount = rng.randint(1, 500) * 100 + rng.randint(0, 99)
             at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
@@ -290,7 +294,7 @@ def seed_report_load(
                     1,
                     rng.choice(ITEMS[expert_id]),
                     expert_id,
-                    campaign_id,
+                    order_campaign,
                     1,
                     amount,
                     status,

@@ -151,7 +151,7 @@ def measure(
 
 def run(folder: Path, quick: bool) -> Verdict:
     """The bot and the echo bot under the same presses."""
-    seconds = 5 if quick else 30
+    seconds = 4 if quick else 30
     database, browsing = seed_browsing(folder, quick)
     bot = measure(folder, database, browsing, "vitrine", seconds)
     print(f"  vitrine: {bot}", flush=True)
