@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint run-deps test-deps system-deps bench clean
+.PHONY: run test lint run-deps test-deps system-deps bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
@@ -50,8 +50,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+# wrk loads the HTTP routes in the benchmarks (Debian's package, installed like chromium above).
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; }
+
+bench: $(STAMP) bench-deps
+	$(VENV)/bin/python -m bench all
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

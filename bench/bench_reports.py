@@ -1,31 +1,22 @@
-"""How fast /stats aggregates: a campaign report, an expert overview and platform totals over
-a SQLite file seeded with 100,000 outbox rows, 100,000 events, clicks and orders, each timed
-against a plain `SELECT count(*)` over the same tables measured in the same run.
+"""The report load: a SQLite file of outbox rows, events, clicks and orders, with its truth.
 
-`seed_report_load` is shared with tests/storage/test_reports_aggregation.py: it writes the rows
-with executemany and returns the totals computed in Python from the very rows it wrote, so the
-SQL aggregates can be checked against numbers that never went through SQL.
-
-Run: `python -m bench` (all benchmarks) or `python -m bench.bench_reports`.
+`seed_report_load` is shared by the `stats` benchmark (bench/bench_stats.py) and
+tests/storage/test_reports_aggregation.py: it writes the rows with executemany and returns the
+totals computed in Python from the very rows it wrote, so the SQL aggregates can be checked
+against numbers that never went through SQL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
-import statistics
-import tempfile
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from storage.database import create_engine as create_async_engine_for
-from storage.repositories.analytics import AnalyticsRepository
 from storage.schema import metadata
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -219,15 +210,17 @@ def seed_report_load(
         clicks = []
         total_clicks = 0
         for number, drawn in enumerate(_campaigns_for(rng, click_rows)):
-            campaign_id: int | None = drawn if rng.random() < 0.85 else None
-            expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
-            fan: int | None = 1 + _below(rng, fans) if rng.random() < 0.97 else None
-            at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
+            click_campaign: int | None = drawn if rng.random() < 0.85 else None
+            expert_id = (
+                _expert_of(click_campaign) if click_campaign else 1 + _below(rng, len(CAMPAIGNS))
+            )
+            click_fan: int | None = 1 + _below(rng, fans) if rng.random() < 0.97 else None
+            at = start + _below(rng, 2 * 86400) if click_campaign else now - _below(rng, 40 * 86400)
             click_id = f"k{number:08d}"
-            if campaign_id:
-                t = truth[campaign_id]
+            if click_campaign:
+                t = truth[click_campaign]
                 t.clicks += 1
-                t.click_fans.add(fan if fan is not None else click_id)
+                t.click_fans.add(click_fan if click_fan is not None else click_id)
             for days in (1, 7, 30):
                 if at >= now - days * 86400:
                     windows[(expert_id, days)]["clicks"] += 1
@@ -236,10 +229,10 @@ def seed_report_load(
                 (
                     click_id,
                     ITEMS[expert_id][number % len(ITEMS[expert_id])],
-                    fan,
+                    click_fan,
                     expert_id,
                     "push",
-                    campaign_id,
+                    click_campaign,
                     at,
                 )
             )
@@ -253,7 +246,8 @@ def seed_report_load(
         for number, (kind, drawn) in enumerate(
             zip(event_kinds, _campaigns_for(rng, event_rows), strict=False)
         ):
-            campaign_id = drawn if rng.random() < 0.7 else None
+            event_campaign: int | None = drawn if rng.random() < 0.7 else None
+            campaign_id = event_campaign or 0  # 0: no campaign (ids start at 1)
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             user = 1 + _below(rng, fans)
             at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
@@ -272,7 +266,7 @@ def seed_report_load(
                     user,
                     expert_id,
                     ITEMS[expert_id][number % len(ITEMS[expert_id])],
-                    campaign_id,
+                    event_campaign,
                     "push",
                 )
             )
@@ -287,7 +281,8 @@ def seed_report_load(
         for order_id, drawn, status in zip(
             range(1, order_rows + 1), _campaigns_for(rng, order_rows), order_statuses, strict=False
         ):
-            campaign_id = drawn if rng.random() < 0.9 else None
+            order_campaign: int | None = drawn if rng.random() < 0.9 else None
+            campaign_id = order_campaign or 0  # 0: no campaign (ids start at 1)
             expert_id = _expert_of(campaign_id) if campaign_id else 1 + _below(rng, len(CAMPAIGNS))
             amount = rng.randint(1, 500) * 100 + rng.randint(0, 99)
             at = start + _below(rng, 2 * 86400) if campaign_id else now - _below(rng, 40 * 86400)
@@ -299,7 +294,7 @@ def seed_report_load(
                     1,
                     rng.choice(ITEMS[expert_id]),
                     expert_id,
-                    campaign_id,
+                    order_campaign,
                     1,
                     amount,
                     status,
@@ -377,64 +372,3 @@ def seed_report_load(
             "orders": order_rows,
         },
     )
-
-
-async def _time(action: object, repeats: int) -> float:
-    """Median seconds of `repeats` runs of an async callable."""
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        await action()  # type: ignore[operator]
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
-
-
-async def run(repeats: int = 7) -> list[tuple[str, float, float]]:
-    """Seed a database, then time each report against the plain-count baseline; return the rows."""
-    from sqlalchemy import text
-
-    with tempfile.TemporaryDirectory() as folder:
-        began = time.perf_counter()
-        load = seed_report_load(Path(folder) / "bench.sqlite3")
-        print(f"seeded {sum(load.rows.values()):,} rows in {time.perf_counter() - began:.1f}s")
-        engine = create_async_engine_for(f"sqlite+aiosqlite:///{load.path}")
-        repo = AnalyticsRepository(engine)
-
-        async def baseline() -> None:
-            # Every row of the tables the campaign report reads, counted without any filter.
-            async with engine.connect() as conn:
-                for table in ("outbox", "clicks", "events", "orders", "commissions"):
-                    await conn.execute(text(f"SELECT count(*) FROM {table}"))
-
-        async def campaign() -> None:
-            await repo.campaign_report(1, interval_seconds=3600)
-
-        async def overview() -> None:
-            await repo.expert_overview(1, now=NOW)
-
-        async def platform() -> None:
-            await repo.platform_totals(now=NOW, day_start=NOW - timedelta(hours=12))
-
-        await baseline()  # warm the page cache for everyone alike
-        base = await _time(baseline, repeats)
-        results = [("baseline count(*) x5 tables", base, 1.0)]
-        for name, action in (
-            ("campaign report (60% of rows)", campaign),
-            ("expert overview", overview),
-            ("platform totals", platform),
-        ):
-            seconds = await _time(action, repeats)
-            results.append((name, seconds, seconds / base))
-        await engine.dispose()
-    return results
-
-
-def main() -> None:
-    """Print each report's median time and its ratio to the baseline."""
-    print("bench_reports: /stats aggregation over 100,000 outbox rows and 100,000 events")
-    for name, seconds, ratio in asyncio.run(run()):
-        print(f"  {name:<32} {seconds * 1000:8.1f} ms   x{ratio:5.2f} of baseline")
-
-
-if __name__ == "__main__":
-    main()

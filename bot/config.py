@@ -36,7 +36,7 @@ class DeliverySettings:
 
     send_rate: float = 30.0  # messages per second for the whole bot (Telegram's limit)
     paid_broadcast: bool = False  # send with allow_paid_broadcast (Telegram allows up to 1000/s)
-    send_concurrency: int = 8  # sends in flight at once = the duplicate bound after a crash
+    send_concurrency: int = 8  # sends in flight at once; a crash repeats at most twice this
     max_attempts: int = 5  # transient failures before a message is marked failed
     campaigns_per_day: int = 2  # per expert, per the expert's local day
     pushes_per_fan_per_day: int = 3  # across all experts, per the fan's local day

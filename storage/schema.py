@@ -287,8 +287,10 @@ outbox = Table(
         name="status",
     ),
     Index("ix_outbox_due", "status", "next_attempt_at"),
-    Index("ix_outbox_campaign_status", "campaign_id", "status"),
+    # sent_at too: the campaign report's timeline reads the index alone.
+    Index("ix_outbox_campaign_status", "campaign_id", "status", "sent_at"),
     Index("ix_outbox_stream_due", "status", "campaign_id", "next_attempt_at"),
+    Index("ix_outbox_user_due", "user_id", "next_attempt_at"),
 )
 
 clicks = Table(
@@ -304,7 +306,7 @@ clicks = Table(
     Column("user_agent", String(256)),
     _created(),
     Index("ix_clicks_expert_created", "expert_id", "created_at"),
-    Index("ix_clicks_campaign", "campaign_id"),
+    Index("ix_clicks_campaign", "campaign_id", "fan_id", "created_at"),  # covers the report
 )
 
 orders = Table(
@@ -368,7 +370,7 @@ events = Table(
     Column("campaign_id", Integer),
     Column("source", String(32)),
     Column("value", BigInteger),
-    Index("ix_events_campaign_kind", "campaign_id", "kind"),
+    Index("ix_events_campaign_kind", "campaign_id", "kind", "user_id"),  # distinct followers
     Index("ix_events_expert_at", "expert_id", "at"),
 )
 

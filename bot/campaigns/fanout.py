@@ -3,7 +3,7 @@
 `plan_fanout` mirrors bot/domain/push_rules.plan_delivery for a whole audience: it evaluates
 quiet hours, cap days and digest times with the domain functions for each distinct combination
 of (time zone, quiet hours) and (time zone, digest hour) present in the audience, and the
-repository applies them to every fan in one INSERT … SELECT.
+repository applies them to every fan with INSERT … SELECT, one range of fans per transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from bot.domain.push_rules import (
     next_digest_time,
     next_send_time,
 )
-from storage.repositories.campaigns import Audience, CampaignRepository, DigestTiming, FanTiming
+from storage.repositories.campaigns import (
+    FANOUT_CHUNK_FANS,
+    Audience,
+    CampaignRepository,
+    DigestTiming,
+    FanTiming,
+)
 
 
 def _minutes_to_time(minutes: int) -> time:
@@ -63,8 +69,12 @@ async def plan_fanout(
     now: datetime,
     platform_cap: int,
     mark_running: bool = True,
+    chunk_fans: int = FANOUT_CHUNK_FANS,
 ) -> int:
-    """Write the outbox rows of a campaign run; -1 if the campaign was no longer scheduled."""
+    """Write the outbox rows of a campaign run; -1 if the campaign was no longer scheduled.
+
+    The rows are written `chunk_fans` fans per transaction (CampaignRepository.fan_out).
+    """
     quiet, digest = await repo.audience_combinations(audience)
     return await repo.fan_out(
         campaign_id=campaign_id,
@@ -76,4 +86,5 @@ async def plan_fanout(
         digest_timings=[digest_timing(tz, hour, now) for tz, hour in digest],
         platform_cap=platform_cap,
         mark_running=mark_running,
+        chunk_fans=chunk_fans,
     )

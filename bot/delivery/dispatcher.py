@@ -4,13 +4,15 @@ Loop: read a batch of due rows (notices first, then every sending campaign's sha
 `OutboxRepository.due`) -> keep those whose chat may get a message now (the gate's chat pace) ->
 claim them in the database (queued -> sending, written *before* any HTTP call) -> for each,
 wait for a concurrency slot -> send through PTB, whose rate limiter makes the call wait at the
-gate (bot/delivery/gate.py) in the row's lane -> write the outcome (batched by `StatusWriter`)
--> free the slot.
+gate (bot/delivery/gate.py) in the row's lane -> hand the outcome to the `StatusWriter` (group
+commits) -> free the slot.
 
-The duplicate bound: a slot is freed only after the row's outcome is committed, so at any
-instant at most `send_concurrency` rows can have reached Telegram without their 'sent' status
-on disk. A crash (SIGKILL) therefore re-sends at most `send_concurrency` messages on restart,
-when `requeue_in_flight` returns the 'sending' rows to the queue.
+The duplicate bound: a row holds its slot until its outcome is handed over, and the writer lets
+at most `send_concurrency` handed-over outcomes wait for their commit (`duplicate_bound`). So at
+any instant at most 2 × `send_concurrency` rows can have reached Telegram without their 'sent'
+status on disk: those in flight and those handed over. A crash (SIGKILL) therefore re-sends at
+most 2 × `send_concurrency` messages on restart, when `requeue_in_flight` returns the 'sending'
+rows to the queue. Senders do not wait for their commit: one commit per batch serves them all.
 
 Errors: 429 pauses the whole gate for `retry_after` and re-queues the row (no attempt counted);
 403 marks the fan unreachable and drops their pending rows as 'blocked'; 400 fails the row at
@@ -122,7 +124,8 @@ class Dispatcher:
         # The database clock: tests may shift it to let quiet hours or digests fall due.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._slots = asyncio.Semaphore(settings.send_concurrency)
-        self._writer = StatusWriter(repo)
+        # Outcomes that may wait uncommitted, on top of the sends in flight (the duplicate bound).
+        self._writer = StatusWriter(repo, uncommitted=settings.send_concurrency)
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # time.monotonic() before which nothing is claimed (429)
         self._busy_chats: set[int] = set()  # one message in flight per chat
@@ -132,6 +135,11 @@ class Dispatcher:
         self._photo_ids: dict[str, str] = {}  # photo copy path -> the file id its upload got
         self._replaced_photo_ids: dict[str, str] = {}  # refused file id -> its re-upload's
         self._upload_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def duplicate_bound(self) -> int:
+        """The most messages a crash can make fans see twice: in flight plus uncommitted."""
+        return self._settings.send_concurrency + self._writer.uncommitted
 
     @property
     def batch_size(self) -> int:
@@ -247,10 +255,12 @@ class Dispatcher:
                 result = SendResult(
                     row.id, "failed", self.now(), error=f"internal: {error!r}"[:500]
                 )
-            await self._writer.write(result)
-            self._count(row, result)
             if result.status == "blocked" and self._on_blocked is not None:
+                await self._writer.write(result)  # committed before the fan's rows are dropped
                 await self._on_blocked(row)
+            else:
+                await self._writer.submit(result)
+            self._count(row, result)
         finally:
             # Cancelled mid-send: the row stays 'sending' and requeue_in_flight returns it.
             self._busy_chats.discard(row.chat_id)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.delivery.lanes import Lane, SendTicket
-from bot.delivery.pacing import RATE_HEADROOM, ChatPace, TokenBucket
+from bot.delivery.pacing import BUCKET_CAPACITY, RATE_HEADROOM, ChatPace, TokenBucket
 
 
 class SendGate(ABC):
@@ -153,7 +153,7 @@ class MemorySendGate(SendGate):
         queue = self._queues.get(paid)
         if queue is None or queue.task is None or queue.task.done():
             if queue is None:
-                bucket = TokenBucket(self._rates[paid], capacity=1.0, clock=self._clock)
+                bucket = TokenBucket(self._rates[paid], capacity=BUCKET_CAPACITY, clock=self._clock)
                 bucket.pause_until(self._paused_until)
                 queue = self._queues[paid] = _Queue(bucket)
             queue.task = asyncio.create_task(self._serve(queue), name="vitrine-send-gate")

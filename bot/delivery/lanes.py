@@ -20,8 +20,9 @@ class Lane(IntEnum):
     CAMPAIGN = 2  # campaign pushes and digests
 
 
-# Outbox kinds that are campaign traffic; every other kind is a notice.
-CAMPAIGN_KINDS = frozenset({"campaign", "digest"})
+# Outbox kinds that are campaign traffic ("push": every fan-out row; "digest": a digest-mode
+# fan's daily pushes folded into one message); every other kind is a notice.
+CAMPAIGN_KINDS = frozenset({"push", "digest"})
 
 
 def lane_of_kind(kind: str) -> Lane:

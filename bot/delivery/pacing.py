@@ -2,9 +2,10 @@
 
 Telegram allows a bot about 30 messages a second overall, about one a second in a private chat
 (short bursts allowed) and 20 a minute in a group (chats with negative ids). The bot-wide bucket
-is deliberately shallow (one token) so sends leave evenly spaced, and it runs a little under the
-configured rate (`RATE_HEADROOM`): Telegram's own bucket is not documented, and evenly spaced
-sends at 90 % of the cap leave room for network jitter that bunches requests on arrival.
+is deliberately shallow (`BUCKET_CAPACITY`, just over one token) so sends leave evenly spaced,
+and it runs a little under the configured rate (`RATE_HEADROOM`): Telegram's own bucket is not
+documented, and evenly spaced sends at 90 % of the cap leave room for network jitter that
+bunches requests on arrival.
 The chat pace allows one message less of burst than Telegram is known to accept, for the same
 reason. Nothing here sleeps: `bot/delivery/gate.py` does the waiting.
 """
@@ -16,6 +17,11 @@ import time
 from collections.abc import Callable
 
 RATE_HEADROOM = 0.9
+# The bot-wide bucket holds 1.1 tokens: a grant that wakes up late by up to a tenth of an interval
+# (a busy event loop, a timer's granularity) loses nothing of the rate, and yet no two sends are
+# ever closer than 1 / the configured rate: after a rest the second token takes (2 - capacity)
+# intervals of the paced rate = RATE_HEADROOM / (RATE_HEADROOM x rate) = 1 / rate.
+BUCKET_CAPACITY = 2 - RATE_HEADROOM
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between messages to one private chat, in the long run
 PRIVATE_CHAT_BURST = 2  # messages one private chat may get back to back (Telegram accepts 3)
 GROUP_CHAT_INTERVAL = 3.0  # 20 per minute

@@ -1,7 +1,10 @@
-"""Writes send outcomes in small batches; each sender waits until its own outcome is committed.
+"""Writes send outcomes as a group commit, with a bound on how many wait uncommitted.
 
-Batching keeps SQLite's write rate far below the send rate (one transaction per ~20 ms instead
-of one per message), and waiting for the commit is what bounds duplicates after a crash.
+The writer commits as soon as an outcome arrives; outcomes that arrive while a commit is under
+way go together in the next one, so SQLite sees one transaction per batch however fast messages
+go. A sender hands its outcome over with `submit` and goes on at once, unless `uncommitted`
+outcomes are already waiting for their commit: then it waits for room. That bound is what
+limits duplicates after a crash (bot/delivery/dispatcher.py).
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from storage.repositories.outbox import OutboxRepository, SendResult
 
 log = logging.getLogger(__name__)
 
-COALESCE_SECONDS = 0.02
-
 
 class StatusWriter:
     """Collects SendResults and commits them together."""
 
-    def __init__(self, repo: OutboxRepository) -> None:
+    def __init__(self, repo: OutboxRepository, *, uncommitted: int = 1) -> None:
+        if uncommitted < 1:
+            raise ValueError("the writer needs room for at least one uncommitted outcome")
         self._repo = repo
+        self.uncommitted = uncommitted
+        self._room = asyncio.Semaphore(uncommitted)
         self._pending: list[tuple[SendResult, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._stopping = False
@@ -31,15 +36,31 @@ class StatusWriter:
         """Start the background flusher."""
         self._task = asyncio.create_task(self._run(), name="vitrine-status-writer")
 
-    async def write(self, result: SendResult) -> None:
-        """Queue one outcome and return once it is committed (raises if the commit failed)."""
+    async def submit(self, result: SendResult) -> asyncio.Future[None]:
+        """Queue one outcome; the future is done once it is committed.
+
+        Returns at once while fewer than `uncommitted` outcomes wait for their commit, else
+        once there is room.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._task is None or self._task.done():
             await self._repo.record([result])  # not running: write directly
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            future.set_result(None)
+            return future
+        await self._room.acquire()
+        future.add_done_callback(self._committed)
         self._pending.append((result, future))
         self._wake.set()
-        await future
+        return future
+
+    def _committed(self, future: asyncio.Future[None]) -> None:
+        self._room.release()
+        if not future.cancelled():
+            future.exception()  # logged in _flush; the row stays 'sending' until a restart
+
+    async def write(self, result: SendResult) -> None:
+        """Queue one outcome and return once it is committed (raises if the commit failed)."""
+        await (await self.submit(result))
 
     async def _flush(self) -> None:
         batch, self._pending = self._pending, []
@@ -61,7 +82,7 @@ class StatusWriter:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            await asyncio.sleep(COALESCE_SECONDS)
+            await asyncio.sleep(0)  # senders finishing in this same turn of the loop join in
             await self._flush()
             if self._stopping and not self._pending:
                 return

@@ -2,7 +2,9 @@
 
 Every figure is one grouped statement on an index (campaign reads use ix_outbox_campaign_status,
 ix_clicks_campaign, ix_events_campaign_kind, and the expert's ix_orders_expert_created /
-ix_commissions_expert, since a campaign's orders always belong to its expert). Results are
+ix_commissions_expert, since a campaign's orders always belong to its expert). The campaign
+indexes cover the columns the report reads (sent_at, the clicking fan and time, the following
+fan), so a report over a million events reads indexes only, never the tables. Results are
 aggregates: no fan id or chat id ever leaves this module.
 """
 
@@ -20,7 +22,6 @@ from sqlalchemy import (
     literal,
     select,
     type_coerce,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -341,15 +342,15 @@ async def _timeline(
     order_times = select(
         _bucket(orders.c.occurred_at, interval_seconds), literal(2, Integer)
     ).where(orders.c.expert_id == expert_id, orders.c.campaign_id == campaign_id)
-    combined = union_all(sends, click_times, order_times).subquery()
-    rows = await conn.execute(
-        select(combined.c.bucket, combined.c.series, func.count()).group_by(
-            combined.c.bucket, combined.c.series
-        )
-    )
+    # One grouped read per series, each on its own covering index; a UNION ALL of the rows
+    # grouped afterwards would first copy every send of the campaign into a temporary table.
     buckets: dict[int, list[int]] = {}
-    for bucket, series, n in rows.all():
-        buckets.setdefault(int(bucket), [0, 0, 0])[int(series)] = int(n)
+    for series, query in enumerate((sends, click_times, order_times)):
+        grouped = query.subquery()
+        bucket = grouped.c[grouped.c.keys()[0]]
+        rows = await conn.execute(select(bucket, func.count()).group_by(bucket))
+        for value, n in rows.all():
+            buckets.setdefault(int(value), [0, 0, 0])[series] = int(n)
     return fill_timeline({k: (v[0], v[1], v[2]) for k, v in buckets.items()}, interval_seconds)
 
 

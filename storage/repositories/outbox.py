@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import BigInteger, Integer, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import campaigns, outbox, users
+from storage.schema import UtcTimestamp, campaigns, outbox, users
 from storage.unit_of_work import Database
 
 TERMINAL = ("sent", "failed", "blocked", "dropped")
@@ -239,23 +239,40 @@ class OutboxRepository:
             )
 
     async def record(self, results: Sequence[SendResult]) -> None:
-        """Write a batch of send results in one transaction."""
+        """Write a batch of send results in one transaction (one statement, many rows)."""
         if not results:
             return
+        statement = (
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"), outbox.c.status == "sending")
+            .values(
+                status=bindparam("new_status"),
+                error=bindparam("new_error"),
+                attempts=outbox.c.attempts + bindparam("attempt", type_=Integer),
+                # NULL keeps the column: only a 'sent' sets these, only a retry moves the time.
+                sent_at=func.coalesce(bindparam("sent", type_=UtcTimestamp), outbox.c.sent_at),
+                telegram_message_id=func.coalesce(
+                    bindparam("message_id", type_=BigInteger), outbox.c.telegram_message_id
+                ),
+                next_attempt_at=func.coalesce(
+                    bindparam("retry_at", type_=UtcTimestamp), outbox.c.next_attempt_at
+                ),
+            )
+        )
+        rows = [
+            {
+                "row_id": r.row_id,
+                "new_status": r.status,
+                "new_error": r.error,
+                "attempt": 1 if r.counts_attempt else 0,
+                "sent": r.at if r.status == "sent" else None,
+                "message_id": r.telegram_message_id if r.status == "sent" else None,
+                "retry_at": r.retry_at,
+            }
+            for r in results
+        ]
         async with self._engine.begin() as conn:
-            for result in results:
-                values: dict[str, Any] = {"status": result.status, "error": result.error}
-                if result.counts_attempt:
-                    values["attempts"] = outbox.c.attempts + 1
-                if result.status == "sent":
-                    values.update(sent_at=result.at, telegram_message_id=result.telegram_message_id)
-                if result.retry_at is not None:
-                    values["next_attempt_at"] = result.retry_at
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == result.row_id, outbox.c.status == "sending")
-                    .values(**values)
-                )
+            await conn.execute(statement, rows)
 
     async def drop_pending_for_chat(self, chat_id: int, *, status: str = "blocked") -> int:
         """A fan blocked the bot: their queued and digest rows become `status`; return how many."""

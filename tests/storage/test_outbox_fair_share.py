@@ -11,6 +11,7 @@ from sqlalchemy import insert
 
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
+from storage.repositories.campaigns import PUSH_KIND
 from storage.schema import outbox
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -49,7 +50,7 @@ async def make_campaign(repos: Repositories) -> int:
 
 
 async def queue(
-    repos: Repositories, campaign_id: int | None, chats: range, at: datetime, kind: str = "campaign"
+    repos: Repositories, campaign_id: int | None, chats: range, at: datetime, kind: str = PUSH_KIND
 ) -> None:
     rows = [
         {
@@ -88,7 +89,7 @@ async def test_notices_come_before_campaign_rows_and_take_what_they_need(
     await queue(repos, push, range(1, 101), NOW - timedelta(minutes=5))
     await queue(repos, None, range(500, 503), NOW, kind="merchant_notice")
     rows = await repos.outbox.due(NOW, 8)
-    assert [r.kind for r in rows] == ["merchant_notice"] * 3 + ["campaign"] * 5
+    assert [r.kind for r in rows] == ["merchant_notice"] * 3 + [PUSH_KIND] * 5
 
 
 async def test_paused_campaigns_busy_chats_and_rows_not_yet_due_are_left(
