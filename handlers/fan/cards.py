@@ -75,6 +75,7 @@ def item_caption(
         "reason": item.reason if len(item.reason) <= 400 else item.reason[:399] + "…",
         "partner_key": item.partner_key,
         "merchant_name": item.merchant_name,
+        "merchant_status": item.merchant_status,
         "expert_name": expert.display_name if expert else "",
         "tag_labels": tag_labels(item.tags, language),
         "position": position,
