@@ -1,5 +1,5 @@
-"""Who sells an item, in words: the fan's card, the expert's preview, /mywindow card and shop
-list, in both languages."""
+"""Who sells an item, in words: the fan's card and details, the expert's preview, /mywindow card
+and shop list, in both languages; the details fit a caption at the longest the rules allow."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from collections.abc import Mapping
 
 import pytest
 
+from bot.domain.publishing import REASON_MAX_CHARS, TITLE_MAX_CHARS
+from bot.experts.rules import NAME_MAX_CHARS
 from bot.orders.merchants import MAX_NAME_CHARS
-from bot.texts import Texts
+from bot.texts import CAPTION_LIMIT, MessageTooLong, Texts, visible_length
+from handlers.fan.cards import details_text
 
 LANGUAGES = ("zh_Hans", "en")
 CARD = dict(
@@ -74,6 +77,80 @@ def test_the_card_says_who_sells_in_each_state(
     assert CARD_LINE[(language, status)] in card
     # Tmall is the platform, never the seller.
     assert "by Tmall" not in card and "由 天猫" not in card
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("status", "name"), STATES)
+def test_details_at_the_longest_fit_a_caption_with_the_whole_reason(
+    texts: Texts, language: str, status: str | None, name: str | None
+) -> None:
+    reason = ("W" * (REASON_MAX_CHARS - 3)) + "END"
+    text = details_text(
+        texts,
+        language,
+        reason=reason,
+        **{
+            **DETAILS,
+            "title": "W" * TITLE_MAX_CHARS,
+            "available": False,  # the longest state after the title
+            "partner_key": "weimai",
+            "expert_name": "W" * NAME_MAX_CHARS,
+            "merchant_name": "W" * MAX_NAME_CHARS if name else None,
+            "merchant_status": status,
+        },
+    )
+    assert reason in text  # not cut
+    assert visible_length(text) <= CAPTION_LIMIT
+
+
+def test_a_reason_of_emoji_is_cut_to_fit_and_marked(texts: Texts) -> None:
+    reason = "😀" * REASON_MAX_CHARS  # each counts two in Telegram's limit
+    values = {**DETAILS, "merchant_name": "Lodge", "merchant_status": "verified"}
+    with pytest.raises(MessageTooLong):
+        texts.render("fan/item_details", "en", caption=True, reason=reason, **values)
+    text = details_text(texts, "en", reason=reason, **values)
+    assert visible_length(text) <= CAPTION_LIMIT
+    assert "😀…" in text and "Delivery and after-sales" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            [
+                "Shop: Lodge &amp; Co, verified by Vitrine.",
+                "Delivery and after-sales: the shop, through Tmall.",
+                "Payment: on Tmall's own checkout; Vitrine never takes payment.",
+                "pays Chef Mei a commission, at no cost to you",
+            ],
+        ),
+        (
+            "zh_Hans",
+            [
+                "店铺：Lodge &amp; Co，已通过 Vitrine 认证。",
+                "发货与售后：由店铺通过天猫负责。",
+                "付款：在天猫自己的收银台完成；Vitrine 不收取任何款项。",
+                "向 Chef Mei 支付佣金",
+            ],
+        ),
+    ],
+)
+def test_details_name_the_shop_delivery_payment_and_attribution(
+    texts: Texts, language: str, words: list[str]
+) -> None:
+    values = {**DETAILS, "merchant_name": "Lodge & Co", "merchant_status": "verified"}
+    text = details_text(texts, language, reason="Heats evenly.", **values)
+    for sentence in words:
+        assert sentence in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_details_of_an_unregistered_shop_promise_no_commission(texts: Texts, language: str) -> None:
+    values = {**DETAILS, "merchant_name": None, "merchant_status": None}
+    text = details_text(texts, language, reason="Heats evenly.", **values)
+    assert ("commission" in text) is False and ("佣金" in text) is False
+    assert {"en": "not registered with Vitrine", "zh_Hans": "未在 Vitrine 登记"}[language] in text
 
 
 def _expert_card(texts: Texts, language: str, shop: Mapping[str, object], preview: bool) -> str:
