@@ -28,7 +28,6 @@ from bot.experts.publishing import (
     load_draft,
     offer_shops,
     partner_whitelist,
-    save_draft,
 )
 from bot.orders.merchants import platform_label
 from bot.orders.rates import format_rate
@@ -43,10 +42,13 @@ SHOP_NAME_IN_BUTTON = 40
 
 
 async def ask_shop(update: Update, context: VitrineContext, expert: Expert) -> str:
-    """Offer the verified shops on the link's platform, and "not registered"."""
+    """Offer the verified shops on the link's platform, and "not registered".
+
+    Sending the list is the last thing awaited: the conversation moves to SHOP only when this
+    returns, and a press arriving before that would find the step still closed.
+    """
     services = context.services
     draft = await load_draft(services, context.user.id)
-    await _close_shop_prompt(update, context, draft)  # a list shown before is over
     offer = await offer_shops(services, expert, draft)
     text = services.texts.render(
         "expert/publish_shop",
@@ -63,9 +65,7 @@ async def ask_shop(update: Update, context: VitrineContext, expert: Expert) -> s
     rows.append([button(label(context, "shop_none"), PublishShop(None))])
     message = update.effective_message
     assert message is not None
-    sent = await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
-    # Remembered so that a shop chosen by typing closes these buttons too.
-    await save_draft(services, context.user.id, shop_prompt=sent.message_id)
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
     return SHOP
 
 
@@ -93,17 +93,14 @@ def _shop_values(context: VitrineContext, terms: ShopTerms) -> dict[str, object]
     }
 
 
-async def _close_shop_prompt(update: Update, context: VitrineContext, draft: dict) -> None:  # type: ignore[type-arg]
-    """Take the buttons off the shop list once a shop is chosen (one live list at a time)."""
-    message_id = draft.get("shop_prompt")
-    chat = update.effective_chat
-    if not isinstance(message_id, int) or chat is None:
-        return
-    chat_id = chat.id
+async def _close_pressed_list(update: Update) -> None:
+    """Take the buttons off the pressed shop list: its question is answered."""
+    query = update.callback_query
+    assert query is not None
     try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=NO_BUTTONS)
-    except TelegramError:  # already without buttons, or deleted by the expert: nothing to close
-        log.debug("shop list %s not closed", message_id, exc_info=True)
+        await query.edit_message_reply_markup(NO_BUTTONS)
+    except TelegramError:  # pressed twice, or deleted meanwhile: nothing left to close
+        log.debug("shop list not closed", exc_info=True)
 
 
 async def shop_pressed(update: Update, context: VitrineContext) -> str | int:
@@ -123,12 +120,13 @@ async def shop_pressed(update: Update, context: VitrineContext) -> str | int:
         await drop_draft(context.services, context.user.id)
         return ConversationHandler.END
     try:
-        draft = await choose_shop(context.services, context.user.id, value.merchant_id)
+        await choose_shop(context.services, context.user.id, value.merchant_id)
     except DomainError as error:  # e.g. the shop was suspended since the list was shown
         await query.answer(error_text(context, error)[:190], show_alert=True)
+        await _close_pressed_list(update)
         return await ask_shop(update, context, expert)
     await query.answer()
-    await _close_shop_prompt(update, context, draft)
+    await _close_pressed_list(update)
     return await send_preview(update, context, expert)
 
 
@@ -140,11 +138,10 @@ async def shop_typed(update: Update, context: VitrineContext) -> str | int:
         await drop_draft(context.services, context.user.id)
         return ConversationHandler.END
     try:
-        draft = await choose_shop_by_text(context.services, context.user.id, text)
+        await choose_shop_by_text(context.services, context.user.id, text)
     except DomainError as error:
         await reply_error(update, context, error)
         return SHOP  # the list above still works
-    await _close_shop_prompt(update, context, draft)
     return await send_preview(update, context, expert)
 
 

@@ -247,7 +247,13 @@ async def test_the_shop_step_survives_a_restart(settings: Settings, sandbox: Any
         # Typing the shop's name (in another case) answers the step as the button would.
         preview = await mei.ask("lodge cookware", lambda m: "Preview" in text_of(m))
         assert "Sold by Lodge Cookware on Tmall" in text_of(preview)
-        assert shop_buttons(await mei.message(shops["message_id"])) == []  # the list closed
+        # The list shown before the restart is answered: its buttons no longer choose.
+        after = await mei.last_message_id()
+        await mei.press(shops, encode(PublishShop(None)))
+        closed = await mei.wait_for(lambda m: "no longer open" in text_of(m), after=after)
+        assert "Change shop" in text_of(closed)
+        draft = await second.services.repos.bot_state.get(f"draft:publish:{expert.user_id}")
+        assert isinstance(draft, dict) and draft["shop"]["merchant_id"] == lodge.id
         # Change shop: this preview closes, a new list comes, and its button still counts.
         again = await press_and_wait(mei, preview, encode(PublishChangeShop()), "Which shop")
         assert buttons_of(await mei.message(preview["message_id"])) == []
@@ -295,7 +301,7 @@ async def test_forged_and_outdated_shop_buttons_change_nothing(
     assert isinstance(draft, dict) and draft.get("shop") is None
     listed = await mei.wait_for(lambda m: "Which shop sells it?" in text_of(m), after=after)
     assert forged not in shop_buttons(listed)
-    assert shop_buttons(await mei.message(shops["message_id"])) == []  # one live list
+    assert shop_buttons(await mei.message(shops["message_id"])) == []  # the pressed list closed
 
     # The admins suspend a shop while its button is on screen: pressing it asks again.
     await suspend(vitrine, lodge)
