@@ -235,10 +235,22 @@ class WindowPage:
 @callback("item")
 @dataclass(frozen=True)
 class ItemDetail:
-    """Show an item's detail card; `source` says which screen the fan came from."""
+    """Show an item's card (new from a list, in place of its details); `source` says which screen
+    the fan came from."""
 
     item_id: int
     source: ItemSource
+
+
+@callback("more")
+@dataclass(frozen=True)
+class ItemMore:
+    """Turn an item card into its details; `page` is the window page to go back to (None: the
+    card opened from `source`)."""
+
+    item_id: int
+    source: ItemSource
+    page: int | None
 
 
 @callback("fav")

@@ -41,6 +41,20 @@ class PublishDecision:
     publish: bool
 
 
+@callback("xshop")
+@dataclass(frozen=True)
+class PublishShop:
+    """The shop that sells the draft's item: a verified merchant, or None for "not registered"."""
+
+    merchant_id: int | None
+
+
+@callback("xshopc")
+@dataclass(frozen=True)
+class PublishChangeShop:
+    """From the preview, choose the draft's shop again."""
+
+
 @callback("xwin")
 @dataclass(frozen=True)
 class MyWindowPage:

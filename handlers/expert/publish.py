@@ -1,7 +1,9 @@
-"""/publish: photo → title → reason → price → stock → link → preview → item. Survives restarts.
+"""/publish: photo → title → reason → price → stock → link → shop → preview → item.
 
-The conversation state is persisted by bot.persistence; the draft is stored after every step
-(bot.experts.publishing), so a restarted bot continues exactly where the expert was.
+The shop step asks which shop sells the item (the verified merchants on the link's platform, or
+"not registered"), unless the link itself names a verified shop; the item is linked to that
+merchant. The conversation state is persisted by bot.persistence; the draft is stored after every
+step (bot.experts.publishing), so a restarted bot continues exactly where the expert was.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from telegram import PhotoSize, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -25,40 +26,40 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import callback_pattern, decode
 from bot.domain.errors import DomainError
 from bot.domain.money import parse_price_to_fen, parse_stock
-from bot.domain.partners import accepted_partner_names, find_partner, parse_partner_link
+from bot.domain.partners import accepted_partner_names, parse_partner_link
 from bot.domain.publishing import validate_photo_file_id, validate_reason, validate_title
-from bot.experts.callbacks import PublishDecision
+from bot.experts.callbacks import PublishChangeShop, PublishDecision, PublishShop
 from bot.experts.publishing import (
     drop_draft,
-    link_from_draft,
     load_draft,
     partner_whitelist,
     publish_draft,
     save_draft,
+    take_shop_from_link,
 )
 from bot.photos import MAX_PHOTO_BYTES, keep_copy, photo_folder
 from handlers.expert.common import (
     active_expert,
     conversation_handler,
     error_text,
-    label,
     reply_error,
 )
-from handlers.keyboards import NO_BUTTONS, button, keyboard
+from handlers.expert.publish_shop import (
+    CONFIRM,
+    SHOP,
+    ask_shop,
+    change_shop,
+    send_preview,
+    shop_pressed,
+    shop_typed,
+)
+from handlers.keyboards import NO_BUTTONS
 from handlers.ui import reply
 
 log = logging.getLogger(__name__)
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
-PHOTO, TITLE, REASON, PRICE, STOCK, LINK, CONFIRM = (
-    "photo",
-    "title",
-    "reason",
-    "price",
-    "stock",
-    "link",
-    "confirm",
-)
+PHOTO, TITLE, REASON, PRICE, STOCK, LINK = ("photo", "title", "reason", "price", "stock", "link")
 
 
 async def _prompt(update: Update, context: VitrineContext, step: str) -> str:
@@ -134,55 +135,23 @@ def _text_step(field: str, parse, next_step: str):  # type: ignore[no-untyped-de
 _DRAFT_FIELD = {TITLE: "title", REASON: "reason", PRICE: "price_fen", STOCK: "stock"}
 
 
-async def got_link(update: Update, context: VitrineContext) -> str:
-    """Validate the link against the whitelist, then show the preview with Publish / Cancel."""
+async def got_link(update: Update, context: VitrineContext) -> str | int:
+    """Validate the link against the whitelist, then settle the shop: from the link, or by asking."""
     text = update.effective_message.text or ""  # type: ignore[union-attr]
     try:
         link = parse_partner_link(text, partner_whitelist(context.services))
     except DomainError as error:
         await reply_error(update, context, error)
         return LINK
-    draft = await save_draft(context.services, context.user.id, link=asdict(link))
-    await send_preview(update, context, draft)
-    return CONFIRM
-
-
-async def send_preview(update: Update, context: VitrineContext, draft: dict) -> None:  # type: ignore[type-arg]
-    """The item as it will look, with Publish / Cancel buttons."""
-    services = context.services
-    link = link_from_draft(draft)
-    assert link is not None
-    partner = find_partner(link.partner_key, partner_whitelist(services))
-    merchant = (
-        await services.repos.merchants.by_shop(link.partner_key, link.shop_id)
-        if link.shop_id
-        else None
-    )
-    caption = services.texts.render(
-        "expert/item_caption",
-        context.language,
-        caption=True,
-        preview=True,
-        title=draft["title"],
-        reason=draft["reason"],
-        price_fen=draft["price_fen"],
-        stock=draft["stock"],
-        partner=partner.name if partner else link.partner_key,
-        merchant=merchant.name if merchant and merchant.status == "verified" else None,
-        status="listed",
-        pinned_until=None,
-    )
-    markup = keyboard(
-        [
-            [
-                button(label(context, "publish"), PublishDecision(True)),
-                button(label(context, "cancel"), PublishDecision(False)),
-            ]
-        ]
-    )
-    await update.effective_message.reply_photo(  # type: ignore[union-attr]
-        draft["photo_file_id"], caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    expert = await active_expert(update, context)
+    if expert is None:
+        await drop_draft(context.services, context.user.id)
+        return ConversationHandler.END
+    # A new link means a new question of who sells it.
+    draft = await save_draft(context.services, context.user.id, link=asdict(link), shop=None)
+    if await take_shop_from_link(context.services, context.user.id, draft):
+        return await send_preview(update, context, expert)
+    return await ask_shop(update, context, expert)
 
 
 async def decided(update: Update, context: VitrineContext) -> str | int:
@@ -209,6 +178,8 @@ async def decided(update: Update, context: VitrineContext) -> str | int:
         item = await publish_draft(context.services, expert, draft)
     except DomainError as error:
         await reply_error(update, context, error)
+        if error.code.startswith("shop."):  # the shop is no longer verified: choose it again
+            return await ask_shop(update, context, expert)
         return await _prompt(update, context, PHOTO)  # a stale draft: start the steps again
     await drop_draft(context.services, context.user.id)
     await reply(update, context, "expert/publish_status", event="published", title=item.title)
@@ -233,11 +204,13 @@ async def cancel(update: Update, context: VitrineContext) -> int:
 
 
 async def stale_decision(update: Update, context: VitrineContext) -> None:
-    """A Publish / Cancel button of a preview whose conversation is over."""
+    """A Publish / Cancel / shop button of a preview or shop list whose step is over."""
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await reply(update, context, "expert/publish_status", event="already_done")
+    shop_list = (query.data or "").startswith(callback_pattern(PublishShop)[1:])
+    event = "shop_closed" if shop_list else "already_done"
+    await reply(update, context, "expert/publish_status", event=event)
 
 
 def conversation(*, persistent: bool = True) -> ConversationHandler:  # type: ignore[type-arg]
@@ -256,8 +229,13 @@ def conversation(*, persistent: bool = True) -> ConversationHandler:  # type: ig
             PRICE: [MessageHandler(text, _text_step(PRICE, parse_price_to_fen, STOCK))],
             STOCK: [MessageHandler(text, _text_step(STOCK, parse_stock, LINK))],
             LINK: [MessageHandler(text, got_link)],
+            SHOP: [
+                CallbackQueryHandler(shop_pressed, pattern=callback_pattern(PublishShop)),
+                MessageHandler(text, shop_typed),
+            ],
             CONFIRM: [
                 CallbackQueryHandler(decided, pattern=callback_pattern(PublishDecision)),
+                CallbackQueryHandler(change_shop, pattern=callback_pattern(PublishChangeShop)),
                 MessageHandler(~filters.COMMAND, confirm_with_buttons),
             ],
         },
@@ -272,5 +250,8 @@ def conversation(*, persistent: bool = True) -> ConversationHandler:  # type: ig
 
 
 def stale_handlers() -> list[CallbackQueryHandler]:  # type: ignore[type-arg]
-    """Answer Publish / Cancel presses after the conversation ended."""
-    return [CallbackQueryHandler(stale_decision, pattern=callback_pattern(PublishDecision))]
+    """Answer Publish / Cancel / shop presses after their step or the conversation ended."""
+    return [
+        CallbackQueryHandler(stale_decision, pattern=callback_pattern(kind))
+        for kind in (PublishDecision, PublishShop, PublishChangeShop)
+    ]

@@ -26,6 +26,7 @@ from bot.experts import window as service
 from bot.experts.callbacks import EditItemField, MyWindowPage, PinItem, WindowAction
 from bot.experts.publishing import partner_whitelist
 from bot.experts.rules import PIN_DAYS
+from bot.orders.merchants import platform_label
 from handlers.expert.common import (
     active_expert,
     conversation_handler,
@@ -61,8 +62,16 @@ def _caption(context: VitrineContext, item: Item) -> str:
         reason=item.reason,
         price_fen=item.price_fen,
         stock=item.stock,
-        partner=partner.name if partner else item.partner_key,
-        merchant=item.merchant_name,
+        shop={
+            "platform": (
+                platform_label(context.services, context.language, partner)
+                if partner
+                else item.partner_key
+            ),
+            "name": item.merchant_name,
+            "status": item.merchant_status,
+            "rate": None,
+        },
         status=item.status,
         pinned_until=_when(context, pinned) if pinned else None,
     )

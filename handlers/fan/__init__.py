@@ -44,6 +44,7 @@ COMMANDS = (
 CALLBACKS = (
     (cb.WindowPage, window.window_page),
     (cb.ItemDetail, window.item_detail),
+    (cb.ItemMore, window.item_more),
     (cb.FavouriteToggle, actions.favourite_toggle),
     (cb.CartAdd, actions.cart_add),
     (cb.ReservePresale, actions.reserve_presale),

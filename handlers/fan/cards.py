@@ -1,8 +1,10 @@
-"""Item cards: the caption, the buttons, and sending the photo (uploaded once, then by file_id)."""
+"""Item cards: the caption, the buttons, the details in place of the caption, and sending the
+photo (uploaded once, then by file_id)."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from bot.domain.callbacks import (
     ExpertCard,
     FavouriteToggle,
     ItemDetail,
+    ItemMore,
     ItemSource,
     ReportItem,
     ReservePresale,
@@ -29,6 +32,7 @@ from bot.domain.tokens import BuySource
 from bot.domain.verticals import get_tag, is_tag
 from bot.links import buy_url
 from bot.photos import photo_folder
+from bot.texts import MessageTooLong, Texts
 from handlers.fan.ui import caption, label, nav_row, short
 from handlers.keyboards import Button, Keyboard, button, keyboard, share_button, url_button
 from storage.repositories.experts import Expert
@@ -75,6 +79,7 @@ def item_caption(
         "reason": item.reason if len(item.reason) <= 400 else item.reason[:399] + "…",
         "partner_key": item.partner_key,
         "merchant_name": item.merchant_name,
+        "merchant_status": item.merchant_status,
         "expert_name": expert.display_name if expert else "",
         "tag_labels": tag_labels(item.tags, language),
         "position": position,
@@ -82,6 +87,37 @@ def item_caption(
         "presale_opens": presale_opens.strftime("%Y-%m-%d %H:%M UTC") if presale_opens else None,
     }
     return caption(context, "item_card", language=language, **values)
+
+
+def details_text(texts: Texts, language: str, *, reason: str, **values: object) -> str:
+    """Render fan/item_details as a caption with the whole `reason`.
+
+    The template fits a caption with the longest titles, names and reasons the rules allow; only
+    a reason dense in characters Telegram counts twice (emoji) can overflow, and is then cut.
+    """
+    try:
+        return texts.render("fan/item_details", language, caption=True, reason=reason, **values)
+    except MessageTooLong as error:
+        # Each character cut takes one or two units off: cut the excess, and one for the "…".
+        keep = max(len(reason) - (error.length - error.limit) - 1, 0)
+        cut = reason[:keep] + "…"
+        return texts.render("fan/item_details", language, caption=True, reason=cut, **values)
+
+
+def item_details_caption(context: VitrineContext, item: Item, expert: Expert) -> str:
+    """The details caption: the whole reason, the shop, who delivers, the partner's terms."""
+    return details_text(
+        context.services.texts,
+        context.language,
+        reason=item.reason,
+        title=item.title,
+        sold_out=item.sold_out,
+        available=item.available,
+        expert_name=expert.display_name,
+        partner_key=item.partner_key,
+        merchant_name=item.merchant_name,
+        merchant_status=item.merchant_status,
+    )
 
 
 def buy_button(
@@ -114,6 +150,7 @@ def item_keyboard(
 ) -> Keyboard:
     """♥ / 🛒 / Buy / Details / Share / Report, and the window's page buttons if paged."""
     rows: list[list[Button]] = []
+    page = window_page[0] if window_page is not None else None
     fav_key = "fan.fav_remove" if favourite else "fan.fav_add"
     first = [button(label(context, fav_key), FavouriteToggle(item.id))]
     if item.available and not item.sold_out and not presale:
@@ -125,10 +162,8 @@ def item_keyboard(
         )
     elif item.available and not item.sold_out:
         rows.append([buy_button(context, item, source)])
-    third = []
-    if window_page is not None:
-        third.append(button(label(context, "fan.details"), ItemDetail(item.id, source)))
-    else:
+    third = [button(label(context, "fan.details"), ItemMore(item.id, source, page))]
+    if window_page is None:
         third.append(button(label(context, "fan.window"), WindowPage(item.expert_id, 0)))
     third.append(share_button(label(context, "fan.share"), f"#{item.id}"))
     third.append(button(label(context, "fan.report"), ReportItem(item.id, "")))
@@ -145,6 +180,28 @@ def item_keyboard(
                 )
             ]
         )
+    return keyboard(rows)
+
+
+def details_keyboard(
+    context: VitrineContext,
+    item: Item,
+    *,
+    source: ItemSource,
+    page: int | None,
+    presale: bool = False,
+) -> Keyboard:
+    """One Buy button (or the pre-sale reminder) and the way back to the card or window page."""
+    rows: list[list[Button]] = []
+    if presale:
+        rows.append([button(label(context, "fan.remind_short"), ReservePresale(item.id))])
+    elif item.available and not item.sold_out:
+        rows.append([buy_button(context, item, source)])
+    if page is not None:
+        back = button(label(context, "fan.back_to_window"), WindowPage(item.expert_id, page))
+    else:
+        back = button(label(context, "fan.back_to_card"), ItemDetail(item.id, source))
+    rows.append([back])
     return keyboard(rows)
 
 
@@ -217,3 +274,30 @@ async def edit_item_card(
         if "not modified" in error.message.lower():
             return
         raise
+
+
+def _shows_already(message: Message, text: str, markup: Keyboard) -> bool:
+    """Whether the photo message already has this caption and these buttons."""
+    if message.caption is None:
+        return False
+    same = html.unescape(message.caption_html).strip() == html.unescape(text).strip()
+    return same and message.reply_markup == markup
+
+
+async def edit_card_caption(
+    update: Update, context: VitrineContext, item: Item, text: str, markup: Keyboard
+) -> None:
+    """Turn the pressed photo message into `text` and `markup`, keeping its photo; a press on
+    anything but a photo message gets a new card instead."""
+    query = update.callback_query
+    message = query.message if query else None
+    if not isinstance(message, Message) or not message.photo:
+        await send_item_card(update, context, item, text, markup)
+        return
+    if _shows_already(message, text, markup):
+        return  # pressed twice: the message shows this already
+    try:
+        await message.edit_caption(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise

@@ -1,4 +1,5 @@
-"""/window [handle]: an expert's items as photo cards, paged in place; item details."""
+"""/window [handle]: an expert's items as photo cards, paged in place; an item's card and its
+details, which take the card's place and lead back to it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,23 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import ItemDetail, WindowPage
+from bot.domain.callbacks import ItemDetail, ItemMore, WindowPage
 from bot.fan.paging import clamp_page
 from handlers.common import DEEP_LINK_PAYLOAD
-from handlers.fan.cards import edit_item_card, item_caption, item_keyboard, send_item_card
+from handlers.fan.cards import (
+    details_keyboard,
+    edit_card_caption,
+    edit_item_card,
+    item_caption,
+    item_details_caption,
+    item_keyboard,
+    send_item_card,
+)
 from handlers.fan.ui import label, notice, render, short, stale
 from handlers.keyboards import button, keyboard
 from handlers.ui import answer, decoded, show_text
 from storage.repositories.experts import Expert
+from storage.repositories.items import Item
 
 WINDOW_PAGE_SIZE = 1  # one photo card per page; the page buttons edit it in place
 MAX_WINDOW_CHOICES = 10
@@ -112,31 +122,48 @@ async def window_page(update: Update, context: VitrineContext) -> None:
     await answer(update, None if current else notice(context, "list_changed"))
 
 
+async def _shown_item(
+    update: Update, context: VitrineContext, item_id: int
+) -> tuple[Item, Expert, datetime | None] | None:
+    """The item a card button names, its expert and when its pre-sale opens (None: not in
+    pre-sale); None, the press answered, when it can no longer be shown."""
+    repos = context.services.repos
+    item = await repos.items.get(item_id)
+    expert = await repos.experts.get(item.expert_id) if item else None
+    if item is None or expert is None or not expert.is_active or item.status == "suspended":
+        await stale(update, context, "item_gone")
+        return None
+    opens_at = await repos.browse.presale_opens_at(item.id)
+    return item, expert, opens_at if opens_at is not None and opens_at > datetime.now(UTC) else None
+
+
 async def item_detail(update: Update, context: VitrineContext) -> None:
-    """The detail card of an item, sent as a new photo message."""
+    """An item's card: a new photo message from a list, or in place of the details shown."""
     data = decoded(update, ItemDetail)
     if data is None:
         await stale(update, context)
         return
-    repos = context.services.repos
-    item = await repos.items.get(data.item_id)
-    expert = await repos.experts.get(item.expert_id) if item else None
-    if item is None or expert is None or not expert.is_active or item.status == "suspended":
-        await stale(update, context, "item_gone")
+    shown = await _shown_item(update, context, data.item_id)
+    if shown is None:
         return
+    item, expert, opens_at = shown
     await answer(update)
-    opens_at = await repos.browse.presale_opens_at(item.id)
-    presale = opens_at is not None and opens_at > datetime.now(UTC)
+    repos = context.services.repos
     favourite = item.id in await repos.favourites.among(context.user.id, [item.id])
-    text = item_caption(context, item, expert, presale_opens=opens_at if presale else None)
+    text = item_caption(context, item, expert, presale_opens=opens_at)
     markup = item_keyboard(
         context,
         item,
         source=data.source,
         favourite=favourite,
-        presale=presale,
+        presale=opens_at is not None,
         expert_name=expert.display_name,
     )
+    query = update.callback_query
+    on_photo = bool(query and query.message and getattr(query.message, "photo", None))
+    if on_photo:
+        await edit_card_caption(update, context, item, text, markup)
+        return
     await send_item_card(update, context, item, text, markup)
     await repos.events.record(
         "card_open",
@@ -145,3 +172,21 @@ async def item_detail(update: Update, context: VitrineContext) -> None:
         item_id=item.id,
         source=data.source,
     )
+
+
+async def item_more(update: Update, context: VitrineContext) -> None:
+    """Details: the card's caption becomes what the card leaves out, with Buy and Back."""
+    data = decoded(update, ItemMore)
+    if data is None:
+        await stale(update, context)
+        return
+    shown = await _shown_item(update, context, data.item_id)
+    if shown is None:
+        return
+    item, expert, opens_at = shown
+    await answer(update)
+    text = item_details_caption(context, item, expert)
+    markup = details_keyboard(
+        context, item, source=data.source, page=data.page, presale=opens_at is not None
+    )
+    await edit_card_caption(update, context, item, text, markup)

@@ -33,6 +33,7 @@ class Item:
     pinned_until: datetime | None
     created_at: datetime
     position: int = 0
+    merchant_status: str | None = None  # of the linked merchant: verified, or suspended since
 
     @property
     def sold_out(self) -> bool:
@@ -49,7 +50,11 @@ class Item:
         return self.status == "listed"
 
 
-_COLUMNS = (items, merchants.c.name.label("merchant_name"))
+_COLUMNS = (
+    items,
+    merchants.c.name.label("merchant_name"),
+    merchants.c.status.label("merchant_status"),
+)
 
 
 def row_to_item(row: object) -> Item:
@@ -73,6 +78,7 @@ def row_to_item(row: object) -> Item:
         pinned_until=r["pinned_until"],
         created_at=r["created_at"],
         position=r["position"],
+        merchant_status=r["merchant_status"],
     )
 
 

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, literal, or_, select, update
+from sqlalchemy import case, func, insert, literal, or_, select, update
 
 from storage.schema import agreements, merchant_secrets, merchants
 from storage.unit_of_work import Database
@@ -97,6 +97,55 @@ class MerchantRepository:
                 )
             ).first()
         return None if row is None else _to_merchant(row)
+
+    async def verified_on(
+        self, partner_key: str, *, expert_id: int, limit: int
+    ) -> tuple[list[Merchant], int]:
+        """Verified shops on a platform, those with a rate accepted for `expert_id` first, then by
+        name; and how many verified shops the platform has."""
+        own_rate = (
+            select(agreements.c.id)
+            .where(
+                agreements.c.merchant_id == merchants.c.id,
+                agreements.c.expert_id == expert_id,
+                agreements.c.status == "accepted",
+            )
+            .exists()
+        )
+        where = (merchants.c.partner_key == partner_key) & (merchants.c.status == "verified")
+        async with self._engine.connect() as conn:
+            total = (
+                await conn.execute(select(func.count()).select_from(merchants).where(where))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(merchants)
+                    .where(where)
+                    .order_by(case((own_rate, 0), else_=1), merchants.c.name, merchants.c.id)
+                    .limit(limit)
+                )
+            ).all()
+        return [_to_merchant(row) for row in rows], int(total)
+
+    async def find_verified(self, partner_key: str, text: str, *, limit: int = 5) -> list[Merchant]:
+        """Verified shops on a platform whose shop id is `text` or whose name is `text` (ASCII
+        letters in any case); a shop id match comes first."""
+        by_id = merchants.c.shop_id == text
+        where = (
+            (merchants.c.partner_key == partner_key)
+            & (merchants.c.status == "verified")
+            & (by_id | (func.lower(merchants.c.name) == text.lower()))
+        )
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(merchants)
+                    .where(where)
+                    .order_by(case((by_id, 0), else_=1), merchants.c.id)
+                    .limit(limit)
+                )
+            ).all()
+        return [_to_merchant(row) for row in rows]
 
     async def add_secret(self, merchant_id: int, secret: str) -> None:
         """Store a new current signing secret."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import BotEndpoint, running
 from bot.config import Settings
 from bot.domain.callbacks import encode
-from bot.experts.callbacks import PublishDecision
+from bot.experts.callbacks import PublishDecision, PublishShop
 from tests.auxil.sim import Sim, text_of
 from tests.conftest import BOT_TOKEN
 from tests.journeys.test_expert_supply_side import png, press_and_wait
@@ -37,7 +37,9 @@ async def test_publish_resumes_after_a_restart(
         assert "price" in text_of(await chef.ask("Heats evenly and seasons well after a few uses."))
         assert "in stock" in text_of(await chef.ask("199"))
         assert "Paste the product" in text_of(await chef.ask("8"))
-        preview = await chef.ask("https://item.taobao.com/item.htm?id=778899")
+        shops = await chef.ask("https://item.taobao.com/item.htm?id=778899")
+        assert "Which shop sells it?" in text_of(shops)
+        preview = await press_and_wait(chef, shops, encode(PublishShop(None)), "Preview")
         assert "Cast iron wok 32 cm" in text_of(preview) and "¥199.00" in text_of(preview)
         await press_and_wait(chef, preview, encode(PublishDecision(True)), "Published")
         items, total = await second.services.repos.items.window(expert.id, offset=0, limit=5)

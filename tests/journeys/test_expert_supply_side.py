@@ -17,6 +17,7 @@ from bot.experts.callbacks import (
     EditItemField,
     PinItem,
     PublishDecision,
+    PublishShop,
     WindowAction,
 )
 from tests.auxil.sim import Message, Sim, SimUser, buttons_of, plant_button, text_of
@@ -118,7 +119,9 @@ async def test_apply_approve_publish_edit_pin_delist_suspend(
     assert "Accepted partners: Tmall, Taobao, Weimai" in text_of(await lina.ask("20"))
     refused = await lina.ask("https://tmall.com.evil.cn/item.htm?id=123456")
     assert "not accepted" in text_of(refused) and "Tmall, Taobao, Weimai" in text_of(refused)
-    preview = await lina.ask("https://detail.tmall.com/item.htm?id=123456&spm=a1z10")
+    shops = await lina.ask("https://detail.tmall.com/item.htm?id=123456&spm=a1z10")
+    assert "Which shop sells it?" in text_of(shops)
+    preview = await press_and_wait(lina, shops, encode(PublishShop(None)), "Preview")
     assert preview.get("photo") and "Preview" in text_of(preview) and "¥129.90" in text_of(preview)
     # A forged Publish button (a bool field of "2") gets a short answer and loses nothing.
     plant_button(sandbox, lina.id, preview["message_id"], "1:xpub:2")

@@ -17,6 +17,7 @@ ITEM = dict(
     reason="Long reason " * 60,
     partner_key="tmall",
     merchant_name="Lumière & Co",
+    merchant_status="verified",
     expert_name="Lina",
     tag_labels=["Skincare"],
     position=1,
