@@ -79,6 +79,7 @@ class CampaignCards:
     async def _card(self, campaign_id: int, language: str) -> _CardParts:
         key = (campaign_id, language)
         # A price edit, a sale or a suspension mid-run changes the fingerprint: render afresh.
+        # One plain read per send, outside a unit of work: it is on the hot path of every push.
         fingerprint = await self.repos.campaigns.card_fingerprint(campaign_id)
         cached = self._parts.get(key)
         if cached is not None and cached.fingerprint == fingerprint:
