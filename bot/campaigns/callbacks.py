@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from bot.domain.callbacks import callback
+from bot.domain.campaigns import AudienceMode, ScheduleChoice
+from bot.domain.states import CampaignKind
 
-CampaignKind = Literal["push", "headline", "passerby", "account", "presale", "auto"]
+# The kinds as the wire spells them: exactly CampaignKind's values (tests/unit/test_campaign_rules).
+KindName = Literal["push", "headline", "passerby", "account", "presale", "auto"]
+
+
+def kind_name(kind: CampaignKind) -> KindName:
+    """The wire spelling of a kind (a StrEnum member is its value)."""
+    return cast(KindName, kind.value)
 
 
 @callback("cwk")
@@ -15,7 +23,7 @@ CampaignKind = Literal["push", "headline", "passerby", "account", "presale", "au
 class WizardKind:
     """Pick the campaign kind."""
 
-    kind: CampaignKind
+    kind: KindName
 
 
 @callback("cwi")
@@ -37,7 +45,7 @@ class WizardItemsDone:
 class WizardAudience:
     """All followers, chosen interest tags, or no push at all (headline, account)."""
 
-    mode: Literal["all", "tags", "none"]
+    mode: AudienceMode
 
 
 @callback("cwt")
@@ -59,7 +67,7 @@ class WizardTagsDone:
 class WizardSchedule:
     """Send now, at a time, or on a daily/weekly schedule."""
 
-    when: Literal["now", "at", "daily", "weekly"]
+    when: ScheduleChoice
 
 
 @callback("cwok")

@@ -22,6 +22,8 @@ from bot.domain.callbacks import (
     Unfollow,
     encode,
 )
+from bot.domain.campaigns import DISCOVERY_KINDS
+from bot.domain.states import DEFAULT_LANGUAGE, CampaignKind
 from bot.links import buy_url
 from bot.texts import MessageTooLong, Texts
 from storage.repositories import Repositories
@@ -30,7 +32,6 @@ from storage.repositories.experts import Expert
 from storage.repositories.items import Item
 from storage.repositories.outbox import OutboxRow
 
-DISCOVERY_KINDS = ("passerby", "account")
 TITLE_IN_BUTTON = 28  # characters of an item title (or expert name) on a button
 Button = dict[str, str]
 
@@ -78,16 +79,17 @@ class CampaignCards:
     async def _card(self, campaign_id: int, language: str) -> _CardParts:
         key = (campaign_id, language)
         # A price edit, a sale or a suspension mid-run changes the fingerprint: render afresh.
+        # One plain read per send, outside a unit of work: it is on the hot path of every push.
         fingerprint = await self.repos.campaigns.card_fingerprint(campaign_id)
         cached = self._parts.get(key)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached
-        campaign = await self.repos.campaigns.get(campaign_id)
-        if campaign is None:
-            raise LookupError(f"campaign {campaign_id} is gone")
-        expert = await self.repos.experts.get(campaign.expert_id)
-        assert expert is not None
-        fetched = [await self.repos.items.get(x) for x in campaign.item_ids]
+        async with self.repos.unit_of_work() as uow:  # one snapshot of what the card shows
+            campaign = await uow.campaigns.get(campaign_id)
+            expert = await uow.experts.get(campaign.expert_id) if campaign else None
+            if campaign is None or expert is None:
+                raise LookupError(f"campaign {campaign_id} or its expert is gone")
+            fetched = [await uow.items.get(x) for x in campaign.item_ids]
         items = [i for i in fetched if i is not None and i.available]
         withdrawn = not expert.is_active or (bool(campaign.item_ids) and not items)
         item = items[0] if items else None
@@ -105,7 +107,7 @@ class CampaignCards:
                 # Shown in the platform's time zone (cards are rendered once per language).
                 opens_at=(
                     campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
-                    if campaign.kind == "presale" and campaign.ends_at
+                    if campaign.kind == CampaignKind.PRESALE and campaign.ends_at
                     else None
                 ),
             )
@@ -131,7 +133,7 @@ class CampaignCards:
         rows: list[list[Button]] = []
         several = len(card.items) > 1
         for item in card.items:
-            if card.campaign.kind == "presale":
+            if card.campaign.kind == CampaignKind.PRESALE:
                 rows.append(
                     [
                         {
@@ -160,7 +162,7 @@ class CampaignCards:
                     "callback_data": encode(FavouriteToggle(item.id)),
                 }
             ]
-            if card.campaign.kind != "presale" and not item.sold_out:
+            if card.campaign.kind != CampaignKind.PRESALE and not item.sold_out:
                 keep.append(
                     {"text": card.labels["cart"], "callback_data": encode(CartAdd(item.id))}
                 )
@@ -172,11 +174,11 @@ class CampaignCards:
 
         Raises CardWithdrawn when nothing is left to advertise: the dispatcher drops the row.
         """
-        card = await self._card(int(row.payload["campaign_id"]), row.language or "zh_Hans")
+        card = await self._card(int(row.payload["campaign_id"]), row.language or DEFAULT_LANGUAGE)
         if card.withdrawn:
             raise CardWithdrawn(f"campaign {card.campaign.id} has nothing left to show")
         rows: list[list[Button]] = []
-        if row.user_id is not None and card.campaign.kind != "account":
+        if row.user_id is not None and card.campaign.kind != CampaignKind.ACCOUNT:
             rows += self._item_rows(card, row.user_id)
         if card.campaign.kind in DISCOVERY_KINDS:
             rows.append(
@@ -200,8 +202,9 @@ class CampaignCards:
                     },
                 ]
             )
+        # Stored Bot API JSON, sent as it is by the dispatcher: PTB's Defaults do not apply.
         params: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": {"inline_keyboard": rows}}
-        if card.item is None or card.campaign.kind == "account":
+        if card.item is None or card.campaign.kind == CampaignKind.ACCOUNT:
             return "sendMessage", {**params, "text": card.text}
         if card.item.photo_file_id is None and card.item.photo_path is None:
             return "sendMessage", {**params, "text": card.text}
@@ -213,6 +216,17 @@ class CampaignCards:
         }
         return "sendPhoto", {**params, **photo, "caption": card.text}
 
+    async def _carried(
+        self, uow: Repositories, campaign_id: int
+    ) -> tuple[Campaign, Expert, list[Item]] | None:
+        """A campaign a digest carries, its expert and its listed items; None if withdrawn."""
+        campaign = await uow.campaigns.get(campaign_id)
+        expert = await uow.experts.get(campaign.expert_id) if campaign else None
+        if campaign is None or expert is None or not expert.is_active:
+            return None
+        fetched = [await uow.items.get(x) for x in campaign.item_ids]
+        return campaign, expert, [i for i in fetched if i is not None and i.available]
+
     async def render_digest(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:
         """The daily digest: every campaign item a digest-mode fan was sent, one block each.
 
@@ -220,21 +234,14 @@ class CampaignCards:
         campaigns carried is shown once. Past Telegram's limit the last blocks give way to an
         "and N more" line.
         """
-        language = row.language or "zh_Hans"
+        language = row.language or DEFAULT_LANGUAGE
         entries: list[dict[str, Any]] = []
         shown: set[int] = set()
-        for campaign_id in row.payload.get("campaign_ids", []):
-            campaign = await self.repos.campaigns.get(int(campaign_id))
-            if campaign is None:
-                continue
-            expert = await self.repos.experts.get(campaign.expert_id)
-            if expert is None or not expert.is_active:
-                continue
-            listed = [
-                i
-                for i in [await self.repos.items.get(x) for x in campaign.item_ids]
-                if i and i.available
+        async with self.repos.unit_of_work() as uow:  # one snapshot of every campaign it carries
+            carried = [
+                await self._carried(uow, int(c)) for c in row.payload.get("campaign_ids", [])
             ]
+        for campaign, expert, listed in (c for c in carried if c is not None):
             if campaign.item_ids and not listed:
                 continue
             if not listed:  # an account recommendation

@@ -21,12 +21,12 @@ from bot.domain.push_rules import (
     next_send_time,
 )
 from storage.repositories.campaigns import (
-    FANOUT_CHUNK_FANS,
     Audience,
     CampaignRepository,
     DigestTiming,
     FanTiming,
 )
+from storage.repositories.fanout import FANOUT_CHUNK_FANS
 
 
 def _minutes_to_time(minutes: int) -> time:

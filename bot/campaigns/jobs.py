@@ -5,6 +5,10 @@ the bot was down starts now if it is late by less than VITRINE_CAMPAIGN_GRACE_MI
 is marked 'missed' and the expert is told (a recurring one skips to its next occurrence).
 'running' campaigns get their progress job back; their outbox rows resume in the dispatcher.
 Firing moves scheduled -> running in the fan-out transaction, so a run fires at most once.
+
+`CampaignRuntime` is what bot/campaigns/service.py calls a `CampaignRunner`: the use cases decide,
+the runtime arms jobs, wakes the dispatcher and keeps the live progress message; what each job
+does to the database is a function of bot/campaigns/runs.py.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackContext
 
-from bot.campaigns.audience import PUSH_ONLY_KINDS
+from bot.campaigns import runs
 from bot.campaigns.cards import CampaignCards
 from bot.campaigns.eta import campaign_share, time_left
-from bot.campaigns.service import CampaignService, local_formatter, next_occurrence, now_utc
+from bot.campaigns.service import local_formatter, now_utc
+from bot.context import VitrineApp, VitrineContext
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.lanes import NOTICE
+from bot.domain.campaigns import PUSH_ONLY_KINDS
+from bot.domain.states import CampaignKind, CampaignStatus
 from bot.links import buy_url, deep_link
 from bot.services import Services
 from storage.repositories.campaigns import AudienceFunnel, Campaign
@@ -32,39 +37,36 @@ log = logging.getLogger(__name__)
 CAMPAIGNS_KEY = "campaigns"
 PROGRESS_INTERVAL_SECONDS = 3.0
 DIGEST_INTERVAL_SECONDS = 60.0
+FOLLOWED = frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED})  # progress still changes
+
+
+def _job_value(context: VitrineContext) -> int:
+    """The id a campaign job was armed with."""
+    job = context.job
+    if job is None or not isinstance(job.data, int):
+        raise RuntimeError("a campaign job runs without its id")
+    return job.data
 
 
 class CampaignRuntime:
-    """The campaign service plus the jobs that drive it, kept in bot_data[CAMPAIGNS_KEY]."""
+    """The campaign jobs and the progress messages, kept in bot_data[CAMPAIGNS_KEY]."""
 
-    def __init__(
-        self, application: Application, services: Services, dispatcher: Dispatcher
-    ) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: VitrineApp, services: Services, dispatcher: Dispatcher) -> None:
         self.application = application
         self.services = services
         self.dispatcher = dispatcher
-        delivery = services.settings.delivery
-        self.service = CampaignService(
-            services.repos,
-            campaigns_per_day=delivery.campaigns_per_day,
-            pushes_per_fan_per_day=delivery.pushes_per_fan_per_day,
-        )
         self.cards = CampaignCards(services.repos, services.texts, services.settings)
         self._last_progress: dict[int, str] = {}
         # Why a run reached nobody, by campaign, computed once per run (see progress_text).
-        self._nobody: dict[tuple[int, datetime | None], AudienceFunnel] = {}
+        self._nobody: dict[tuple[int, datetime | None], AudienceFunnel | None] = {}
 
     @property
     def job_queue(self) -> Any:
         return self.application.job_queue
 
-    async def expert_context(self, campaign: Campaign) -> tuple[str, str, int | None]:
-        """(time zone, language, chat id) of the campaign's expert."""
-        expert = await self.services.repos.experts.get(campaign.expert_id)
-        user = await self.services.repos.users.get(expert.user_id) if expert else None
-        if user is None:
-            return self.services.settings.default_timezone, "zh_Hans", None
-        return user.timezone, user.language, user.telegram_id
+    def wake(self) -> None:
+        """Tell the dispatcher messages may be due."""
+        self.dispatcher.wake()
 
     # --- arming ---------------------------------------------------------------------------
 
@@ -99,24 +101,15 @@ class CampaignRuntime:
 
     async def rearm(self) -> None:
         """Arm every job the database says is due or coming."""
-        repos = self.services.repos
-        now = now_utc()
         grace = timedelta(minutes=self.services.settings.delivery.campaign_grace_minutes)
-        for campaign in await repos.campaigns.with_status("scheduled"):
-            starts_at = campaign.starts_at or now
-            if starts_at >= now or now - starts_at <= grace:
-                self.arm_start(campaign.id, starts_at)
-            elif campaign.recurrence:
-                tz, _, _ = await self.expert_context(campaign)
-                next_at = next_occurrence(campaign.recurrence, tz, now)
-                await repos.campaigns.update(campaign.id, starts_at=next_at)
-                await self._tell_missed(campaign)
-                self.arm_start(campaign.id, next_at)
-            elif await repos.campaigns.set_status(campaign.id, "missed", only_from=("scheduled",)):
-                await self._tell_missed(campaign)
-        for campaign in await repos.campaigns.with_status("running", "paused"):
-            self.arm_progress(campaign.id)
-        for item_id, opens_at in await repos.campaigns.presales_to_remind():
+        due = await runs.rearm(self.services, now_utc(), grace)
+        for campaign in due.missed:
+            await self._tell_missed(campaign)
+        for campaign_id, when in due.starts:
+            self.arm_start(campaign_id, when)
+        for campaign_id in due.following:
+            self.arm_progress(campaign_id)
+        for item_id, opens_at in due.presales:
             self.arm_presale(item_id, opens_at)
         self.job_queue.run_repeating(
             self._digest_job, DIGEST_INTERVAL_SECONDS, first=1.0, name="campaign-digest"
@@ -124,65 +117,54 @@ class CampaignRuntime:
 
     # --- jobs -----------------------------------------------------------------------------
 
-    async def _fire_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
-        await self.fire(int(context.job.data))  # type: ignore[union-attr]
+    async def _fire_job(self, context: VitrineContext) -> None:
+        await self.fire(_job_value(context))
 
     async def fire(self, campaign_id: int) -> int | None:
         """Start a run now: fan out, post the progress message, and follow it."""
-        written = await self.service.fire(campaign_id, now_utc())
+        written = await runs.fire_run(self.services, campaign_id, now_utc())
         if written is None:
             return None
-        campaign = await self.services.repos.campaigns.get(campaign_id)
+        campaign = await runs.campaign(self.services, campaign_id)
         if campaign is None:
             return written
-        if campaign.kind == "presale" and campaign.ends_at and campaign.item_ids:
+        if campaign.kind == CampaignKind.PRESALE and campaign.ends_at and campaign.item_ids:
             self.arm_presale(campaign.item_ids[0], campaign.ends_at)
         self.cards.forget(campaign_id)
         self.dispatcher.wake()
-        if campaign.status == "running":
+        if campaign.status == CampaignStatus.RUNNING:
             await self._post_progress(campaign)
             self.arm_progress(campaign_id)
         return written
 
     async def _post_progress(self, campaign: Campaign) -> None:
-        _, language, chat_id = await self.expert_context(campaign)
-        if chat_id is None:
+        contact = await runs.expert_contact(self.services, campaign.expert_id)
+        if contact.chat_id is None:
             return
-        text = await self.progress_text(campaign, language)
+        text = await self.progress_text(campaign, contact.language)
         try:
             message = await self.application.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=NOTICE
+                contact.chat_id, text, rate_limit_args=NOTICE
             )
         except TelegramError:
             log.warning("could not post progress of campaign %d", campaign.id)
             return
         self._last_progress[campaign.id] = text
-        await self.services.repos.campaigns.update(
-            campaign.id, progress_chat_id=chat_id, progress_message_id=message.message_id
+        await runs.remember_progress_message(
+            self.services, campaign.id, contact.chat_id, message.message_id
         )
 
     async def run_counts(self, campaign: Campaign) -> dict[str, int]:
         """Rows of the campaign's current run by status (a recurring run counts its own only)."""
-        now = self.dispatcher.now()
-        if campaign.recurrence and campaign.started_at is not None:
-            return await self.services.repos.campaigns.run_counts(
-                campaign.id, campaign.started_at, now
-            )
-        return await self.services.repos.outbox.campaign_counts(campaign.id, now)
+        return await runs.run_counts(self.services, campaign, self.dispatcher.now())
 
-    async def why_nobody(self, campaign: Campaign) -> AudienceFunnel:
+    async def why_nobody(self, campaign: Campaign) -> AudienceFunnel | None:
         """The audience of a run that reached nobody, rule by rule, as it was when it went out."""
         key = (campaign.id, campaign.started_at)
         if key not in self._nobody:
-            self._nobody[key] = await self.service.funnel(
-                campaign, campaign.expert_id, campaign.started_at or now_utc()
-            )
+            at = campaign.started_at or now_utc()
+            self._nobody[key] = await runs.why_nobody(self.services, campaign, at)
         return self._nobody[key]
-
-    async def follow_link(self, campaign: Campaign) -> str:
-        """The link fans follow the campaign's expert with."""
-        expert = await self.services.repos.experts.get(campaign.expert_id)
-        return deep_link(self.application.bot.username, expert.handle) if expert else ""
 
     async def progress_text(self, campaign: Campaign, language: str) -> str:
         """The progress message: sent / total, blocked, failed, waiting, time left.
@@ -196,6 +178,10 @@ class CampaignRuntime:
         finished = counts.get("sent", 0) + counts.get("failed", 0) + counts.get("blocked", 0)
         share = campaign_share(self.dispatcher, campaign.id)
         percent = 100 if total == 0 or remaining == 0 else min(99, int(100 * finished / total))
+        follow_link = ""
+        if nobody is not None:
+            handle = (await runs.expert_contact(self.services, campaign.expert_id)).handle
+            follow_link = deep_link(self.application.bot.username, handle) if handle else ""
         return self.services.texts.render(
             "campaign/progress",
             language,
@@ -211,28 +197,30 @@ class CampaignRuntime:
             time_left=time_left(remaining, share.rate) if remaining else None,
             sharing_with=share.sharing_with,
             nobody=nobody,
-            follow_link=await self.follow_link(campaign) if nobody else "",
+            follow_link=follow_link,
             slot_given_back=nobody is not None
             and campaign.kind in PUSH_ONLY_KINDS
             and campaign.audience_size == 0,
         )
 
-    async def _progress_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
-        campaign_id = int(context.job.data)  # type: ignore[union-attr]
-        repos = self.services.repos
-        campaign = await repos.campaigns.get(campaign_id)
+    async def _progress_job(self, context: VitrineContext) -> None:
+        campaign_id = _job_value(context)
+        campaign = await runs.campaign(self.services, campaign_id)
         if campaign is None:
-            context.job.schedule_removal()  # type: ignore[union-attr]
+            if context.job is not None:
+                context.job.schedule_removal()
             return
-        counts = await repos.outbox.campaign_counts(campaign_id, self.dispatcher.now())
-        tz, language, _ = await self.expert_context(campaign)
-        if campaign.status == "running" and not counts.get("queued") and not counts.get("sending"):
-            campaign = await self.service.finish_run(campaign, now_utc(), tz) or campaign
-            if campaign.status == "scheduled" and campaign.starts_at:
+        counts = await runs.campaign_counts(self.services, campaign_id, self.dispatcher.now())
+        contact = await runs.expert_contact(self.services, campaign.expert_id)
+        idle = not counts.get("queued") and not counts.get("sending")
+        if campaign.status == CampaignStatus.RUNNING and idle:
+            campaign = await runs.finish_run(self.services, campaign.id, now_utc()) or campaign
+            if campaign.status == CampaignStatus.SCHEDULED and campaign.starts_at:
                 self.arm_start(campaign.id, campaign.starts_at)
-        await self._edit_progress(campaign, language)
-        if campaign.status not in ("running", "paused"):
-            context.job.schedule_removal()  # type: ignore[union-attr]
+        await self._edit_progress(campaign, contact.language)
+        if campaign.status not in FOLLOWED:
+            if context.job is not None:
+                context.job.schedule_removal()
             self._last_progress.pop(campaign_id, None)
             for key in [k for k in self._nobody if k[0] == campaign_id]:
                 del self._nobody[key]
@@ -248,7 +236,6 @@ class CampaignRuntime:
                 text,
                 campaign.progress_chat_id,
                 campaign.progress_message_id,
-                parse_mode=ParseMode.HTML,
                 rate_limit_args=NOTICE,
             )
         except BadRequest as error:
@@ -261,28 +248,31 @@ class CampaignRuntime:
 
     async def refresh_progress(self, campaign_id: int) -> None:
         """Show a status change (pause, resume, cancel) on the progress message now."""
-        campaign = await self.services.repos.campaigns.get(campaign_id)
+        campaign = await runs.campaign(self.services, campaign_id)
         if campaign is not None:
-            _, language, _ = await self.expert_context(campaign)
-            await self._edit_progress(campaign, language)
+            contact = await runs.expert_contact(self.services, campaign.expert_id)
+            await self._edit_progress(campaign, contact.language)
 
     async def _tell_missed(self, campaign: Campaign) -> None:
-        _, language, chat_id = await self.expert_context(campaign)
-        if chat_id is None:
+        contact = await runs.expert_contact(self.services, campaign.expert_id)
+        if contact.chat_id is None:
             return
-        tz, _, _ = await self.expert_context(campaign)
         text = self.services.texts.render(
-            "campaign/missed", language, campaign=campaign, local=local_formatter(tz)
+            "campaign/missed",
+            contact.language,
+            campaign=campaign,
+            local=local_formatter(contact.timezone),
         )
+        # Stored Bot API JSON, sent by the dispatcher as it is: PTB's Defaults do not apply.
         await self.services.outbox.enqueue(
             "notice",
-            chat_id,
+            contact.chat_id,
             {"method": "sendMessage", "params": {"text": text, "parse_mode": "HTML"}},
             f"missed:c{campaign.id}:{int((campaign.starts_at or now_utc()).timestamp())}",
         )
 
-    async def _presale_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
-        await self.remind_presale(int(context.job.data))  # type: ignore[union-attr]
+    async def _presale_job(self, context: VitrineContext) -> None:
+        await self.remind_presale(_job_value(context))
 
     async def remind_presale(self, item_id: int) -> int:
         """The pre-sale opened: remind every reserver once, with their own Buy button.
@@ -290,69 +280,50 @@ class CampaignRuntime:
         Returns how many reminders were queued. The Buy link is signed for the reserver and
         credited to the pre-sale campaign that announced the item.
         """
-        repos = self.services.repos
-        item = await repos.items.get(item_id)
-        if item is None:
+        opened = await runs.take_presale_reminders(self.services, item_id, now_utc())
+        if opened is None:
             return 0
-        campaign_id = await repos.campaigns.presale_campaign_of(item_id)
-        buyable = item.available and not item.sold_out
+        item = opened.item
         queued = 0
-        for user_id, telegram_id in await repos.campaigns.take_reservers(item_id, now_utc()):
-            user = await repos.users.get(user_id)
-            language = user.language if user else "zh_Hans"
+        for reserver in opened.reservers:
+            language = reserver.language
             text = self.services.texts.render(
-                "campaign/presale_open", language, item=item, buyable=buyable
+                "campaign/presale_open", language, item=item, buyable=opened.buyable
             )
-            params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-            if buyable:
+            params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}  # stored Bot API JSON
+            if opened.buyable:
                 url = buy_url(
                     self.services.settings,
                     item_id=item.id,
-                    fan_id=user_id,
+                    fan_id=reserver.user_id,
                     source="campaign",
-                    campaign_id=campaign_id,
+                    campaign_id=opened.campaign_id,
                 )
                 label = self.services.texts.label(language, "campaign.buy")
                 params["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": url}]]}
             queued += await self.services.outbox.enqueue(
                 "reminder",
-                telegram_id,
+                reserver.telegram_id,
                 {"method": "sendMessage", "params": params},
-                f"presale:{item_id}:u{user_id}",
-                user_id=user_id,
+                f"presale:{item_id}:u{reserver.user_id}",
+                user_id=reserver.user_id,
             )
         return queued
 
-    async def _digest_job(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _digest_job(self, context: VitrineContext) -> None:
         await self.run_digest(self.dispatcher.now())
 
     async def run_digest(self, now: datetime) -> int:
         """Send each digest-mode fan whose digest hour came one message with its pushes."""
-        rows = await self.services.repos.outbox.due_digest_rows(now)
-        by_fan: dict[tuple[int, int], list[tuple[int, int | None]]] = {}
-        for row_id, user_id, campaign_id, chat_id in rows:
-            by_fan.setdefault((user_id, chat_id), []).append((row_id, campaign_id))
-        sent = 0
-        for (user_id, chat_id), entries in by_fan.items():
-            campaign_ids = sorted({c for _, c in entries if c is not None})
-            digest_row = {
-                "kind": "digest",
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "payload": {"render": "digest", "campaign_ids": campaign_ids},
-                "dedup_key": f"digest:u{user_id}:{now:%Y%m%d%H}",
-            }
-            sent += await self.services.repos.outbox.fold_into_digest(
-                [row_id for row_id, _ in entries], digest_row, now
-            )
+        sent = await runs.fold_digests(self.services, now)
         if sent:
             self.dispatcher.wake()
         return sent
 
 
 async def start_campaigns(
-    application: Application, services: Services, dispatcher: Dispatcher
-) -> CampaignRuntime:  # type: ignore[type-arg]
+    application: VitrineApp, services: Services, dispatcher: Dispatcher
+) -> CampaignRuntime:
     """Register the campaign renderers and re-arm every campaign job."""
     runtime = CampaignRuntime(application, services, dispatcher)
     dispatcher.renderers["campaign"] = runtime.cards.render
@@ -362,6 +333,9 @@ async def start_campaigns(
     return runtime
 
 
-def campaigns_of(bot_data: Any) -> CampaignRuntime:
+def campaigns_of(bot_data: dict[Any, Any]) -> CampaignRuntime:
     """The campaign runtime stored at start."""
-    return bot_data[CAMPAIGNS_KEY]  # type: ignore[no-any-return]
+    runtime = bot_data[CAMPAIGNS_KEY]
+    if not isinstance(runtime, CampaignRuntime):
+        raise RuntimeError("the campaign runtime is not started")
+    return runtime

@@ -1,38 +1,74 @@
-"""Campaign rules: the flood quota, firing a run (kind side effects + fan-out), pause/resume/cancel."""
+"""An expert's campaigns, one use case per function: create, the day's quota, list, pause, resume,
+cancel.
+
+Each takes plain values, opens one unit of work (`services.unit_of_work`), applies the rules of
+bot/domain/campaigns.py and returns a result dataclass, or raises DomainError. What happens in
+time is the campaign runtime's (bot/campaigns/jobs.py): firing a run, arming a start, waking the
+dispatcher, editing the live progress message. The use cases ask it through `CampaignRunner`,
+after their unit of work has committed (the runtime reads and writes on its own connections).
+The /campaign wizard's use cases are in bot/campaigns/wizard.py.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
-from bot.campaigns.audience import PUSH_ONLY_KINDS, audience_funnel
-from bot.campaigns.fanout import plan_fanout
-from bot.domain.errors import DomainError
-from bot.domain.push_rules import (
-    QuotaResult,
-    expert_campaign_quota,
-    fan_day_bounds,
-    wall_to_utc,
-    zone_of,
+from bot.domain.campaigns import (
+    CANCELLABLE,
+    COUNTED_STATUSES,
+    PAUSABLE,
+    PUSH_ONLY_KINDS,
+    RESUMABLE,
+    CampaignAction,
+    allowed_actions,
+    campaign_end,
+    campaign_kind,
+    resumed_status,
 )
-from bot.domain.verticals import tags_of_vertical
+
+# The schedule rules moved to bot/domain/campaigns.py; they are still importable from here.
+from bot.domain.campaigns import next_occurrence as next_occurrence
+from bot.domain.campaigns import parse_schedule as parse_schedule
+from bot.domain.errors import DomainError
+from bot.domain.push_rules import QuotaResult, expert_campaign_quota, fan_day_bounds, zone_of
+from bot.domain.states import CampaignStatus, ProfileStatus
 from storage.repositories import Repositories
-from storage.repositories.campaigns import Audience, AudienceFunnel, Campaign
+from storage.repositories.campaigns import Campaign
+from storage.repositories.experts import Expert
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services import Services
 
-KINDS = ("push", "headline", "passerby", "account", "presale", "auto")
-DISCOVERY_KINDS = ("passerby", "account")
-HEADLINE_HOURS = 24
-ACCOUNT_RECOMMENDATION_DAYS = 7
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LISTED = 8  # campaigns /campaigns shows, newest first
+
+
+class CampaignRunner(Protocol):
+    """What the use cases ask of the campaign runtime: timing and the live progress message."""
+
+    async def fire(self, campaign_id: int) -> int | None:
+        """Start the campaign's run now (fan-out, progress message); None if it was not due."""
+        ...
+
+    def arm_start(self, campaign_id: int, when: datetime) -> None:
+        """Fire the campaign at `when` (at once if that has passed)."""
+        ...
+
+    def wake(self) -> None:
+        """Tell the dispatcher that messages may be due (a campaign resumed)."""
+        ...
+
+    async def refresh_progress(self, campaign_id: int) -> None:
+        """Show the campaign's current status on its progress message."""
+        ...
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What the /campaign conversation collected."""
+    """A campaign ready to be stored: what the /campaign wizard collected."""
 
     kind: str
     item_ids: tuple[int, ...]
@@ -43,194 +79,28 @@ class Draft:
     opens_at: datetime | None = None  # pre-sale: when the item opens
 
 
-def next_occurrence(recurrence: str, tz: str, after: datetime) -> datetime:
-    """The first instant strictly after `after` matching a recurrence in the expert's zone."""
-    parts = recurrence.split()
-    hour, minute = (int(x) for x in parts[-1].split(":"))
-    zone = zone_of(tz)
-    day = after.astimezone(zone).date()
-    for offset in range(0, 9):
-        candidate_day = day + timedelta(days=offset)
-        if parts[0] == "weekly" and candidate_day.weekday() != int(parts[1]):
-            continue
-        moment = wall_to_utc(candidate_day, time(hour, minute), zone)
-        if moment > after:
-            return moment
-    raise ValueError(f"no occurrence of {recurrence!r}")
+@dataclass(frozen=True)
+class ListedCampaign:
+    """One line of /campaigns: the campaign, its rows by status, and its buttons."""
+
+    campaign: Campaign
+    counts: Mapping[str, int]
+    actions: tuple[CampaignAction, ...]
 
 
-def dedup_prefix(campaign: Campaign, now: datetime) -> str:
-    """ "c<id>:u" for one-off campaigns; recurring runs add the run's date so each run reaches fans."""
-    if campaign.recurrence:
-        return f"c{campaign.id}:{now:%Y%m%d}:u"
-    return f"c{campaign.id}:u"
+@dataclass(frozen=True)
+class CampaignList:
+    """The expert's latest campaigns, newest first."""
+
+    entries: tuple[ListedCampaign, ...]
 
 
-class CampaignService:
-    """Creates, fires and steers campaigns; the scheduler and the handlers call it."""
+@dataclass(frozen=True)
+class Steered:
+    """After Pause, Resume or Cancel: whether the campaign moved, and the list as it is now."""
 
-    def __init__(
-        self, repos: Repositories, *, campaigns_per_day: int, pushes_per_fan_per_day: int
-    ) -> None:
-        self.repos = repos
-        self.campaigns_per_day = campaigns_per_day
-        self.pushes_per_fan_per_day = pushes_per_fan_per_day
-
-    async def quota(self, expert_id: int, tz: str, at: datetime) -> QuotaResult:
-        """Whether the expert may start another campaign on the local day of `at`.
-
-        A push-only campaign that went out and reached nobody gives its slot back.
-        """
-        day_start, day_end = fan_day_bounds(tz, at)
-        used = await self.repos.campaigns.count_on_day(
-            expert_id, day_start, day_end, free_when_empty=PUSH_ONLY_KINDS
-        )
-        return expert_campaign_quota(used, self.campaigns_per_day, tz, at)
-
-    async def funnel(
-        self, campaign: Campaign | Draft, expert_id: int, now: datetime
-    ) -> AudienceFunnel:
-        """Who of the campaign's audience each push rule keeps (why it reaches nobody)."""
-        return await audience_funnel(
-            self.repos,
-            await self.audience_of(campaign, expert_id),
-            now=now,
-            platform_cap=self.pushes_per_fan_per_day,
-        )
-
-    async def audience_of(self, campaign: Campaign | Draft, expert_id: int) -> Audience:
-        """Who the campaign reaches (discovery kinds default to the expert's vertical's tags)."""
-        expert = await self.repos.experts.get(expert_id)
-        if expert is None:
-            raise DomainError("campaign.no_expert")
-        kind = campaign.kind
-        tags = (
-            tuple(campaign.audience.get("tags", ()))
-            if isinstance(campaign, Campaign)
-            else campaign.tags
-        )
-        discovery = kind in DISCOVERY_KINDS
-        if discovery and not tags:
-            tags = tuple(dict.fromkeys((*tags_of_vertical(expert.vertical), *expert.tags)))
-        return Audience(expert.id, expert.user_id, discovery, tags)
-
-    async def create(
-        self, expert_id: int, tz: str, draft: Draft, progress_chat_id: int
-    ) -> Campaign:
-        """Store a confirmed campaign; DomainError("campaign.daily_limit") past the flood rule."""
-        if draft.kind not in KINDS:
-            raise DomainError("campaign.bad_kind", kind=draft.kind)
-        (await self.quota(expert_id, tz, draft.starts_at)).require()
-        ends_at = None
-        if draft.kind == "account":
-            ends_at = draft.starts_at + timedelta(days=ACCOUNT_RECOMMENDATION_DAYS)
-        if draft.kind == "presale":
-            if draft.opens_at is None or draft.opens_at <= draft.starts_at:
-                raise DomainError("campaign.presale_time")
-            ends_at = draft.opens_at
-        return await self.repos.campaigns.create(
-            expert_id=expert_id,
-            kind=draft.kind,
-            item_ids=list(draft.item_ids),
-            audience={"tags": list(draft.tags), "push": draft.push},
-            starts_at=draft.starts_at,
-            recurrence=draft.recurrence,
-            progress_chat_id=progress_chat_id,
-            ends_at=ends_at,
-        )
-
-    async def fire(self, campaign_id: int, now: datetime) -> int | None:
-        """Start a scheduled campaign run: side effects of its kind, then the fan-out.
-
-        Returns the rows written, or None when the campaign was not 'scheduled' (fired once).
-        """
-        campaign = await self.repos.campaigns.get(campaign_id)
-        if campaign is None or campaign.status != "scheduled":
-            return None
-        expert = await self.repos.experts.get(campaign.expert_id)
-        if expert is None or not expert.is_active:
-            await self.repos.campaigns.set_status(
-                campaign_id, "cancelled", only_from=("scheduled",)
-            )
-            return None
-        listed = [
-            i
-            for i in [await self.repos.items.get(x) for x in campaign.item_ids]
-            if i and i.available
-        ]
-        if campaign.item_ids and not listed:  # every item was delisted or suspended meanwhile
-            await self.repos.campaigns.set_status(
-                campaign_id, "cancelled", only_from=("scheduled",)
-            )
-            return None
-        if campaign.kind == "headline" and listed:
-            await self.repos.campaigns.pin_item(listed[0].id, now + timedelta(hours=HEADLINE_HOURS))
-        if campaign.kind == "presale" and listed:
-            await self.repos.campaigns.open_presale(listed[0].id, campaign.ends_at or now)
-        if not campaign.audience.get("push", True):
-            moved = await self.repos.campaigns.set_status(
-                campaign_id,
-                "done",
-                only_from=("scheduled",),
-                started_at=now,
-                finished_at=now,
-                audience_size=0,
-            )
-            return 0 if moved else None
-        payload: dict[str, Any] = {"render": "campaign", "campaign_id": campaign.id}
-        written = await plan_fanout(
-            self.repos.campaigns,
-            campaign_id=campaign.id,
-            audience=await self.audience_of(campaign, expert.id),
-            payload=payload,
-            dedup_prefix=dedup_prefix(campaign, now),
-            now=now,
-            platform_cap=self.pushes_per_fan_per_day,
-        )
-        return None if written < 0 else written
-
-    async def finish_run(self, campaign: Campaign, now: datetime, tz: str) -> Campaign | None:
-        """A run has sent everything due: done, or scheduled again at the next occurrence."""
-        if campaign.recurrence:
-            next_at = next_occurrence(campaign.recurrence, tz, now)
-            await self.repos.campaigns.set_status(
-                campaign.id, "scheduled", only_from=("running",), starts_at=next_at, finished_at=now
-            )
-        else:
-            await self.repos.campaigns.set_status(
-                campaign.id, "done", only_from=("running",), finished_at=now
-            )
-        return await self.repos.campaigns.get(campaign.id)
-
-    async def pause(self, campaign_id: int) -> bool:
-        """Hold a running or scheduled campaign (its queued messages wait)."""
-        return await self.repos.campaigns.set_status(
-            campaign_id, "paused", only_from=("running", "scheduled")
-        )
-
-    async def resume(self, campaign_id: int) -> str | None:
-        """Resume a paused campaign; returns the status it resumed to.
-
-        DomainError("campaign.expert_inactive") when its expert is not verified (e.g. suspended).
-        """
-        campaign = await self.repos.campaigns.get(campaign_id)
-        if campaign is None or campaign.status != "paused":
-            return None
-        expert = await self.repos.experts.get(campaign.expert_id)
-        if expert is None or not expert.is_active:
-            raise DomainError("campaign.expert_inactive")
-        status = "running" if campaign.started_at is not None else "scheduled"
-        moved = await self.repos.campaigns.set_status(campaign_id, status, only_from=("paused",))
-        return status if moved else None
-
-    async def cancel(self, campaign_id: int, now: datetime) -> bool:
-        """Stop a campaign for good: its unsent messages are dropped."""
-        moved = await self.repos.campaigns.set_status(
-            campaign_id, "cancelled", only_from=("scheduled", "running", "paused"), finished_at=now
-        )
-        if moved:
-            await self.repos.outbox.drop_campaign(campaign_id)
-        return moved
+    changed: bool
+    listing: CampaignList
 
 
 def now_utc() -> datetime:
@@ -238,42 +108,7 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_schedule(text: str, mode: str, tz: str, now: datetime) -> tuple[datetime, str | None]:
-    """(first start, recurrence) from what the expert typed, in their time zone.
-
-    mode "at": "HH:MM" (the next such time) or "YYYY-MM-DD HH:MM"; "daily": "HH:MM";
-    "weekly": "<mon..sun> HH:MM". DomainError("campaign.bad_time") otherwise or if in the past.
-    """
-    import re
-
-    words = text.strip().lower().split()
-    bad = DomainError("campaign.bad_time", text=text[:40])
-    clock = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", words[-1]) if words else None
-    if clock is None:
-        raise bad
-    hhmm = f"{int(clock.group(1)):02d}:{clock.group(2)}"
-    zone = zone_of(tz)
-    if mode == "daily" and len(words) == 1:
-        recurrence = f"daily {hhmm}"
-        return next_occurrence(recurrence, tz, now), recurrence
-    if mode == "weekly" and len(words) == 2 and words[0][:3] in WEEKDAYS:
-        recurrence = f"weekly {WEEKDAYS.index(words[0][:3])} {hhmm}"
-        return next_occurrence(recurrence, tz, now), recurrence
-    if mode == "at" and len(words) == 1:
-        return next_occurrence(f"daily {hhmm}", tz, now), None
-    if mode == "at" and len(words) == 2:
-        try:
-            day = datetime.strptime(words[0], "%Y-%m-%d").date()
-        except ValueError:
-            raise bad from None
-        moment = wall_to_utc(day, time(int(clock.group(1)), int(clock.group(2))), zone)
-        if moment <= now:
-            raise DomainError("campaign.time_passed", text=text[:40])
-        return moment, None
-    raise bad
-
-
-def local_formatter(tz: str):  # type: ignore[no-untyped-def]
+def local_formatter(tz: str) -> Callable[[datetime | None], str]:
     """A function templates call to show a UTC instant as the reader's local "YYYY-MM-DD HH:MM"."""
     zone = zone_of(tz)
 
@@ -281,3 +116,185 @@ def local_formatter(tz: str):  # type: ignore[no-untyped-def]
         return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     return local
+
+
+# --- inside a unit of work: the steps the use cases share ---------------------------------
+
+
+async def active_expert(uow: Repositories, user_id: int) -> Expert:
+    """The user's verified expert profile; DomainError("expert.not_allowed") says why not.
+
+    Its params: `status` ("none" without a profile) and the admins' `reason` for a suspension.
+    """
+    expert = await uow.experts.by_user(user_id)
+    if expert is not None and expert.is_active:
+        return expert
+    suspended = expert is not None and expert.status == ProfileStatus.SUSPENDED
+    raise DomainError(
+        "expert.not_allowed",
+        status=expert.status if expert is not None else "none",
+        reason=(expert.reject_reason or "") if expert is not None and suspended else "",
+    )
+
+
+async def quota_in(
+    uow: Repositories, settings: Settings, expert_id: int, tz: str, at: datetime
+) -> QuotaResult:
+    """Whether the expert may start another campaign on the local day of `at`.
+
+    A push-only campaign that went out and reached nobody gives its slot back.
+    """
+    day_start, day_end = fan_day_bounds(tz, at)
+    used = await uow.campaigns.count_on_day(
+        expert_id,
+        day_start,
+        day_end,
+        statuses=COUNTED_STATUSES,
+        free_when_empty=PUSH_ONLY_KINDS,
+    )
+    return expert_campaign_quota(used, settings.delivery.campaigns_per_day, tz, at)
+
+
+async def store_campaign(
+    uow: Repositories,
+    settings: Settings,
+    *,
+    expert_id: int,
+    tz: str,
+    draft: Draft,
+    progress_chat_id: int | None,
+) -> Campaign:
+    """Store a confirmed campaign, scheduled; DomainError past the flood rule or a bad draft."""
+    kind = campaign_kind(draft.kind)
+    (await quota_in(uow, settings, expert_id, tz, draft.starts_at)).require()
+    return await uow.campaigns.create(
+        expert_id=expert_id,
+        kind=kind,
+        item_ids=list(draft.item_ids),
+        audience={"tags": list(draft.tags), "push": draft.push},
+        starts_at=draft.starts_at,
+        recurrence=draft.recurrence,
+        progress_chat_id=progress_chat_id,
+        ends_at=campaign_end(kind, draft.starts_at, draft.opens_at),
+    )
+
+
+async def _owned(uow: Repositories, user_id: int, campaign_id: int) -> tuple[Expert, Campaign]:
+    """The presser's expert profile and their campaign; DomainError("campaign.stale") if not theirs."""
+    expert = await uow.experts.by_user(user_id)
+    campaign = await uow.campaigns.get(campaign_id)
+    if expert is None or campaign is None or campaign.expert_id != expert.id:
+        raise DomainError("campaign.stale")
+    return expert, campaign
+
+
+async def _listing(uow: Repositories, expert_id: int) -> CampaignList:
+    campaigns = await uow.campaigns.for_expert(expert_id, limit=LISTED)
+    return CampaignList(
+        tuple(
+            [
+                ListedCampaign(c, await uow.outbox.campaign_counts(c.id), allowed_actions(c.status))
+                for c in campaigns
+            ]
+        )
+    )
+
+
+# --- the use cases ----------------------------------------------------------------------------
+
+
+async def campaign_quota(
+    services: Services, *, expert_id: int, tz: str, at: datetime
+) -> QuotaResult:
+    """How many campaigns the expert may still start on the local day of `at`."""
+    async with services.unit_of_work() as uow:
+        return await quota_in(uow, services.settings, expert_id, tz, at)
+
+
+async def create_campaign(
+    services: Services, *, expert_id: int, tz: str, draft: Draft, progress_chat_id: int | None
+) -> Campaign:
+    """Store a campaign as Confirm does, without starting it (the start job or `fire` does).
+
+    DomainError("campaign.daily_limit") past the flood rule, "campaign.bad_kind",
+    "campaign.presale_time".
+    """
+    async with services.unit_of_work(write=True) as uow:
+        return await store_campaign(
+            uow,
+            services.settings,
+            expert_id=expert_id,
+            tz=tz,
+            draft=draft,
+            progress_chat_id=progress_chat_id,
+        )
+
+
+async def list_campaigns(services: Services, *, user_id: int) -> CampaignList:
+    """/campaigns: the expert's latest campaigns with the actions each allows.
+
+    DomainError("expert.not_allowed") unless the user is a verified expert.
+    """
+    async with services.unit_of_work() as uow:
+        expert = await active_expert(uow, user_id)
+        return await _listing(uow, expert.id)
+
+
+async def ask_cancel(services: Services, *, user_id: int, campaign_id: int) -> Campaign:
+    """The campaign whose Cancel was pressed, to ask whether to cancel it; it must be theirs."""
+    async with services.unit_of_work() as uow:
+        _, campaign = await _owned(uow, user_id, campaign_id)
+        return campaign
+
+
+async def pause_campaign(
+    services: Services, runner: CampaignRunner, *, user_id: int, campaign_id: int
+) -> Steered:
+    """Hold the presser's running or scheduled campaign (its queued messages wait)."""
+    async with services.unit_of_work(write=True) as uow:
+        expert, campaign = await _owned(uow, user_id, campaign_id)
+        changed = await uow.campaigns.set_status(
+            campaign.id, CampaignStatus.PAUSED, only_from=PAUSABLE
+        )
+        listing = await _listing(uow, expert.id)
+    await runner.refresh_progress(campaign_id)
+    return Steered(changed, listing)
+
+
+async def resume_campaign(
+    services: Services, runner: CampaignRunner, *, user_id: int, campaign_id: int
+) -> Steered:
+    """Resume the presser's paused campaign: sending again, or scheduled for its start.
+
+    DomainError("campaign.expert_inactive") when the expert is not verified (a suspended
+    expert's campaigns stay paused).
+    """
+    async with services.unit_of_work(write=True) as uow:
+        expert, campaign = await _owned(uow, user_id, campaign_id)
+        if not expert.is_active:
+            raise DomainError("campaign.expert_inactive")
+        status = resumed_status(started=campaign.started_at is not None)
+        changed = await uow.campaigns.set_status(campaign.id, status, only_from=RESUMABLE)
+        listing = await _listing(uow, expert.id)
+    if changed:
+        runner.wake()
+        if status == CampaignStatus.SCHEDULED and campaign.starts_at is not None:
+            runner.arm_start(campaign.id, campaign.starts_at)
+    await runner.refresh_progress(campaign_id)
+    return Steered(changed, listing)
+
+
+async def cancel_campaign(
+    services: Services, runner: CampaignRunner, *, user_id: int, campaign_id: int, now: datetime
+) -> Steered:
+    """Stop the presser's campaign for good: its unsent messages are dropped with it."""
+    async with services.unit_of_work(write=True) as uow:
+        expert, campaign = await _owned(uow, user_id, campaign_id)
+        changed = await uow.campaigns.set_status(
+            campaign.id, CampaignStatus.CANCELLED, only_from=CANCELLABLE, finished_at=now
+        )
+        if changed:
+            await uow.outbox.drop_campaign(campaign.id)
+        listing = await _listing(uow, expert.id)
+    await runner.refresh_progress(campaign_id)
+    return Steered(changed, listing)

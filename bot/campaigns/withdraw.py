@@ -1,7 +1,13 @@
-"""Taking campaign messages back when what they advertise is gone (suspension, delisting)."""
+"""Taking campaign messages back when what they advertise is gone (suspension, delisting).
+
+These are steps of other use cases (an admin's suspension, an expert's delisting): they take the
+caller's repositories, a unit of work's or the engine's, and open no transaction of their own.
+"""
 
 from __future__ import annotations
 
+from bot.domain.campaigns import LIVE_STATUSES, PAUSABLE
+from bot.domain.states import CampaignStatus, ItemStatus
 from storage.repositories import Repositories
 
 EXPERT_GONE = "expert suspended"
@@ -10,9 +16,9 @@ ITEMS_GONE = "no listed item left"
 
 async def withdraw_expert(repos: Repositories, expert_id: int) -> int:
     """The expert was suspended: pause their live campaigns and drop their unsent rows; return rows dropped."""
-    live = await repos.campaigns.live_for_expert(expert_id)
+    live = await repos.campaigns.of_expert_with_status(expert_id, LIVE_STATUSES)
     for campaign in live:
-        await repos.campaigns.set_status(campaign.id, "paused", only_from=("running", "scheduled"))
+        await repos.campaigns.set_status(campaign.id, CampaignStatus.PAUSED, only_from=PAUSABLE)
     return await repos.outbox.drop_campaigns([c.id for c in live], EXPERT_GONE)
 
 
@@ -22,9 +28,9 @@ async def withdraw_item(repos: Repositories, item_id: int) -> int:
     if item is None or item.available:
         return 0
     emptied = []
-    for campaign in await repos.campaigns.live_for_expert(item.expert_id):
-        if item_id in campaign.item_ids and not await repos.campaigns.listed_item_ids(
-            campaign.item_ids
+    for campaign in await repos.campaigns.of_expert_with_status(item.expert_id, LIVE_STATUSES):
+        if item_id in campaign.item_ids and not await repos.items.with_status_among(
+            campaign.item_ids, ItemStatus.LISTED
         ):
             emptied.append(campaign.id)
     return await repos.outbox.drop_campaigns(emptied, ITEMS_GONE)

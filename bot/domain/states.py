@@ -48,6 +48,17 @@ class CampaignStatus(StrEnum):
     MISSED = "missed"
 
 
+class CampaignKind(StrEnum):
+    """What a campaign does (bot/domain/campaigns.py has the rules of each)."""
+
+    PUSH = "push"
+    HEADLINE = "headline"
+    PASSERBY = "passerby"
+    ACCOUNT = "account"
+    PRESALE = "presale"
+    AUTO = "auto"
+
+
 class OutboxStatus(StrEnum):
     """One message of the outbox (storage/repositories/outbox.py has the status machine)."""
 

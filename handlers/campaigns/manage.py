@@ -1,109 +1,156 @@
-"""/campaigns: the expert's campaigns with Pause / Resume / Cancel buttons."""
+"""/campaigns: the expert's campaigns with Pause / Resume / Cancel buttons.
+
+Which buttons a campaign gets, who may press them and what each does are the use cases' of
+bot/campaigns/service.py; here a press is decoded, handed to one of them, and the list redrawn.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Update
-from telegram.constants import ParseMode
 
+from bot.campaigns import service
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import local_formatter, now_utc
+from bot.campaigns.service import CampaignList, Steered, local_formatter, now_utc
 from bot.context import VitrineContext
-from bot.domain.callbacks import CampaignCancel, CampaignPause, CampaignResume, decode
+from bot.domain.callbacks import CampaignCancel, CampaignPause, CampaignResume
+from bot.domain.campaigns import CampaignAction
 from bot.domain.errors import DomainError
-from handlers.expert.common import active_expert
 from handlers.keyboards import Button, Keyboard, button, keyboard
-from storage.repositories.campaigns import Campaign
+from handlers.ui import answer, decoded, show_text
 
-LISTED = 8
-
-
-def _keyboard(context: VitrineContext, campaigns: list[Campaign]) -> Keyboard:
-    def label(key: str, c: Campaign) -> str:
-        return context.services.texts.label(context.language, f"campaign.{key}", id=c.id)
-
-    rows: list[list[Button]] = []
-    for campaign in campaigns:
-        row = []
-        if campaign.status in ("running", "scheduled"):
-            row.append(button(label("pause", campaign), CampaignPause(campaign.id)))
-        if campaign.status == "paused":
-            row.append(button(label("resume", campaign), CampaignResume(campaign.id)))
-        if campaign.status in ("running", "scheduled", "paused"):
-            row.append(button(label("cancel", campaign), CampaignCancel(campaign.id, False)))
-        rows.append(row)
-    return keyboard(rows)
+Handler = Callable[[Update, VitrineContext], Coroutine[Any, Any, None]]
+BUTTONS: dict[CampaignAction, Callable[[int], object]] = {
+    CampaignAction.PAUSE: CampaignPause,
+    CampaignAction.RESUME: CampaignResume,
+    CampaignAction.CANCEL: lambda campaign_id: CampaignCancel(campaign_id, False),
+}
 
 
-async def _render_list(context: VitrineContext, expert_id: int) -> tuple[str, Keyboard]:
-    campaigns = await context.services.repos.campaigns.for_expert(expert_id, limit=LISTED)
-    counts = {c.id: await context.services.repos.outbox.campaign_counts(c.id) for c in campaigns}
+def _label(context: VitrineContext, key: str, **params: object) -> str:
+    return context.services.texts.label(context.language, f"campaign.{key}", **params)
+
+
+def _listed(context: VitrineContext, listing: CampaignList) -> tuple[str, Keyboard]:
+    """The list's text, and per campaign the buttons of the actions it allows."""
     text = context.services.texts.render(
         "campaign/list",
         context.language,
-        campaigns=campaigns,
-        counts=counts,
+        entries=listing.entries,
         local=local_formatter(context.user.timezone),
     )
-    return text, _keyboard(context, campaigns)
+    rows: list[list[Button]] = [
+        [
+            button(
+                _label(context, action, id=entry.campaign.id), BUTTONS[action](entry.campaign.id)
+            )
+            for action in entry.actions
+        ]
+        for entry in listing.entries
+    ]
+    return text, keyboard(rows)
 
 
 async def list_campaigns(update: Update, context: VitrineContext) -> None:
     """List the expert's latest campaigns."""
-    message = update.effective_message
-    if message is None:
-        return
-    expert = await active_expert(update, context)  # suspended experts are told so, and why
-    if expert is None:
-        return
-    text, markup = await _render_list(context, expert.id)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
-async def steer(update: Update, context: VitrineContext) -> None:
-    """Pause, resume or cancel (after a confirmation) one of the presser's own campaigns."""
-    query = update.callback_query
-    assert query is not None
     try:
-        value = decode(query.data)
+        listing = await service.list_campaigns(context.services, user_id=context.user.id)
+    except DomainError as error:  # not a verified expert: told so, and why
+        text = context.services.texts.render("expert/not_allowed", context.language, **error.params)
+        await show_text(update, context, text)
+        return
+    text, markup = _listed(context, listing)
+    await show_text(update, context, text, markup)
+
+
+async def _steered(update: Update, context: VitrineContext, steered: Steered) -> None:
+    await answer(update, _label(context, "changed" if steered.changed else "stale"))
+    text, markup = _listed(context, steered.listing)
+    await show_text(update, context, text, markup)
+
+
+async def pause_pressed(update: Update, context: VitrineContext) -> None:
+    """⏸ Pause: hold one of the presser's own campaigns."""
+    press = decoded(update, CampaignPause)
+    try:
+        if press is None:
+            raise DomainError("campaign.stale")
+        steered = await service.pause_campaign(
+            context.services,
+            campaigns_of(context.bot_data),
+            user_id=context.user.id,
+            campaign_id=press.campaign_id,
+        )
     except DomainError:
-        await query.answer(context.services.texts.label(context.language, "campaign.stale"))
+        await answer(update, _label(context, "stale"))
         return
-    expert = await context.services.repos.experts.by_user(context.user.id)
-    campaign_id = getattr(value, "campaign_id", None)
-    campaign = await context.services.repos.campaigns.get(campaign_id) if campaign_id else None
-    if expert is None or campaign is None or campaign.expert_id != expert.id:
-        await query.answer(context.services.texts.label(context.language, "campaign.stale"))
-        return
-    runtime = campaigns_of(context.bot_data)
-    if isinstance(value, CampaignCancel) and not value.confirmed:
-        await query.answer()
-        text = context.services.texts.render(
-            "campaign/cancel_confirm", context.language, campaign=campaign
+    await _steered(update, context, steered)
+
+
+async def resume_pressed(update: Update, context: VitrineContext) -> None:
+    """▶ Resume: one of the presser's own paused campaigns (not while they are suspended)."""
+    press = decoded(update, CampaignResume)
+    try:
+        if press is None:
+            raise DomainError("campaign.stale")
+        steered = await service.resume_campaign(
+            context.services,
+            campaigns_of(context.bot_data),
+            user_id=context.user.id,
+            campaign_id=press.campaign_id,
         )
-        yes = context.services.texts.label(context.language, "campaign.cancel_yes")
-        markup = keyboard([[button(yes, CampaignCancel(campaign.id, True))]])
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        return
-    if isinstance(value, CampaignPause):
-        changed = await runtime.service.pause(campaign.id)
-    elif isinstance(value, CampaignResume):
-        if not expert.is_active:  # a suspended expert's campaigns stay paused
+    except DomainError as error:
+        if error.code == "campaign.expert_inactive":
             refusal = context.services.texts.render("campaign/resume_refused", context.language)
-            await query.answer(refusal, show_alert=True)
-            return
-        changed = await runtime.service.resume(campaign.id) is not None
-        if changed:
-            runtime.dispatcher.wake()
-            fresh = await context.services.repos.campaigns.get(campaign.id)
-            if fresh is not None and fresh.status == "scheduled" and fresh.starts_at:
-                runtime.arm_start(fresh.id, fresh.starts_at)
-    else:
-        changed = await runtime.service.cancel(campaign.id, now_utc())
-    await query.answer(
-        context.services.texts.label(
-            context.language, "campaign.changed" if changed else "campaign.stale"
+            await answer(update, refusal, alert=True)
+        else:
+            await answer(update, _label(context, "stale"))
+        return
+    await _steered(update, context, steered)
+
+
+async def cancel_pressed(update: Update, context: VitrineContext) -> None:
+    """✖ Cancel: first asks to confirm, then stops the campaign for good."""
+    press = decoded(update, CampaignCancel)
+    if press is not None and not press.confirmed:
+        await _ask_cancel(update, context, press.campaign_id)
+        return
+    try:
+        if press is None:
+            raise DomainError("campaign.stale")
+        steered = await service.cancel_campaign(
+            context.services,
+            campaigns_of(context.bot_data),
+            user_id=context.user.id,
+            campaign_id=press.campaign_id,
+            now=now_utc(),
         )
+    except DomainError:
+        await answer(update, _label(context, "stale"))
+        return
+    await _steered(update, context, steered)
+
+
+async def _ask_cancel(update: Update, context: VitrineContext, campaign_id: int) -> None:
+    try:
+        campaign = await service.ask_cancel(
+            context.services, user_id=context.user.id, campaign_id=campaign_id
+        )
+    except DomainError:
+        await answer(update, _label(context, "stale"))
+        return
+    await answer(update)
+    text = context.services.texts.render(
+        "campaign/cancel_confirm", context.language, campaign=campaign
     )
-    await runtime.refresh_progress(campaign.id)
-    text, markup = await _render_list(context, expert.id)
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    yes = button(_label(context, "cancel_yes"), CampaignCancel(campaign.id, True))
+    await show_text(update, context, text, keyboard([[yes]]))
+
+
+PRESSES: tuple[tuple[type, Handler], ...] = (
+    (CampaignPause, pause_pressed),
+    (CampaignResume, resume_pressed),
+    (CampaignCancel, cancel_pressed),
+)

@@ -1,15 +1,21 @@
-"""/campaign: the guided conversation (kind, items, audience, schedule, preview, confirm)."""
+"""/campaign: the guided wizard (kind, items, audience, schedule, preview, confirm) as a flow.
+
+The wizard is a flow (handlers/flows.py): the person's step and the draft live in the database,
+so a restart loses nothing; a button press counts only at the step its message belongs to;
+/cancel drops the draft; /campaign again starts afresh; left alone for WIZARD_TIMEOUT, the draft
+is dropped at the next message. Each press or typed time is one use case of
+bot/campaigns/wizard.py, which answers with the next screen; here it is only drawn.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.ext import ConversationHandler
 
-from bot.campaigns.audience import PUSH_ONLY_KINDS
+from bot.campaigns import wizard
 from bot.campaigns.callbacks import (
     WizardAbort,
     WizardAudience,
@@ -20,383 +26,346 @@ from bot.campaigns.callbacks import (
     WizardSchedule,
     WizardTagsDone,
     WizardTagToggle,
+    kind_name,
 )
+from bot.campaigns.draft import WizardDraft, WizardStep
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import (
-    DISCOVERY_KINDS,
-    KINDS,
-    Draft,
-    local_formatter,
-    now_utc,
-    parse_schedule,
+from bot.campaigns.service import local_formatter, now_utc
+from bot.campaigns.wizard import (
+    AskAudience,
+    AskItems,
+    AskKind,
+    AskSchedule,
+    AskTags,
+    AskTime,
+    Confirmed,
+    Screen,
 )
 from bot.context import VitrineContext
-from bot.domain.callbacks import decode
+from bot.conversations import Position
 from bot.domain.errors import DomainError
-from bot.domain.verticals import tags_of_vertical
 from bot.links import deep_link
-from handlers.expert.common import active_expert
-from handlers.keyboards import Button, button, keyboard
-from storage.repositories.experts import Expert
+from handlers.flows import Done, Flow, Next, Outcome, Stay, at, begin, define, go
+from handlers.keyboards import Button, Keyboard, button, keyboard
+from handlers.ui import answer, decoded, reply, show_text
 
-KIND, ITEMS, AUDIENCE, TAGS, SCHEDULE, TIME, PREVIEW = range(7)
-DRAFT_KEY = "campaign_draft"
-MAX_ITEMS = 3
-WINDOW_ITEMS_SHOWN = 10
+WIZARD_TIMEOUT = timedelta(minutes=30)  # left alone this long, the draft is dropped
+TITLE_SHOWN = 40  # characters of an item title on its button
 
-
-def _draft(context: VitrineContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT_KEY, {})  # type: ignore[union-attr,no-any-return]
+Press = TypeVar("Press")
+Handler = Callable[[Update, VitrineContext], Coroutine[Any, Any, None]]
 
 
-async def _show(
-    update: Update,
-    context: VitrineContext,
-    template: str,
-    rows: list[list[Button]] | None,
-    **values: Any,
-) -> None:
-    """Edit the wizard message when a button was pressed, else send a new one."""
-    values.setdefault("local", local_formatter(context.user.timezone))
-    text = context.services.texts.render(f"campaign/{template}", context.language, **values)
-    markup = keyboard(rows or [])
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-
-
-def _label(context: VitrineContext, key: str, **params: Any) -> str:
+def _label(context: VitrineContext, key: str, **params: object) -> str:
     return context.services.texts.label(context.language, f"campaign.{key}", **params)
 
 
-async def _expert(context: VitrineContext) -> Expert | None:
-    expert = await context.services.repos.experts.by_user(context.user.id)
-    return expert if expert is not None and expert.is_active else None
+def _render(context: VitrineContext, template: str, **values: object) -> str:
+    values.setdefault("local", local_formatter(context.user.timezone))
+    return context.services.texts.render(f"campaign/{template}", context.language, **values)
 
 
-async def _answer(update: Update) -> object:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    try:
-        return decode(query.data)
-    except DomainError:
-        return None
+def _abort_row(context: VitrineContext) -> list[Button]:
+    return [button(_label(context, "abort"), WizardAbort())]
 
 
-async def start(update: Update, context: VitrineContext) -> int:
-    """/campaign: only verified experts with a campaign left today; first pick the kind."""
-    expert = await active_expert(update, context)  # says why: not applied, pending, suspended
-    if expert is None:
-        return ConversationHandler.END
-    runtime = campaigns_of(context.bot_data)
-    quota = await runtime.service.quota(expert.id, context.user.timezone, now_utc())
-    if not quota.allowed:  # said now, not after the expert has prepared the whole campaign
-        code = "campaign.none_left_today" if quota.limit else "campaign.switched_off"
-        params = {"limit": quota.limit, "resets_at": quota.resets_at}
-        await _show(update, context, "errors", None, code=code, params=params)
-        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-        return ConversationHandler.END
-    context.user_data[DRAFT_KEY] = {"items": [], "tags": []}  # type: ignore[index]
-    rows = [[button(_label(context, f"kind_{k}"), WizardKind(k))] for k in KINDS]  # type: ignore[arg-type]
-    rows.append([button(_label(context, "abort"), WizardAbort())])
-    await _show(update, context, "ask_kind", rows, left=quota.remaining, limit=quota.limit)
-    return KIND
+def _ticked(chosen: bool, text: str) -> str:
+    return ("✅ " if chosen else "") + text
 
 
-async def pick_kind(update: Update, context: VitrineContext) -> int:
-    """Remember the kind; account recommendations need no items."""
-    value = await _answer(update)
-    if not isinstance(value, WizardKind):
-        return KIND
-    _draft(context)["kind"] = value.kind
-    if value.kind == "account":
-        return await _ask_audience(update, context)
-    return await _ask_items(update, context)
-
-
-async def _ask_items(update: Update, context: VitrineContext) -> int:
-    expert = await _expert(context)
-    if expert is None:
-        return ConversationHandler.END
-    window, _ = await context.services.repos.items.window(
-        expert.id, offset=0, limit=WINDOW_ITEMS_SHOWN
-    )
-    if not window:
-        await _show(update, context, "no_items", None)
-        return ConversationHandler.END
-    chosen = _draft(context)["items"]
-    rows = [
-        [button(("✅ " if item.id in chosen else "") + item.title[:40], WizardItemToggle(item.id))]
-        for item in window
-    ]
-    rows.append(
-        [
-            button(_label(context, "done"), WizardItemsDone()),
-            button(_label(context, "abort"), WizardAbort()),
+def _screen(context: VitrineContext, screen: Screen) -> tuple[str, Keyboard]:
+    """The text and buttons of one screen of the wizard."""
+    draft = screen.draft
+    if isinstance(screen, AskKind):
+        kinds = [
+            [button(_label(context, f"kind_{k}"), WizardKind(kind_name(k)))] for k in screen.kinds
         ]
-    )
-    await _show(update, context, "ask_items", rows, chosen=len(chosen), limit=MAX_ITEMS)
-    return ITEMS
-
-
-async def toggle_item(update: Update, context: VitrineContext) -> int:
-    """Choose items from the expert's own window (ownership checked)."""
-    value = await _answer(update)
-    expert = await _expert(context)
-    if isinstance(value, WizardItemsDone):
-        if not _draft(context)["items"]:
-            return await _ask_items(update, context)
-        return await _ask_audience(update, context)
-    if not isinstance(value, WizardItemToggle) or expert is None:
-        return ITEMS
-    item = await context.services.repos.items.get(value.item_id)
-    if item is None or item.expert_id != expert.id or not item.available:
-        return ITEMS
-    chosen: list[int] = _draft(context)["items"]
-    if item.id in chosen:
-        chosen.remove(item.id)
-    elif len(chosen) < MAX_ITEMS and not (
-        chosen and _draft(context)["kind"] in ("headline", "presale")
-    ):
-        chosen.append(item.id)
-    return await _ask_items(update, context)
-
-
-async def _ask_audience(update: Update, context: VitrineContext) -> int:
-    kind = _draft(context)["kind"]
-    modes = ["all", "tags"] + (["none"] if kind in ("headline", "account") else [])
-    rows = [
-        [
-            button(
-                _label(
-                    context,
-                    f"audience_{m}_{'discovery' if kind in DISCOVERY_KINDS and m != 'none' else 'fans'}"
-                    if m != "none"
-                    else "audience_none",
-                ),
-                WizardAudience(m),
-            )
+        text = _render(context, "ask_kind", left=screen.left, limit=screen.limit)
+        return text, keyboard([*kinds, _abort_row(context)])
+    if isinstance(screen, AskItems):
+        items = [
+            [
+                button(
+                    _ticked(item.id in draft.item_ids, item.title[:TITLE_SHOWN]),
+                    WizardItemToggle(item.id),
+                )
+            ]
+            for item in screen.window
         ]
-        for m in modes
-    ]  # type: ignore[arg-type]
-    rows.append([button(_label(context, "abort"), WizardAbort())])
-    await _show(update, context, "ask_audience", rows, kind=kind)
-    return AUDIENCE
-
-
-async def pick_audience(update: Update, context: VitrineContext) -> int:
-    """All followers (or all consenting fans), a tag segment, or no push."""
-    value = await _answer(update)
-    if not isinstance(value, WizardAudience):
-        return AUDIENCE
-    draft = _draft(context)
-    draft["push"] = value.mode != "none"
-    draft["tags"] = []
-    if value.mode == "tags":
-        return await _ask_tags(update, context)
-    return await _ask_schedule(update, context)
-
-
-async def _ask_tags(update: Update, context: VitrineContext) -> int:
-    expert = await _expert(context)
-    if expert is None:
-        return ConversationHandler.END
-    chosen = _draft(context)["tags"]
-    tags = _offered_tags(expert)
-    rows = [[button(("✅ " if tag in chosen else "") + tag, WizardTagToggle(tag))] for tag in tags]
-    rows.append([button(_label(context, "done"), WizardTagsDone())])
-    await _show(update, context, "ask_tags", rows, chosen=chosen)
-    return TAGS
-
-
-def _offered_tags(expert: Expert) -> list[str]:
-    """The interest tags the wizard offers this expert (their vertical's and their own)."""
-    return list(dict.fromkeys((*tags_of_vertical(expert.vertical), *expert.tags)))[:12]
-
-
-async def toggle_tag(update: Update, context: VitrineContext) -> int:
-    """Build the interest segment from the offered tags only (forged tags are refused)."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        value: object = decode(query.data)
-    except DomainError:
-        value = None
-    if isinstance(value, WizardTagToggle):
-        expert = await _expert(context)
-        if expert is None or value.tag not in _offered_tags(expert):
-            await query.answer(_label(context, "stale"))
-            return TAGS
-    await query.answer()
-    chosen: list[str] = _draft(context)["tags"]
-    if isinstance(value, WizardTagsDone):
-        return await (_ask_schedule(update, context) if chosen else _ask_tags(update, context))
-    if isinstance(value, WizardTagToggle):
-        chosen.remove(value.tag) if value.tag in chosen else chosen.append(value.tag)
-    return await _ask_tags(update, context)
-
-
-async def _ask_schedule(update: Update, context: VitrineContext) -> int:
-    kind = _draft(context)["kind"]
-    if kind == "presale":
-        _draft(context)["when"] = "opens"
-        await _show(update, context, "ask_time", None, mode="opens")
-        return TIME
-    options = ["daily", "weekly"] if kind == "auto" else ["now", "at"]
-    rows = [[button(_label(context, f"when_{w}"), WizardSchedule(w))] for w in options]  # type: ignore[arg-type]
-    await _show(update, context, "ask_schedule", rows)
-    return SCHEDULE
-
-
-async def pick_schedule(update: Update, context: VitrineContext) -> int:
-    """Now goes straight to the preview; the others ask for a time."""
-    value = await _answer(update)
-    if not isinstance(value, WizardSchedule):
-        return SCHEDULE
-    draft = _draft(context)
-    draft["when"] = value.when
-    if value.when == "now":
-        draft["starts_at"], draft["recurrence"] = now_utc().timestamp(), None
-        return await _preview(update, context)
-    await _show(update, context, "ask_time", None, mode=value.when)
-    return TIME
-
-
-async def typed_time(update: Update, context: VitrineContext) -> int:
-    """Parse the typed time in the expert's time zone."""
-    draft = _draft(context)
-    text = update.effective_message.text if update.effective_message else ""
-    mode = "at" if draft.get("when") == "opens" else draft.get("when", "at")
-    try:
-        when, recurrence = parse_schedule(text or "", mode, context.user.timezone, now_utc())
-    except DomainError as error:
-        await _show(update, context, "errors", None, code=error.code, params=error.params)
-        return TIME
-    if draft.get("when") == "opens":
-        draft["starts_at"], draft["opens_at"], draft["recurrence"] = (
-            now_utc().timestamp(),
-            when.timestamp(),
-            None,
+        done = [button(_label(context, "done"), WizardItemsDone()), *_abort_row(context)]
+        text = _render(context, "ask_items", chosen=len(draft.item_ids), limit=screen.limit)
+        return text, keyboard([*items, done])
+    if isinstance(screen, AskAudience):
+        reach = "discovery" if screen.discovery else "fans"
+        modes = [
+            [
+                button(
+                    _label(context, "audience_none" if m == "none" else f"audience_{m}_{reach}"),
+                    WizardAudience(m),
+                )
+            ]
+            for m in screen.modes
+        ]
+        return _render(context, "ask_audience", kind=draft.kind), keyboard(
+            [*modes, _abort_row(context)]
         )
-    else:
-        draft["starts_at"], draft["recurrence"] = when.timestamp(), recurrence
-    return await _preview(update, context)
-
-
-def _to_draft(raw: dict[str, Any]) -> Draft:
-    from datetime import UTC, datetime
-
-    return Draft(
-        kind=raw["kind"],
-        item_ids=tuple(raw["items"]),
-        tags=tuple(raw["tags"]),
-        push=bool(raw.get("push", True)),
-        starts_at=datetime.fromtimestamp(raw["starts_at"], UTC),
-        recurrence=raw.get("recurrence"),
-        opens_at=datetime.fromtimestamp(raw["opens_at"], UTC) if raw.get("opens_at") else None,
-    )
-
-
-async def _preview(update: Update, context: VitrineContext) -> int:
-    expert = await _expert(context)
-    if expert is None:
-        return ConversationHandler.END
-    draft = _to_draft(_draft(context))
-    runtime = campaigns_of(context.bot_data)
-    quota = await runtime.service.quota(expert.id, context.user.timezone, draft.starts_at)
-    if not quota.allowed:  # that day is full (e.g. a time typed for a later day)
-        params = {"limit": quota.limit, "resets_at": quota.resets_at}
-        await _show(update, context, "errors", None, code="campaign.daily_limit", params=params)
-        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-        return ConversationHandler.END
-    audience = await runtime.service.audience_of(draft, expert.id)
-    size = await context.services.repos.campaigns.audience_size(audience) if draft.push else 0
-    nobody = (
-        await runtime.service.funnel(draft, expert.id, now_utc())
-        if draft.push and not size
-        else None
-    )
-    # Sent now to nobody, a push-only campaign would do nothing at all: not offered.
-    pointless = (
-        nobody is not None
-        and draft.kind in PUSH_ONLY_KINDS
-        and _draft(context).get("when") == "now"
-    )
-    items = [i for i in [await context.services.repos.items.get(x) for x in draft.item_ids] if i]
-    rows = [
-        [
-            *([] if pointless else [button(_label(context, "confirm"), WizardConfirm())]),
-            button(_label(context, "abort"), WizardAbort()),
+    if isinstance(screen, AskTags):
+        tags = [
+            [button(_ticked(tag in draft.tags, tag), WizardTagToggle(tag))]
+            for tag in screen.offered
         ]
-    ]
-    await _show(
-        update,
+        done = [button(_label(context, "done"), WizardTagsDone())]
+        return _render(context, "ask_tags", chosen=list(draft.tags)), keyboard([*tags, done])
+    if isinstance(screen, AskSchedule):
+        options = [
+            [button(_label(context, f"when_{w}"), WizardSchedule(w))] for w in screen.options
+        ]
+        return _render(context, "ask_schedule"), keyboard(options)
+    if isinstance(screen, AskTime):
+        return _render(context, "ask_time", mode=screen.mode), None
+    confirm = [] if screen.pointless else [button(_label(context, "confirm"), WizardConfirm())]
+    text = _render(
         context,
         "preview",
-        rows,
-        draft=draft,
-        items=items,
-        audience_size=size,
-        nobody=nobody,
-        pointless=pointless,
-        push_only=draft.kind in PUSH_ONLY_KINDS,
-        follow_link=deep_link(context.bot.username, expert.handle),
+        draft=screen.campaign,
+        items=screen.items,
+        audience_size=screen.audience_size,
+        nobody=screen.nobody,
+        pointless=screen.pointless,
+        push_only=screen.push_only,
+        follow_link=deep_link(context.bot.username, screen.expert_handle),
     )
-    return PREVIEW
+    return text, keyboard([[*confirm, *_abort_row(context)]])
 
 
-async def confirm(update: Update, context: VitrineContext) -> int:
-    """Store the campaign (flood rule checked) and fire or schedule it."""
-    value = await _answer(update)
-    if isinstance(value, WizardAbort):
-        return await abort(update, context)
-    expert = await _expert(context)
-    if not isinstance(value, WizardConfirm) or expert is None:
-        return PREVIEW
-    draft = _to_draft(_draft(context))
-    runtime = campaigns_of(context.bot_data)
-    try:
-        campaign = await runtime.service.create(
-            expert.id, context.user.timezone, draft, update.effective_chat.id
-        )  # type: ignore[union-attr]
-    except DomainError as error:
-        await _show(update, context, "errors", None, code=error.code, params=error.params)
-        context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-        return ConversationHandler.END
-    context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-    starting_now = campaign.starts_at is not None and campaign.starts_at <= now_utc() + timedelta(
-        seconds=5
-    )
-    if starting_now and not draft.push:
-        # Nothing to follow as it sends: say what it did (the headline's pin) instead.
-        await runtime.fire(campaign.id)
-        item = (
-            await context.services.repos.items.get(campaign.item_ids[0])
-            if campaign.kind == "headline" and campaign.item_ids
-            else None
+async def _show(update: Update, context: VitrineContext, result: Screen | Confirmed) -> Outcome:
+    """Draw the screen (on the pressed message, else as a new one) and move to its step."""
+    if isinstance(result, Confirmed):
+        text = _render(
+            context, "confirmed", campaign=result.campaign, now=result.now, pinned=result.pinned
         )
-        pinned = item if item is not None and item.pinned_at(now_utc()) else None
-        await _show(update, context, "confirmed", None, campaign=campaign, now=True, pinned=pinned)
-        return ConversationHandler.END
-    await _show(
-        update, context, "confirmed", None, campaign=campaign, now=starting_now, pinned=None
-    )
-    if starting_now:
-        await runtime.fire(campaign.id)
+        await show_text(update, context, text)
+        return Done()
+    text, markup = _screen(context, result)
+    await show_text(update, context, text, markup)
+    return Next(result.step, result.draft.to_data())
+
+
+async def _refused(update: Update, context: VitrineContext, error: DomainError) -> Outcome:
+    """A choice the use case refused: a short answer, the step again, or the end and why."""
+    if error.code == "campaign.stale":  # not on offer: forged, or an outdated button
+        await answer(update, _label(context, "stale"))
+        return Stay()
+    await answer(update)
+    if error.code == "expert.not_allowed":  # not (or no longer) a verified expert: say why
+        text = context.services.texts.render("expert/not_allowed", context.language, **error.params)
+    elif error.code == "campaign.no_items":
+        text = _render(context, "no_items")
     else:
-        runtime.arm_start(campaign.id, campaign.starts_at or now_utc())
-    return ConversationHandler.END
+        text = _render(context, "errors", code=error.code, params=error.params)
+    await show_text(update, context, text)
+    return Stay() if error.code in wizard.ASK_AGAIN else Done()
 
 
-async def abort(update: Update, context: VitrineContext) -> int:
-    """Drop the draft."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-    await _show(update, context, "aborted", None)
-    return ConversationHandler.END
+async def start(update: Update, context: VitrineContext) -> None:
+    """/campaign: only verified experts with a campaign left today; first pick the kind."""
+    try:
+        screen = await wizard.start_wizard(
+            context.services, user_id=context.user.id, tz=context.user.timezone, now=now_utc()
+        )
+    except DomainError as error:
+        outcome = await _refused(update, context, error)
+        current = await at(context, WIZARD)  # a wizard under way ends with the refusal
+        if current is not None:
+            await go(context, current, outcome)
+        return
+    await begin(context, WIZARD, screen.step, **screen.draft.to_data())
+    await _show(update, context, screen)
+
+
+async def _press(
+    update: Update,
+    context: VitrineContext,
+    kind: type[Press],
+    steps: tuple[WizardStep, ...],
+    act: Callable[[Press, WizardDraft], Awaitable[Screen | Confirmed]],
+) -> None:
+    """A button of the wizard: at its step, one use case, its screen; else a short answer."""
+    press = decoded(update, kind)
+    current = await at(context, WIZARD, *steps)
+    if press is None or current is None:
+        await answer(update, _label(context, "wizard_over"))
+        return
+    try:
+        result = await act(press, WizardDraft.from_data(current.data))
+    except DomainError as error:
+        await go(context, current, await _refused(update, context, error))
+        return
+    await answer(update)
+    await go(context, current, await _show(update, context, result))
+
+
+async def kind_pressed(update: Update, context: VitrineContext) -> None:
+    """The kind: an account recommendation goes on to the audience, the others to items."""
+
+    async def act(press: WizardKind, draft: WizardDraft) -> Screen:
+        return await wizard.choose_kind(
+            context.services, user_id=context.user.id, draft=draft, kind=press.kind
+        )
+
+    await _press(update, context, WizardKind, (WizardStep.KIND,), act)
+
+
+async def item_pressed(update: Update, context: VitrineContext) -> None:
+    """An item of the expert's own window in or out (ownership checked by the use case)."""
+
+    async def act(press: WizardItemToggle, draft: WizardDraft) -> Screen:
+        return await wizard.toggle_item(
+            context.services, user_id=context.user.id, draft=draft, item_id=press.item_id
+        )
+
+    await _press(update, context, WizardItemToggle, (WizardStep.ITEMS,), act)
+
+
+async def items_done_pressed(update: Update, context: VitrineContext) -> None:
+    """Items chosen: on to the audience."""
+
+    async def act(_press: WizardItemsDone, draft: WizardDraft) -> Screen:
+        return await wizard.items_done(context.services, user_id=context.user.id, draft=draft)
+
+    await _press(update, context, WizardItemsDone, (WizardStep.ITEMS,), act)
+
+
+async def audience_pressed(update: Update, context: VitrineContext) -> None:
+    """All followers (or all consenting fans), a tag segment, or no push."""
+
+    async def act(press: WizardAudience, draft: WizardDraft) -> Screen:
+        return await wizard.choose_audience(
+            context.services, user_id=context.user.id, draft=draft, mode=press.mode
+        )
+
+    await _press(update, context, WizardAudience, (WizardStep.AUDIENCE,), act)
+
+
+async def tag_pressed(update: Update, context: VitrineContext) -> None:
+    """An offered interest tag in or out of the segment (forged tags are refused)."""
+
+    async def act(press: WizardTagToggle, draft: WizardDraft) -> Screen:
+        return await wizard.toggle_tag(
+            context.services, user_id=context.user.id, draft=draft, tag=press.tag
+        )
+
+    await _press(update, context, WizardTagToggle, (WizardStep.TAGS,), act)
+
+
+async def tags_done_pressed(update: Update, context: VitrineContext) -> None:
+    """Tags chosen: on to the schedule."""
+
+    async def act(_press: WizardTagsDone, draft: WizardDraft) -> Screen:
+        return await wizard.tags_done(context.services, user_id=context.user.id, draft=draft)
+
+    await _press(update, context, WizardTagsDone, (WizardStep.TAGS,), act)
+
+
+async def schedule_pressed(update: Update, context: VitrineContext) -> None:
+    """Now goes straight to the preview; the others ask for a time."""
+
+    async def act(press: WizardSchedule, draft: WizardDraft) -> Screen:
+        return await wizard.choose_schedule(
+            context.services,
+            user_id=context.user.id,
+            draft=draft,
+            when=press.when,
+            tz=context.user.timezone,
+            now=now_utc(),
+        )
+
+    await _press(update, context, WizardSchedule, (WizardStep.SCHEDULE,), act)
+
+
+async def confirm_pressed(update: Update, context: VitrineContext) -> None:
+    """Store the previewed campaign and fire or schedule it."""
+    chat = update.effective_chat
+
+    async def act(_press: WizardConfirm, draft: WizardDraft) -> Confirmed:
+        return await wizard.confirm_campaign(
+            context.services,
+            campaigns_of(context.bot_data),
+            user_id=context.user.id,
+            draft=draft,
+            tz=context.user.timezone,
+            chat_id=chat.id if chat is not None else None,
+            now=now_utc(),
+        )
+
+    await _press(update, context, WizardConfirm, (WizardStep.PREVIEW,), act)
+
+
+async def abort_pressed(update: Update, context: VitrineContext) -> None:
+    """✖ Cancel, at any step: drop the draft."""
+    current = await at(context, WIZARD)
+    if decoded(update, WizardAbort) is None or current is None:
+        await answer(update, _label(context, "wizard_over"))
+        return
+    await answer(update)
+    await go(context, current, Done())
+    await show_text(update, context, _render(context, "aborted"))
+
+
+async def typed_time(update: Update, context: VitrineContext, current: Position) -> Outcome:
+    """The time typed in the expert's time zone; a bad one is asked again."""
+    message = update.effective_message
+    try:
+        preview = await wizard.type_time(
+            context.services,
+            user_id=context.user.id,
+            draft=WizardDraft.from_data(current.data),
+            text=(message.text or "") if message is not None else "",
+            tz=context.user.timezone,
+            now=now_utc(),
+        )
+    except DomainError as error:
+        return await _refused(update, context, error)
+    return await _show(update, context, preview)
+
+
+async def use_buttons(update: Update, context: VitrineContext, _at: Position) -> Outcome:
+    """Typed text where the wizard asks for a button."""
+    await reply(update, context, "campaign/use_buttons")
+    return Stay()
+
+
+async def _cancelled(update: Update, context: VitrineContext, _at: Position) -> None:
+    await reply(update, context, "campaign/aborted")
+
+
+async def _expired(update: Update, context: VitrineContext, _at: Position) -> None:
+    minutes = int(WIZARD_TIMEOUT.total_seconds() // 60)
+    await reply(update, context, "campaign/expired", minutes=minutes)
+
+
+WIZARD = define(
+    Flow(
+        name="campaign_wizard",
+        timeout=WIZARD_TIMEOUT,
+        steps={
+            step.value: typed_time if step == WizardStep.TIME else use_buttons
+            for step in WizardStep
+        },
+        cancelled=_cancelled,
+        expired=_expired,
+    )
+)
+
+# Every button of the wizard, by its callback kind.
+PRESSES: tuple[tuple[type, Handler], ...] = (
+    (WizardKind, kind_pressed),
+    (WizardItemToggle, item_pressed),
+    (WizardItemsDone, items_done_pressed),
+    (WizardAudience, audience_pressed),
+    (WizardTagToggle, tag_pressed),
+    (WizardTagsDone, tags_done_pressed),
+    (WizardSchedule, schedule_pressed),
+    (WizardConfirm, confirm_pressed),
+    (WizardAbort, abort_pressed),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -275,3 +276,27 @@ class ItemRepository:
                 .where(items.c.id == item_id)
                 .values(pinned_until=until, updated_at=now)
             )
+
+    async def set_pinned_until(self, item_id: int, until: datetime) -> None:
+        """A headline campaign: the item leads feeds and the window until `until`."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(items).where(items.c.id == item_id).values(pinned_until=until)
+            )
+
+    async def set_presale_opening(self, item_id: int, opens_at: datetime) -> None:
+        """A pre-sale: the item opens at `opens_at` (fans may reserve until then)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(items).where(items.c.id == item_id).values(presale_opens_at=opens_at)
+            )
+
+    async def with_status_among(self, item_ids: Sequence[int], status: str) -> set[int]:
+        """Which of `item_ids` have `status` right now."""
+        if not item_ids:
+            return set()
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(items.c.id).where(items.c.id.in_(list(item_ids)), items.c.status == status)
+            )
+            return set(found.scalars())

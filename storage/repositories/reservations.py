@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 
-from storage.schema import reservations
+from storage.schema import items, reservations, users
 from storage.unit_of_work import Database
 from storage.upsert import upsert
 
@@ -40,3 +40,41 @@ class ReservationRepository:
                 )
             ).all()
         return frozenset(row.item_id for row in rows)
+
+    async def presales_to_remind(self) -> list[tuple[int, datetime]]:
+        """(item id, opening time) of pre-sales with reservers not yet reminded."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(items.c.id, items.c.presale_opens_at).where(
+                        items.c.presale_opens_at.is_not(None),
+                        exists().where(
+                            reservations.c.item_id == items.c.id,
+                            reservations.c.reminded_at.is_(None),
+                        ),
+                    )
+                )
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    async def take_unreminded(self, item_id: int, now: datetime) -> list[tuple[int, int]]:
+        """(user id, telegram id) of reachable reservers not yet reminded; marks them reminded."""
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(users.c.id, users.c.telegram_id)
+                    .select_from(reservations.join(users, users.c.id == reservations.c.user_id))
+                    .where(
+                        reservations.c.item_id == item_id,
+                        reservations.c.reminded_at.is_(None),
+                        users.c.telegram_id.is_not(None),
+                        users.c.unreachable_at.is_(None),
+                    )
+                )
+            ).all()
+            await conn.execute(
+                update(reservations)
+                .where(reservations.c.item_id == item_id, reservations.c.reminded_at.is_(None))
+                .values(reminded_at=now)
+            )
+        return [(r[0], r[1]) for r in rows]

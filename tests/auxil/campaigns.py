@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import Draft
+from bot.campaigns.service import Draft, create_campaign
 from bot.demo import DEMO_EXPERT_ID, seed_into
 from bot.domain.tokens import BuyToken, derive_key, verify_buy_token
 from bot.links import BUY_TOKEN_PURPOSE
@@ -90,10 +90,11 @@ async def run_now(
 ) -> int:
     """Create a campaign as Confirm does and fire it as its start job does; return its id."""
     campaigns = campaigns_of(runtime.application.bot_data)
-    campaign = await campaigns.service.create(
-        expert.id,
-        "Asia/Shanghai",
-        Draft(
+    campaign = await create_campaign(
+        runtime.services,
+        expert_id=expert.id,
+        tz="Asia/Shanghai",
+        draft=Draft(
             kind=kind,
             item_ids=item_ids,
             tags=tags,

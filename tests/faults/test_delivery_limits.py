@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 
+from bot.app import Runtime
+from bot.campaigns import runs
 from bot.campaigns.jobs import campaigns_of
+from bot.domain.campaigns import PAUSABLE, RESUMABLE, resumed_status
+from bot.domain.states import CampaignStatus
 from tests.faults.conftest import (
     bot_against,
     bot_messages_per_chat,
@@ -18,6 +22,21 @@ from tests.faults.conftest import (
     seed_campaign_audience,
     wait_for,
 )
+
+
+async def hold(runtime: Runtime, campaign_id: int) -> None:
+    """Pause the campaign as its Pause button does (no ownership to check here)."""
+    repos = runtime.services.repos
+    assert await repos.campaigns.set_status(campaign_id, CampaignStatus.PAUSED, only_from=PAUSABLE)
+
+
+async def release(runtime: Runtime, campaign_id: int) -> None:
+    """Resume it as its Resume button does: sending again, or scheduled if it never started."""
+    repos = runtime.services.repos
+    campaign = await repos.campaigns.get(campaign_id)
+    assert campaign is not None
+    status = resumed_status(started=campaign.started_at is not None)
+    assert await repos.campaigns.set_status(campaign_id, status, only_from=RESUMABLE)
 
 
 async def test_2000_fans_at_telegrams_limits_get_exactly_one_message_and_no_429(
@@ -57,16 +76,16 @@ async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_
             expert_id, item_id = await seed_campaign_audience(repos, tmp_path / "photos", fans)
             campaign_id = await create_push(repos, expert_id, item_id)
             campaigns = campaigns_of(runtime.application.bot_data)
-            await campaigns.service.pause(campaign_id)  # hold it while fans block the bot
-            assert await campaigns.service.fire(campaign_id, datetime.now(UTC)) is None  # paused
-            await campaigns.service.resume(campaign_id)
+            await hold(runtime, campaign_id)  # hold it while fans block the bot
+            assert await runs.fire_run(runtime.services, campaign_id, datetime.now(UTC)) is None
+            await release(runtime, campaign_id)
             # Hold the dispatcher's claims so that nothing is claimed between the fan-out and the
             # campaign's pause; otherwise a fan could get the push before blocking the bot.
             dispatcher = runtime.services.outbox.dispatcher
             assert dispatcher is not None
             dispatcher.hold_claims(8)
             await campaigns.fire(campaign_id)
-            await campaigns.service.pause(campaign_id)
+            await hold(runtime, campaign_id)
             async with httpx.AsyncClient(base_url=sandbox.url) as http:
                 for fan in blocked:  # they blocked the bot after the campaign was planned
                     (await http.post(f"/sim/users/{fan}/block")).raise_for_status()
@@ -76,7 +95,7 @@ async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_
                     {"method": "sendPhoto", "error": 502, "count": 5},
                 ):
                     (await http.post("/sim/faults", json=fault)).raise_for_status()
-            await campaigns.service.resume(campaign_id)
+            await release(runtime, campaign_id)
             runtime.services.outbox.wake()
 
             async def settled() -> bool:

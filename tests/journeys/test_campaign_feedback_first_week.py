@@ -29,7 +29,7 @@ from bot.campaigns.callbacks import (
     WizardTagToggle,
 )
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import local_formatter
+from bot.campaigns.service import campaign_quota, local_formatter
 from bot.domain.callbacks import encode
 from bot.texts import Texts
 from storage.schema import campaigns, outbox
@@ -77,8 +77,9 @@ async def progress_of(lina: SimUser, campaign_id: int, predicate: Callable[[str]
 
 async def campaigns_left(vitrine: Runtime, lina: Lina) -> int:
     """How many campaigns Lina may still start today."""
-    runtime = campaigns_of(vitrine.application.bot_data)
-    quota = await runtime.service.quota(lina.expert.id, TZ, datetime.now(UTC))
+    quota = await campaign_quota(
+        vitrine.services, expert_id=lina.expert.id, tz=TZ, at=datetime.now(UTC)
+    )
     return quota.remaining
 
 
@@ -113,8 +114,9 @@ async def test_the_wizard_says_how_many_campaigns_are_left_and_refuses_at_the_st
 
     # None left: said at once, before anything is prepared, with when it resets.
     shown = await open_wizard(lina)
-    runtime = campaigns_of(vitrine.application.bot_data)
-    quota = await runtime.service.quota(lina.expert.id, TZ, datetime.now(UTC))
+    quota = await campaign_quota(
+        vitrine.services, expert_id=lina.expert.id, tz=TZ, at=datetime.now(UTC)
+    )
     assert text_of(shown) == says(
         texts,
         language,

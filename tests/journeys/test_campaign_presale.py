@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
-from bot.campaigns.service import Draft
+from bot.campaigns.service import Draft, create_campaign
 from bot.demo import seed_into
 from bot.domain.callbacks import ReservePresale, encode
 from tests.auxil.sim import Sim, buttons_of, text_of
@@ -35,10 +35,11 @@ async def test_presale_announcement_reservation_and_opening_reminder(
     runtime = campaigns_of(vitrine.application.bot_data)
     now = datetime.now(UTC)
     opens_at = now + timedelta(days=2)
-    campaign = await runtime.service.create(
-        expert.id,
-        "Asia/Shanghai",
-        Draft(
+    campaign = await create_campaign(
+        vitrine.services,
+        expert_id=expert.id,
+        tz="Asia/Shanghai",
+        draft=Draft(
             kind="presale",
             item_ids=(item.id,),
             tags=(),

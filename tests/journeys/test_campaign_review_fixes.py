@@ -20,10 +20,10 @@ from bot.campaigns.callbacks import (
     WizardTagToggle,
 )
 from bot.campaigns.jobs import campaigns_of
+from bot.conversations import position
 from bot.delivery.dispatcher import Withdrawn
 from bot.demo import DEMO_EXPERT_ID, seed_into
 from bot.domain.callbacks import CampaignResume, encode
-from handlers.campaigns.wizard import DRAFT_KEY
 from storage.repositories.outbox import OutboxRow
 from storage.schema import outbox
 from tests.auxil.sim import Sim, buttons_of, plant_button, text_of
@@ -205,5 +205,10 @@ async def test_wizard_refuses_a_forged_tag(
     plant_button(sandbox, DEMO_EXPERT_ID, shown["message_id"], encode(WizardTagToggle("forged")))
     answer = await lina.press_answered(shown, encode(WizardTagToggle("forged")))
     assert (answer.get("answer") or answer).get("text")  # a short "stale button" answer
-    draft = vitrine.application.user_data[DEMO_EXPERT_ID][DRAFT_KEY]
+    # The draft lives in Lina's place in the wizard's flow (bot/conversations.py).
+    lina_user = await vitrine.services.repos.users.by_telegram_id(DEMO_EXPERT_ID)
+    assert lina_user is not None
+    at = await position(vitrine.services, lina_user.id)
+    assert at is not None and (at.flow, at.step) == ("campaign_wizard", "tags")
+    draft = at.data
     assert "forged" not in draft["tags"]

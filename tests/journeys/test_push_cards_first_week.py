@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
+from bot.campaigns import runs
 from bot.campaigns.jobs import campaigns_of
 from bot.domain.callbacks import (
     CartAdd,
@@ -121,7 +122,7 @@ async def test_a_digest_too_long_for_one_message_ends_with_how_many_more(
             progress_chat_id=None,
         )
         # The fan-out alone (the progress messages would pace Lina's chat at one a second).
-        assert await runtime.service.fire(campaign.id, datetime.now(UTC)) == 1
+        assert await runs.fire_run(vitrine.services, campaign.id, datetime.now(UTC)) == 1
 
     dispatcher = vitrine.services.outbox.dispatcher
     assert dispatcher is not None
@@ -249,7 +250,7 @@ async def test_a_reservation_records_where_its_button_was_pressed(
     opens_at = datetime.now(UTC) + timedelta(days=2)
     campaign_id = await run_now(vitrine, lina.expert, "presale", (pushed.id,), opens_at=opens_at)
     for item in (from_top, old_card):  # opened for pre-sale without a push
-        await repos.campaigns.open_presale(item.id, opens_at)
+        await repos.items.set_presale_opening(item.id, opens_at)
 
     # From the push card.
     card = await fan.wait_for(has_button(encode(ReservePresale(pushed.id, "push"))))

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
-from storage.repositories.campaigns import PUSH_KIND
+from storage.repositories.audience import PUSH_KIND
 from storage.schema import outbox
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -102,7 +102,7 @@ async def test_a_caller_that_gives_up_frees_its_place() -> None:
 
 
 def test_outbox_rows_get_their_lane_and_stream_and_are_not_retried_in_place() -> None:
-    from storage.repositories.campaigns import PUSH_KIND  # the kind every fan-out row has
+    from storage.repositories.audience import PUSH_KIND  # the kind every fan-out row has
 
     assert outbox_ticket(PUSH_KIND, 42) == SendTicket(Lane.CAMPAIGN, "c42", retry_in_place=False)
     assert outbox_ticket("digest", None).lane == Lane.CAMPAIGN
