@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import uvicorn
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, BasePersistence, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, BasePersistence, ContextTypes, Defaults, JobQueue
 
 from bot.config import Settings
-from bot.context import SERVICES_KEY, VitrineContext
+from bot.context import SERVICES_KEY, BotData, ChatData, UserData, VitrineApp, VitrineContext
 from bot.delivery.gate import SendGate
 from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
@@ -62,8 +62,8 @@ def build_application(
     *,
     polling: bool,
     gate: SendGate,
-    persistence: BasePersistence | None = None,  # type: ignore[type-arg]
-) -> Application:  # type: ignore[type-arg]
+    persistence: BasePersistence[UserData, ChatData, BotData] | None = None,
+) -> VitrineApp:
     """The PTB application pointed at the endpoint, every call through the send gate."""
     builder = (
         ApplicationBuilder()
@@ -79,6 +79,7 @@ def build_application(
         .base_url(endpoint.api_url)
         .base_file_url(endpoint.file_url)
         .context_types(ContextTypes(context=VitrineContext))
+        .job_queue(JobQueue[VitrineContext]())  # the default queue, typed for VitrineContext jobs
         .concurrent_updates(UPDATE_CONCURRENCY)
         .connect_timeout(10)
         .read_timeout(15)
@@ -93,7 +94,7 @@ def build_application(
     return application
 
 
-async def register_commands(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+async def register_commands(application: VitrineApp, services: Services) -> None:
     """Publish the default menus: the fan menu in every language (and Chinese with no language).
 
     Experts, merchants and admins get a menu of their own in their chat when their role changes
@@ -112,7 +113,7 @@ async def register_commands(application: Application, services: Services) -> Non
 class Runtime:
     """A running bot: its application, services and HTTP server."""
 
-    application: Application  # type: ignore[type-arg]
+    application: VitrineApp
     services: Services
     server: uvicorn.Server
     server_task: asyncio.Task[None]

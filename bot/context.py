@@ -36,7 +36,8 @@ class VitrineContext(CallbackContext[VitrineBot, UserData, ChatData, BotData]):
     @property
     def services(self) -> Services:
         """The process-wide services (built in post_init)."""
-        return self.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
 
     @property
     def user(self) -> User:

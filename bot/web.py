@@ -9,7 +9,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.context import VitrineApp
@@ -54,7 +54,7 @@ def build_web_app(application: VitrineApp, services: Services) -> Starlette:
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route(webhook_path(services), telegram_webhook, methods=["POST"]),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot.context import VitrineApp
 from handlers import admin, campaigns, common, expert, fan, flows, merchant, reports
 
 # Handler groups run in ascending order; one handler per group handles an update.
@@ -13,7 +14,7 @@ GROUP_FLOWS = -5  # a message that answers the person's current flow step goes t
 GROUP_MAIN = 0
 
 
-def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(application: VitrineApp) -> None:
     """Attach every handler of every role to the application."""
     application.add_handler(TypeHandler(Update, common.load_user), group=GROUP_LOAD_USER)
     flows.register(application, route_group=GROUP_FLOWS)
@@ -44,4 +45,4 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         ),
         group=GROUP_MAIN,
     )
-    application.add_error_handler(common.on_error)  # type: ignore[arg-type]
+    application.add_error_handler(common.on_error)

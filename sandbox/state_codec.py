@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from sandbox.records import (
     CallbackRecord,
@@ -21,7 +24,7 @@ from sandbox.records import (
 )
 from sandbox.state import BotState
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def dumps(value: Any) -> str:
@@ -43,7 +46,7 @@ def _fields(record: Any, *skip: str) -> dict[str, Any]:
 def _build(cls: type[T], data: Any, **extra: Any) -> T:
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__}: expected an object")
-    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    known = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in data.items() if k in known}, **extra)
 
 

@@ -91,7 +91,8 @@ def callback(prefix: str) -> typing.Callable[[type[T]], type[T]]:
             raise ValueError(f"callback prefix {prefix!r} must match [a-z]{{1,6}}")
         if prefix in _KINDS_BY_PREFIX:
             raise ValueError(f"callback prefix {prefix!r} is already used")
-        if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        params = vars(cls).get("__dataclass_params__")  # set by @dataclass on the class itself
+        if not dataclasses.is_dataclass(cls) or params is None or not params.frozen:
             raise TypeError(f"{cls.__name__} must be a frozen dataclass")
         hints = typing.get_type_hints(cls)
         fields = tuple(_field_of(f.name, hints[f.name]) for f in dataclasses.fields(cls))

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from bot.domain.errors import DomainError
@@ -167,7 +168,7 @@ def load_partners(config: Sequence[Mapping[str, object]]) -> tuple[Partner, ...]
         if unknown:
             raise _bad_config(label, unknown[0], "unknown_field")
         # TOML arrays arrive as lists; the frozen dataclass wants hashable tuples.
-        values = {
+        values: dict[str, Any] = {
             name: tuple(value) if isinstance(value, list) else value
             for name, value in entry.items()
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.routing import BaseRoute
+
 from bot.context import VitrineApp
 from bot.http.context import HttpContext, from_application
 from bot.http.go import go_routes
@@ -12,11 +14,11 @@ from bot.services import Services
 __all__ = ["HttpContext", "buy_routes", "routes_for"]
 
 
-def routes_for(ctx: HttpContext) -> list:  # type: ignore[type-arg]
+def routes_for(ctx: HttpContext) -> list[BaseRoute]:
     """Every route of the money path over an explicit context (tests pass fakes here)."""
     return [*go_routes(ctx), *photo_routes(ctx), *hook_routes(ctx)]
 
 
-def buy_routes(application: VitrineApp, services: Services) -> list:
+def buy_routes(application: VitrineApp, services: Services) -> list[BaseRoute]:
     """The routes `bot.web.build_web_app` mounts: /go, /items/<id>/photo, /hooks/orders."""
     return routes_for(from_application(application, services))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Row, func, insert, select
 
 from bot.domain.tokens import CLICK_ID_CHARS
 from storage.schema import campaigns, clicks, users
@@ -28,8 +29,8 @@ class Click:
     created_at: datetime
 
 
-def _to_click(row: object) -> Click:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_click(row: Row[Any]) -> Click:
+    r = row._mapping
     return Click(
         id=r["id"],
         item_id=r["item_id"],
@@ -74,6 +75,8 @@ class ClickRepository:
                     )
                 ).scalars()
             )
+            stored_fan = fan_id if fan_id in known_users else None
+            stored_sharer = sharer_id if sharer_id in known_users else None
             if campaign_id is not None:
                 found = await conn.execute(
                     select(campaigns.c.id).where(campaigns.c.id == campaign_id)
@@ -83,11 +86,11 @@ class ClickRepository:
             values = {
                 "id": click_id,
                 "item_id": item_id,
-                "fan_id": fan_id if fan_id in known_users else None,
+                "fan_id": stored_fan,
                 "expert_id": expert_id,
                 "source": source[:16],
                 "campaign_id": campaign_id,
-                "sharer_id": sharer_id if sharer_id in known_users else None,
+                "sharer_id": stored_sharer,
                 "user_agent": (user_agent or "")[:USER_AGENT_CHARS] or None,
                 "created_at": created,
             }
@@ -95,11 +98,11 @@ class ClickRepository:
         return Click(
             id=click_id,
             item_id=item_id,
-            fan_id=values["fan_id"],  # type: ignore[arg-type]
+            fan_id=stored_fan,
             expert_id=expert_id,
             source=source[:16],
             campaign_id=campaign_id,
-            sharer_id=values["sharer_id"],  # type: ignore[arg-type]
+            sharer_id=stored_sharer,
             created_at=created,
         )
 
