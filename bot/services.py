@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from bot.attribution.click_log import ClickLog
 from bot.config import DeliverySettings, Settings
 from bot.delivery.gate import MemorySendGate, SendGate
 from bot.delivery.outbox import Outbox
@@ -23,6 +24,7 @@ class Services:
     repos: Repositories
     outbox: Outbox
     gate: SendGate  # every message the bot sends waits here (bot/delivery/gate.py)
+    click_log: ClickLog  # every Buy-link visit's click, group-committed (bot/attribution)
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -36,6 +38,7 @@ class Services:
             repos=repos,
             outbox=Outbox(repos.outbox),
             gate=build_gate(settings.delivery),
+            click_log=ClickLog(repos),
         )
         # Shops, items and orders refer to the partners table: from the first start, not from the
         # first published item, else a shop registered on a new platform has nothing to refer to.
@@ -46,8 +49,9 @@ class Services:
         return services
 
     async def close(self) -> None:
-        """Release the send gate and the database connections."""
+        """Release the send gate, write the clicks that wait, close the database connections."""
         await self.gate.close()
+        await self.click_log.close()
         await self.repos.engine.dispose()
 
     def unit_of_work(self, *, write: bool = False) -> AbstractAsyncContextManager[Repositories]:

@@ -1,0 +1,1 @@
+"""Attribution: which visit of which Buy link an order comes from."""
