@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.reports.model import (
+from bot.analytics.model import (
     OUTBOX_STATUSES,
     OVERVIEW_WINDOWS_DAYS,
     CampaignReport,

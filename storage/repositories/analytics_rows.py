@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
-from bot.reports.rows import ClickRow, DeliveryRow, OrderRow
+from bot.analytics.rows import ClickRow, DeliveryRow, OrderRow
 from storage.schema import campaigns, clicks, commissions, experts, items, orders, outbox
 from storage.unit_of_work import Database
 
