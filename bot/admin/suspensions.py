@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from storage.repositories.users import User
 
 
+def is_suspended(status: str) -> bool:
+    """Whether an expert's, shop's or item's status is its suspended one."""
+    return status in (ProfileStatus.SUSPENDED, ItemStatus.SUSPENDED)
+
+
 @dataclass(frozen=True)
 class TargetCard:
     """A target as its card shows it: state, name, and the reason of its latest (un)suspension."""
@@ -42,7 +47,7 @@ class TargetCard:
 
     @property
     def suspended(self) -> bool:
-        return self.status == ProfileStatus.SUSPENDED
+        return is_suspended(self.status)
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,7 @@ async def card_in(uow: Repositories, kind: SuspendKind, target_id: int) -> Targe
     status = await status_in(uow, kind, target_id)
     last = await uow.audit.latest(kind, target_id, (f"{kind}.suspend", f"{kind}.unsuspend"))
     reason = code = ""
-    suspended = status == ProfileStatus.SUSPENDED
-    if last is not None and last.action.endswith(".suspend") == suspended:
+    if last is not None and last.action.endswith(".suspend") == is_suspended(status):
         reason = str(last.detail.get("reason") or "")
         code = str(last.detail.get("report_reason") or "")
     return TargetCard(kind, target_id, status, await name_in(uow, kind, target_id), reason, code)
@@ -138,7 +142,7 @@ async def suspend_in(
     expert's or merchant's reason is also kept on their row, for the screens they see.
     """
     status = await status_in(uow, kind, target_id)
-    if suspended == (status == ProfileStatus.SUSPENDED):
+    if suspended == is_suspended(status):
         return None
     if suspended and kind != "item" and not is_verified(status):
         raise DomainError("admin.not_verified", kind=kind)
