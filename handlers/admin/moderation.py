@@ -76,7 +76,7 @@ async def reject_pressed(update: Update, context: VitrineContext) -> None:
             return
         await _outcome(update, context, refusal_event(error))
         return
-    await wait_for_reason(context, "reject", value.kind, value.target_id)
+    await wait_for_reason(context, "reject", value.kind, value.target_id, subject=name)
     await say(update, context, "ask_reason", name)
 
 

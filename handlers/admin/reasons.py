@@ -34,10 +34,12 @@ async def wait_for_reason(
     kind: str,
     target_id: int,
     *,
+    subject: str,
     chat_id: int | None = None,
     message_id: int | None = None,
 ) -> None:
-    """Put the admin at the reason step of `action` on the target (and the card to redraw)."""
+    """Put the admin at the reason step of `action` on the target named `subject` (and the
+    card to redraw once it is applied)."""
     await begin(
         context,
         REASONS,
@@ -45,6 +47,7 @@ async def wait_for_reason(
         action=action,
         kind=kind,
         target_id=target_id,
+        subject=subject,
         chat_id=chat_id,
         message_id=message_id,
     )
@@ -82,8 +85,7 @@ async def got_reason(update: Update, context: VitrineContext, current: Position)
         if error.code in ("admin.reason_empty", "admin.reason_too_long"):
             await say(update, context, refusal_event(error))
             return Stay()
-        subject = await moderation.target_name(context.services, kind, target_id)
-        await say(update, context, refusal_event(error), subject)
+        await say(update, context, refusal_event(error), str(data.get("subject") or ""))
         return Done()
     await redraw(context, changed.card, data.get("chat_id"), data.get("message_id"))
     if not changed.changed:
@@ -108,10 +110,7 @@ async def _cancelled(update: Update, context: VitrineContext, current: Position)
     if data.get("action") == "reject":
         await say(update, context, "reject_cancelled")
         return
-    name = await moderation.target_name(
-        context.services, str(data.get("kind")), int(data.get("target_id") or 0)
-    )
-    await say(update, context, "suspend_cancelled", name)
+    await say(update, context, "suspend_cancelled", str(data.get("subject") or ""))
 
 
 async def _expired(update: Update, context: VitrineContext, _current: Position) -> None:

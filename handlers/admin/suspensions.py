@@ -61,6 +61,7 @@ async def suspend_pressed(update: Update, context: VitrineContext) -> None:
         "suspend" if suspend else "unsuspend",
         asked.kind,
         asked.target_id,
+        subject=asked.subject,
         chat_id=chat_id,
         message_id=message_id,
     )
