@@ -1,1 +1,2 @@
-"""Admin services: moderation decisions, suspensions, reports and notices."""
+"""Admin use cases: decisions on applications and fans' item reports (moderation), suspensions,
+the waiting queue, the audit log, and the notices they send (through the outbox)."""

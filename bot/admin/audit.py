@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.admin.callbacks import AuditScope
-from bot.admin.moderation import target_name
+from bot.admin.targets import name_in, resolve_in, status_in
+from bot.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from storage.repositories import Repositories
     from storage.repositories.audit import AuditEntry
 
 AUDIT_PAGE_SIZE = 10
@@ -60,12 +62,36 @@ def _cut(text: str) -> str:
 
 async def audit_page(services: Services, scope: AuditScope, target_id: int, page: int) -> AuditPage:
     """Page `page` of the log, newest first (a page past the end shows the last one)."""
-    repos = services.repos
+    async with services.unit_of_work() as uow:
+        return await _page_in(uow, services, scope, target_id, page)
+
+
+async def audit_for(services: Services, args: list[str]) -> AuditPage:
+    """/audit [@handle | item id | expert|merchant|item <ref>]: the newest page of the log.
+
+    DomainError("admin.audit_usage") when the words name no existing target.
+    """
+    async with services.unit_of_work() as uow:
+        if not args:
+            return await _page_in(uow, services, "all", 0, 0)
+        if len(args) == 1:
+            ref = args[0]
+            args = ["item", ref] if ref.isascii() and ref.isdigit() else ["expert", ref]
+        target = await resolve_in(uow, args)
+        if target is None:
+            raise DomainError("admin.audit_usage")
+        await status_in(uow, *target)  # DomainError when it does not exist
+        return await _page_in(uow, services, target[0], target[1], 0)
+
+
+async def _page_in(
+    uow: Repositories, services: Services, scope: AuditScope, target_id: int, page: int
+) -> AuditPage:
     kind = None if scope == "all" else scope
-    _, total = await repos.audit.page(target_kind=kind, target_id=target_id, limit=0)
+    _, total = await uow.audit.page(target_kind=kind, target_id=target_id, limit=0)
     pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    entries, total = await repos.audit.page(
+    entries, total = await uow.audit.page(
         target_kind=kind,
         target_id=target_id,
         offset=page * AUDIT_PAGE_SIZE,
@@ -76,16 +102,16 @@ async def audit_page(services: Services, scope: AuditScope, target_id: int, page
     lines = []
     for entry in entries:
         if entry.actor_id is not None and entry.actor_id not in actors:
-            actors[entry.actor_id] = await _actor(services, entry.actor_id)
+            actors[entry.actor_id] = await _actor(uow, services, entry.actor_id)
         key = (entry.target_kind, entry.target_id or 0)
         if key not in targets:
-            targets[key] = await target_name(services, *key)
+            targets[key] = await name_in(uow, *key)
         actor, is_admin = actors.get(entry.actor_id or 0, ("", False))
         lines.append(_line(entry, actor, is_admin, targets[key]))
     return AuditPage(
         scope=scope,
         target_id=target_id,
-        target="" if kind is None else await target_name(services, kind, target_id),
+        target="" if kind is None else await name_in(uow, kind, target_id),
         lines=lines,
         page=page,
         pages=pages,
@@ -93,13 +119,13 @@ async def audit_page(services: Services, scope: AuditScope, target_id: int, page
     )
 
 
-async def _actor(services: Services, user_id: int) -> tuple[str, bool]:
+async def _actor(uow: Repositories, services: Services, user_id: int) -> tuple[str, bool]:
     """(name, is an admin) of the person who acted."""
-    user = await services.repos.users.get(user_id)
+    user = await uow.users.get(user_id)
     if user is None:
         return "", False
     is_admin = user.telegram_id is not None and services.is_admin(user.telegram_id)
-    expert = await services.repos.experts.by_user(user_id)
+    expert = await uow.experts.by_user(user_id)
     if expert is not None and not is_admin:
         return f"@{expert.handle}", False
     return user.first_name or f"#{user_id}", is_admin

@@ -1,11 +1,13 @@
-"""Admin handlers (/admin, /audit, /partners, moderation buttons) and the fans' Report button."""
+"""Admin handlers (/admin, /audit, /partners, moderation and suspension buttons, the typed
+reason) and the fans' Report button."""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
-from handlers.admin import audit, moderation, queue, reports
-from handlers.admin.reports import report_button
+from bot.context import VitrineApp
+from handlers.admin import audit, item_reports, moderation, queue, suspensions
+from handlers.admin.item_reports import report_button
 
 __all__ = ["register", "report_button"]
 
@@ -15,10 +17,15 @@ GROUP_MAIN = 0
 GROUP_AFTER_MAIN = 1
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the admin commands, the reason conversation, the audit log and the Report button."""
-    application.add_handler(moderation.reason_conversation(), group=GROUP_MAIN)
+def register(application: VitrineApp) -> None:
+    """Add the admin commands and buttons, the audit log and the Report button (the typed
+    reason is a flow: handlers.admin.reasons defines it, handlers.flows routes to it)."""
     application.add_handler(CommandHandler("admin", queue.admin_command), group=GROUP_MAIN)
-    for handler in [*moderation.handlers(), *audit.handlers(), *reports.handlers()]:
-        application.add_handler(handler, group=GROUP_MAIN)  # type: ignore[arg-type]
+    for handler in [
+        *moderation.handlers(),
+        *suspensions.handlers(),
+        *audit.handlers(),
+        *item_reports.handlers(),
+    ]:
+        application.add_handler(handler, group=GROUP_MAIN)
     application.add_handler(CommandHandler("start", queue.admin_start), group=GROUP_AFTER_MAIN)

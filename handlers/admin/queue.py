@@ -9,16 +9,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.admin.callbacks import AuditView
+from bot.admin.item_reports import report_markup, report_text
 from bot.admin.queue import waiting_queue
 from bot.context import VitrineContext
 from bot.domain.callbacks import AdminApprove, AdminReject
-from bot.domain.partners import find_partner
-from bot.experts.cards import render_expert_card
-from bot.experts.publishing import partner_whitelist
 from bot.menus import admin_seen
-from bot.orders.merchants import platform_label
 from handlers.admin.common import is_admin, labels, refuse, send
-from handlers.admin.reports import report_buttons, report_message
 from handlers.admin.suspensions import show_target
 from handlers.keyboards import button, keyboard
 
@@ -45,7 +41,7 @@ async def admin_start(update: Update, context: VitrineContext) -> None:
 async def send_queue(update: Update, context: VitrineContext, *, greeting: bool) -> None:
     """The counts with an Audit log button, then every shown case as a card with its buttons."""
     services, language, names = context.services, context.language, labels(context)
-    queue = await waiting_queue(services)
+    queue = await waiting_queue(services, language=language)
     summary = services.texts.render(
         "admin/queue",
         language,
@@ -58,35 +54,28 @@ async def send_queue(update: Update, context: VitrineContext, *, greeting: bool)
     audit = button(names["audit_log"], AuditView("all", 0, 0, False))
     await send(update, context, summary, keyboard([[audit]]))
     for expert in queue.experts:
-        card = await render_expert_card(services, expert, language)
         text = services.texts.render(
-            "admin/expert_application", language, card=card, applicant=expert.display_name
+            "admin/expert_application", language, card=expert.card, applicant=expert.applicant
         )
         decide = [
-            button(names["approve"], AdminApprove("expert", expert.id)),
-            button(names["reject"], AdminReject("expert", expert.id)),
+            button(names["approve"], AdminApprove("expert", expert.expert_id)),
+            button(names["reject"], AdminReject("expert", expert.expert_id)),
         ]
         await send(update, context, text, keyboard([decide]))
     for merchant in queue.merchants:
-        partner = find_partner(merchant.partner_key, partner_whitelist(services))
         text = services.texts.render(
             "admin/merchant_application",
             language,
             subject=merchant.name,
-            merchant_id=merchant.id,
+            merchant_id=merchant.merchant_id,
             shop_id=merchant.shop_id,
-            partner=platform_label(services, language, partner)
-            if partner
-            else merchant.partner_key,
+            partner=merchant.platform,
         )
         decide = [
-            button(names["approve"], AdminApprove("merchant", merchant.id)),
-            button(names["reject"], AdminReject("merchant", merchant.id)),
+            button(names["approve"], AdminApprove("merchant", merchant.merchant_id)),
+            button(names["reject"], AdminReject("merchant", merchant.merchant_id)),
         ]
         await send(update, context, text, keyboard([decide]))
     for report in queue.reports:
-        shown = await report_message(context, report.id, language)
-        if shown:
-            await send(
-                update, context, shown, keyboard(report_buttons(context, language, report.id))
-            )
+        markup = report_markup(services.texts, language, report.report_id)
+        await send(update, context, report_text(services.texts, language, report), markup)

@@ -25,18 +25,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.reports.model import (
+from bot.analytics.model import (
     OUTBOX_STATUSES,
     OVERVIEW_WINDOWS_DAYS,
     CampaignReport,
-    CampaignSummary,
     ExpertOverview,
     PlatformTotals,
-    TopExpert,
     WindowTotals,
     fill_timeline,
 )
-from storage.repositories.analytics_rows import ExportRowQueries
+from storage.repositories.analytics_rows import (
+    ExportRowQueries,
+    campaign_summaries,
+    sum_if,
+    top_experts,
+)
 from storage.schema import (
     campaigns,
     clicks,
@@ -53,7 +56,6 @@ from storage.schema import (
 from storage.unit_of_work import Database
 
 CAMPAIGN_EVENT_KINDS = ("favourite", "cart_add", "card_open", "follow")
-TOP_EXPERTS = 5
 
 
 def _ts(moment: datetime) -> int:
@@ -67,10 +69,6 @@ def _bucket(column: Any, interval_seconds: int) -> Any:
 
 def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _sum_if(condition: Any, value: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
 def _unique_clicks() -> Any:
@@ -167,7 +165,7 @@ class AnalyticsRepository(ExportRowQueries):
                 for days, start in starts.items()
                 for column in (
                     _count_if(orders.c.occurred_at >= start).label(f"o{days}"),
-                    _sum_if(
+                    sum_if(
                         and_(orders.c.occurred_at >= start, orders.c.status == "paid"),
                         orders.c.amount_fen,
                     ).label(f"m{days}"),
@@ -176,7 +174,7 @@ class AnalyticsRepository(ExportRowQueries):
         ).where(orders.c.expert_id == expert_id, orders.c.occurred_at >= oldest)
         commission_query = select(
             *[
-                _sum_if(commissions.c.created_at >= s, commissions.c.amount_fen).label(f"k{d}")
+                sum_if(commissions.c.created_at >= s, commissions.c.amount_fen).label(f"k{d}")
                 for d, s in starts.items()
             ]
         ).where(
@@ -191,7 +189,7 @@ class AnalyticsRepository(ExportRowQueries):
             row: dict[str, Any] = {}
             for query in (follow_query, click_query, order_query, commission_query):
                 row.update((await conn.execute(query)).one()._mapping)
-            summaries = await _campaign_summaries(conn, expert_id, campaign_limit)
+            summaries = await campaign_summaries(conn, expert_id, campaign_limit)
         windows = tuple(
             WindowTotals(
                 days=d,
@@ -233,8 +231,8 @@ class AnalyticsRepository(ExportRowQueries):
         order_query = select(
             func.count().label("orders"),
             _count_if(orders.c.occurred_at >= today).label("orders_today"),
-            _sum_if(paid, orders.c.amount_fen).label("gmv_fen"),
-            _sum_if(and_(paid, orders.c.occurred_at >= today), orders.c.amount_fen).label(
+            sum_if(paid, orders.c.amount_fen).label("gmv_fen"),
+            sum_if(and_(paid, orders.c.occurred_at >= today), orders.c.amount_fen).label(
                 "gmv_today_fen"
             ),
         )
@@ -242,7 +240,7 @@ class AnalyticsRepository(ExportRowQueries):
             row: dict[str, Any] = {}
             for query in (scalar_counts, click_query, order_query):
                 row.update((await conn.execute(query)).one()._mapping)
-            top = await _top_experts(conn, month)
+            top = await top_experts(conn, month)
         return PlatformTotals(**{k: int(v or 0) for k, v in row.items()}, top_experts=top)
 
 
@@ -298,11 +296,11 @@ async def _order_counts(conn: AsyncConnection, expert_id: int, campaign_id: int)
                 _count_if(orders.c.status == "paid").label("paid_orders"),
                 _count_if(orders.c.status == "refunded").label("refunded_orders"),
                 _count_if(orders.c.status == "cancelled").label("cancelled_orders"),
-                _sum_if(orders.c.status.in_(("paid", "refunded")), orders.c.amount_fen).label(
+                sum_if(orders.c.status.in_(("paid", "refunded")), orders.c.amount_fen).label(
                     "gross_fen"
                 ),
-                _sum_if(orders.c.status == "refunded", orders.c.amount_fen).label("refunded_fen"),
-                _sum_if(orders.c.status == "paid", orders.c.amount_fen).label("paid_fen"),
+                sum_if(orders.c.status == "refunded", orders.c.amount_fen).label("refunded_fen"),
+                sum_if(orders.c.status == "paid", orders.c.amount_fen).label("paid_fen"),
             ).where(orders.c.expert_id == expert_id, orders.c.campaign_id == campaign_id)
         )
     ).one()
@@ -352,76 +350,3 @@ async def _timeline(
         for value, n in rows.all():
             buckets.setdefault(int(value), [0, 0, 0])[series] = int(n)
     return fill_timeline({k: (v[0], v[1], v[2]) for k, v in buckets.items()}, interval_seconds)
-
-
-async def _campaign_summaries(
-    conn: AsyncConnection, expert_id: int, limit: int
-) -> tuple[CampaignSummary, ...]:
-    audience = select(func.count()).where(outbox.c.campaign_id == campaigns.c.id).scalar_subquery()
-    sent = (
-        select(func.count())
-        .where(outbox.c.campaign_id == campaigns.c.id, outbox.c.status == "sent")
-        .scalar_subquery()
-    )
-    clicked = select(func.count()).where(clicks.c.campaign_id == campaigns.c.id).scalar_subquery()
-    rows = await conn.execute(
-        select(
-            campaigns.c.id,
-            campaigns.c.kind,
-            campaigns.c.status,
-            campaigns.c.created_at,
-            campaigns.c.started_at,
-            audience,
-            sent,
-            clicked,
-        )
-        .where(campaigns.c.expert_id == expert_id)
-        .order_by(campaigns.c.id.desc())
-        .limit(limit)
-    )
-    return tuple(
-        CampaignSummary(
-            int(r[0]), str(r[1]), str(r[2]), r[3], r[4], int(r[5]), int(r[6]), int(r[7])
-        )
-        for r in rows.all()
-    )
-
-
-async def _top_experts(conn: AsyncConnection, since_ts: int) -> tuple[TopExpert, ...]:
-    order_totals = (
-        select(
-            orders.c.expert_id.label("expert_id"),
-            func.count().label("orders"),
-            _sum_if(orders.c.status == "paid", orders.c.amount_fen).label("gmv_fen"),
-        )
-        .where(orders.c.occurred_at >= since_ts, orders.c.expert_id.is_not(None))
-        .group_by(orders.c.expert_id)
-        .subquery()
-    )
-    click_totals = (
-        select(clicks.c.expert_id.label("expert_id"), func.count().label("clicks"))
-        .where(clicks.c.created_at >= since_ts)
-        .group_by(clicks.c.expert_id)
-        .subquery()
-    )
-    gmv = func.coalesce(order_totals.c.gmv_fen, 0)
-    click_count = func.coalesce(click_totals.c.clicks, 0)
-    rows = await conn.execute(
-        select(
-            experts.c.id,
-            experts.c.handle,
-            experts.c.display_name,
-            click_count,
-            func.coalesce(order_totals.c.orders, 0),
-            gmv,
-        )
-        .outerjoin(order_totals, order_totals.c.expert_id == experts.c.id)
-        .outerjoin(click_totals, click_totals.c.expert_id == experts.c.id)
-        .where((gmv > 0) | (click_count > 0))
-        .order_by(gmv.desc(), click_count.desc(), experts.c.id)
-        .limit(TOP_EXPERTS)
-    )
-    return tuple(
-        TopExpert(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]))
-        for r in rows.all()
-    )

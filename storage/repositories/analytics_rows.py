@@ -1,14 +1,27 @@
-"""The rows behind CSV exports: one statement each, joined to titles and handles, never to fans."""
+"""The rows behind analytics: CSV export rows, the campaigns of an overview and the top experts.
+
+One statement each, joined to titles and handles, never to fans.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.reports.rows import ClickRow, DeliveryRow, OrderRow
+from bot.analytics.model import CampaignSummary, TopExpert
+from bot.analytics.rows import ClickRow, DeliveryRow, OrderRow
 from storage.schema import campaigns, clicks, commissions, experts, items, orders, outbox
 from storage.unit_of_work import Database
+
+TOP_EXPERTS = 5
+
+
+def sum_if(condition: Any, value: Any) -> Any:
+    """SUM(value) over the rows where `condition` holds (0 when none)."""
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
 class ExportRowQueries:
@@ -102,3 +115,78 @@ class ExportRowQueries:
         )
         async with self._engine.connect() as conn:
             return [OrderRow(*row) for row in (await conn.execute(query)).all()]
+
+
+async def campaign_summaries(
+    conn: AsyncConnection, expert_id: int, limit: int
+) -> tuple[CampaignSummary, ...]:
+    """The expert's latest campaigns with their audience, sends and clicks, newest first."""
+    audience = select(func.count()).where(outbox.c.campaign_id == campaigns.c.id).scalar_subquery()
+    sent = (
+        select(func.count())
+        .where(outbox.c.campaign_id == campaigns.c.id, outbox.c.status == "sent")
+        .scalar_subquery()
+    )
+    clicked = select(func.count()).where(clicks.c.campaign_id == campaigns.c.id).scalar_subquery()
+    rows = await conn.execute(
+        select(
+            campaigns.c.id,
+            campaigns.c.kind,
+            campaigns.c.status,
+            campaigns.c.created_at,
+            campaigns.c.started_at,
+            audience,
+            sent,
+            clicked,
+        )
+        .where(campaigns.c.expert_id == expert_id)
+        .order_by(campaigns.c.id.desc())
+        .limit(limit)
+    )
+    return tuple(
+        CampaignSummary(
+            int(r[0]), str(r[1]), str(r[2]), r[3], r[4], int(r[5]), int(r[6]), int(r[7])
+        )
+        for r in rows.all()
+    )
+
+
+async def top_experts(conn: AsyncConnection, since_ts: int) -> tuple[TopExpert, ...]:
+    """The experts with the most paid GMV (then clicks) since `since_ts`, best first."""
+    order_totals = (
+        select(
+            orders.c.expert_id.label("expert_id"),
+            func.count().label("orders"),
+            sum_if(orders.c.status == "paid", orders.c.amount_fen).label("gmv_fen"),
+        )
+        .where(orders.c.occurred_at >= since_ts, orders.c.expert_id.is_not(None))
+        .group_by(orders.c.expert_id)
+        .subquery()
+    )
+    click_totals = (
+        select(clicks.c.expert_id.label("expert_id"), func.count().label("clicks"))
+        .where(clicks.c.created_at >= since_ts)
+        .group_by(clicks.c.expert_id)
+        .subquery()
+    )
+    gmv = func.coalesce(order_totals.c.gmv_fen, 0)
+    click_count = func.coalesce(click_totals.c.clicks, 0)
+    rows = await conn.execute(
+        select(
+            experts.c.id,
+            experts.c.handle,
+            experts.c.display_name,
+            click_count,
+            func.coalesce(order_totals.c.orders, 0),
+            gmv,
+        )
+        .outerjoin(order_totals, order_totals.c.expert_id == experts.c.id)
+        .outerjoin(click_totals, click_totals.c.expert_id == experts.c.id)
+        .where((gmv > 0) | (click_count > 0))
+        .order_by(gmv.desc(), click_count.desc(), experts.c.id)
+        .limit(TOP_EXPERTS)
+    )
+    return tuple(
+        TopExpert(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]))
+        for r in rows.all()
+    )

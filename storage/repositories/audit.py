@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import CursorResult, Row, func, insert, select
 
 from storage.schema import audit_log
 from storage.unit_of_work import Database
@@ -23,6 +23,14 @@ class AuditEntry:
     target_id: int | None
     detail: dict[str, Any]
     at: datetime
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT wrote (each table here has one integer key)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
 
 
 class AuditRepository:
@@ -51,7 +59,7 @@ class AuditRepository:
                     at=datetime.now(UTC),
                 )
             )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return inserted_id(result)
 
     async def for_target(self, target_kind: str, target_id: int) -> list[AuditEntry]:
         """Every entry about one target, oldest first."""
@@ -118,8 +126,8 @@ class AuditRepository:
         return [_to_entry(row) for row in rows]
 
 
-def _to_entry(row: object) -> AuditEntry:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_entry(row: Row[Any]) -> AuditEntry:
+    r = row._mapping
     return AuditEntry(
         id=r["id"],
         actor_id=r["actor_id"],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, Select, func, insert, select, update
 
+from storage.repositories.audit import inserted_id
 from storage.schema import item_reports, items
 from storage.unit_of_work import Database
 
@@ -57,7 +59,7 @@ class ItemReportRepository:
                     created_at=datetime.now(UTC),
                 )
             )
-        return int(result.inserted_primary_key[0]), True  # type: ignore[index]
+        return inserted_id(result), True
 
     async def get(self, report_id: int) -> ItemReport | None:
         """The report with this id."""
@@ -108,14 +110,14 @@ class ItemReportRepository:
         return int(result.rowcount)
 
 
-def _select():  # type: ignore[no-untyped-def]
+def _select() -> Select[Any]:
     return select(item_reports, items.c.title.label("item_title")).select_from(
         item_reports.join(items, items.c.id == item_reports.c.item_id)
     )
 
 
-def _to_report(row: object) -> ItemReport:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_report(row: Row[Any]) -> ItemReport:
+    r = row._mapping
     return ItemReport(
         id=r["id"],
         item_id=r["item_id"],

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from storage.schema import experts, item_reports, merchants
@@ -84,8 +85,8 @@ class ModerationRepository:
             )
 
 
-def _to_application(row: object) -> MerchantApplication:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_application(row: Row[Any]) -> MerchantApplication:
+    r = row._mapping
     return MerchantApplication(
         id=r["id"],
         user_id=r["user_id"],
