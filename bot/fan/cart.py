@@ -125,7 +125,8 @@ async def add_to_cart(
 async def set_cart_quantity(
     services: Services, *, fan_id: int, item_id: int, quantity: int, page: int
 ) -> CartChanged:
-    """− / + on a cart line: 0 removes it; raising it needs the item buyable now."""
+    """− / + on a cart line: 0 removes it; any other quantity needs the item buyable now (a line
+    that sold out or was delisted can only be removed)."""
     async with services.unit_of_work(write=True) as uow:
         item = await uow.items.get(item_id)
         if item is not None and quantity > 0:
