@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.domain.buying import is_sold_out
 from bot.domain.feed import FanProfile, FeedCandidate, rank_feed
 from bot.fan.records import Expert, Item
 from storage.repositories import Repositories
@@ -52,7 +53,7 @@ async def feed_view(repos: Repositories, fan_id: int, *, page: int, now: datetim
                 tags=frozenset(c.item.tags),
                 created_at=c.item.created_at,
                 engagement=engagement.get(c.item.id, ()),
-                sold_out=c.item.sold_out,
+                sold_out=is_sold_out(c.item),
                 headline_until=c.item.pinned_until,
             )
             for c in candidates

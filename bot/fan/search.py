@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.domain.buying import is_listed
 from bot.domain.verticals import VERTICALS
 from bot.fan.paging import Paging, clamp_page
 from bot.fan.records import Expert, ExpertSummary, Item
@@ -107,7 +108,7 @@ async def shareable_items(services: Services, *, query: str, offset: int) -> Sha
             found = []
             item = None if offset else await uow.items.get(int(match.group(1)))
             expert = await uow.experts.get(item.expert_id) if item else None
-            if item is not None and item.available and expert is not None and expert.is_active:
+            if item is not None and is_listed(item) and expert is not None and expert.is_active:
                 found = [item]
         else:
             found = await uow.browse.search_items(

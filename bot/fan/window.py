@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.domain.buying import is_listed
 from bot.domain.callbacks import ReserveSource
 from bot.domain.errors import DomainError
 from bot.domain.states import ItemStatus
@@ -175,7 +176,7 @@ async def reserve_presale(
     """
     async with services.unit_of_work(write=True) as uow:
         item = await uow.items.get(item_id)
-        if item is None or not item.available:
+        if item is None or not is_listed(item):
             raise DomainError("item.gone")
         opens_at = await uow.browse.presale_opens_at(item.id)
         if opens_at is None or opens_at <= now_utc():
