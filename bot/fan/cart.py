@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.domain.buying import check_buyable
-from bot.domain.buying import is_buyable as is_buyable  # the domain rule, importable from here
+from bot.domain.buying import check_buyable, is_buyable
 from bot.fan.paging import Paging, clamp_page
 from bot.fan.records import CartLine, Item
 from storage.repositories import Repositories
