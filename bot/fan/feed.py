@@ -1,13 +1,21 @@
-"""The /foryou feed: gather candidates from storage and rank them with `domain.feed`."""
+"""The /foryou feed: gather candidates from storage and rank them with `domain.feed`.
+
+`foryou` is the use case (one reading unit of work); `feed_view` its step inside the unit.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from bot.domain.buying import is_sold_out
 from bot.domain.feed import FanProfile, FeedCandidate, rank_feed
+from bot.fan.records import Expert, Item
 from storage.repositories import Repositories
-from storage.repositories.items import Item
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 FEED_PAGE_SIZE = 5
 PER_EXPERT_CAP = 2
@@ -24,6 +32,7 @@ class FeedView:
     has_next: bool
     total: int
     interests: frozenset[str]
+    experts: dict[int, Expert]  # the items' experts, by id
 
 
 async def feed_view(repos: Repositories, fan_id: int, *, page: int, now: datetime) -> FeedView:
@@ -44,7 +53,7 @@ async def feed_view(repos: Repositories, fan_id: int, *, page: int, now: datetim
                 tags=frozenset(c.item.tags),
                 created_at=c.item.created_at,
                 engagement=engagement.get(c.item.id, ()),
-                sold_out=c.item.sold_out,
+                sold_out=is_sold_out(c.item),
                 headline_until=c.item.pinned_until,
             )
             for c in candidates
@@ -61,4 +70,11 @@ async def feed_view(repos: Repositories, fan_id: int, *, page: int, now: datetim
         has_next=ranked.has_next,
         total=ranked.total,
         interests=interests,
+        experts=await repos.browse.experts_by_ids(by_id[c.item_id].expert_id for c in ranked.items),
     )
+
+
+async def foryou(services: Services, *, fan_id: int, page: int, now: datetime) -> FeedView:
+    """/foryou and its page buttons: page `page` of the fan's feed at `now`."""
+    async with services.unit_of_work() as uow:
+        return await feed_view(uow, fan_id, page=page, now=now)

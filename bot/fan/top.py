@@ -1,9 +1,13 @@
-"""Ranking boards (/top): hot items, pre-sale wants and rising experts, read from storage."""
+"""Ranking boards (/top): hot items, pre-sale wants and rising experts, read from storage.
+
+`top_board` is the use case (one reading unit of work); `board_view` its step inside the unit.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.domain.rankings import (
     HOT_WINDOWS,
@@ -16,9 +20,11 @@ from bot.domain.rankings import (
     rising_periods,
 )
 from bot.fan.paging import Paging, clamp_page
+from bot.fan.records import Expert, Item
 from storage.repositories import Repositories
-from storage.repositories.experts import Expert
-from storage.repositories.items import Item
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 TOP_PAGE_SIZE = 5
 MAX_BOARD_ROWS = 50
@@ -45,18 +51,19 @@ class BoardView:
     rows: tuple[BoardRow, ...]
     paging: Paging
     out_of_range: bool
+    experts: dict[int, Expert]  # the experts of the items on the page, by id
 
 
 async def _rows(
     repos: Repositories, board: TopBoard, vertical: str | None, now: datetime
 ) -> list[BoardRow]:
-    if board in HOT_WINDOWS:
+    if board == "hot24h" or board == "hot7d":  # spelt out so the type narrows
         allowed = await repos.browse.listed_item_ids(vertical=vertical)
         engaged = [
             e
             for e in await repos.events.engagement(since=now - HOT_WINDOWS[board], item_ids=allowed)
         ]
-        ranked = hot_items(engaged, board=board, now=now, limit=MAX_BOARD_ROWS)  # type: ignore[arg-type]
+        ranked = hot_items(engaged, board=board, now=now, limit=MAX_BOARD_ROWS)
         by_id = await repos.browse.items_by_ids(r.entry.item_id for r in ranked)
         return [
             BoardRow(r.rank, r.score, item=by_id[r.entry.item_id])
@@ -100,10 +107,22 @@ async def board_view(
     """Page `page` of `board` in `vertical` ("" for every vertical)."""
     rows = await _rows(repos, board, vertical or None, now)
     paging, out_of_range = clamp_page(page, TOP_PAGE_SIZE, len(rows))
+    shown = tuple(rows[paging.offset : paging.offset + paging.size])
     return BoardView(
         board=board,
         vertical=vertical,
-        rows=tuple(rows[paging.offset : paging.offset + paging.size]),
+        rows=shown,
         paging=paging,
         out_of_range=out_of_range,
+        experts=await repos.browse.experts_by_ids(
+            row.item.expert_id for row in shown if row.item is not None
+        ),
     )
+
+
+async def top_board(
+    services: Services, *, board: TopBoard, vertical: str, page: int, now: datetime
+) -> BoardView:
+    """/top and its board and page buttons: page `page` of `board` in `vertical` at `now`."""
+    async with services.unit_of_work() as uow:
+        return await board_view(uow, board=board, vertical=vertical, page=page, now=now)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
 )
 
-from bot.context import VitrineContext
+from bot.context import VitrineApp, VitrineContext
 from bot.domain import callbacks as cb
 from handlers.fan import (
     actions,
@@ -27,7 +29,9 @@ from handlers.fan import (
 from handlers.fan.ui import stale
 from handlers.ui import answer
 
-COMMANDS = (
+Handler = Callable[[Update, VitrineContext], Coroutine[Any, Any, None]]
+
+COMMANDS: tuple[tuple[str | tuple[str, ...], Handler], ...] = (
     ("experts", experts.experts_command),
     ("following", experts.following_command),
     ("window", window.window_command),
@@ -41,7 +45,7 @@ COMMANDS = (
     ("forget", privacy.forget_command),
 )
 
-CALLBACKS = (
+CALLBACKS: tuple[tuple[type, Handler], ...] = (
     (cb.WindowPage, window.window_page),
     (cb.ItemDetail, window.item_detail),
     (cb.ItemMore, window.item_more),
@@ -80,12 +84,12 @@ async def stale_button(update: Update, context: VitrineContext) -> None:
     await stale(update, context)
 
 
-def register_stale_buttons(application: Application, group: int = 0) -> None:  # type: ignore[type-arg]
+def register_stale_buttons(application: VitrineApp, group: int = 0) -> None:
     """The last callback handler: answers presses nothing else matched. Register it after all others."""
     application.add_handler(CallbackQueryHandler(stale_button), group=group)
 
 
-def register(application: Application, group: int = 0) -> None:  # type: ignore[type-arg]
+def register(application: VitrineApp, group: int = 0) -> None:
     """Attach the fan commands, buttons, inline mode and block tracking."""
     for names, callback in COMMANDS:
         application.add_handler(CommandHandler(names, callback), group=group)

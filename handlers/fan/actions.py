@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import CartAdd, FavouriteToggle, decode_reserve
 from bot.domain.errors import DomainError
+from bot.fan import cart, favourites, window
 from handlers.fan import lists
-from handlers.fan.ui import label, notice, stale
+from handlers.fan.ui import label, notice, refuse, stale
 from handlers.keyboards import relabelled
 from handlers.ui import answer, decoded
 
@@ -34,30 +33,25 @@ async def favourite_toggle(update: Update, context: VitrineContext) -> None:
     if data is None or query is None:
         await stale(update, context)
         return
-    repos = context.services.repos
-    item = await repos.items.get(data.item_id)
-    if item is None:
-        await stale(update, context, "item_gone")
-        return
-    now_favourite = await repos.favourites.toggle(context.user.id, item.id)
-    if now_favourite:
-        await repos.events.record(
-            "favourite",
-            user_id=context.user.id,
-            expert_id=item.expert_id,
-            item_id=item.id,
-            source="card",
+    message = query.message if isinstance(query.message, Message) else None
+    on_list = message is not None and message.text is not None
+    try:
+        toggled = await favourites.toggle_favourite(
+            context.services,
+            fan_id=context.user.id,
+            item_id=data.item_id,
+            list_page=lists.current_favourites_page(context, message) if on_list else None,
         )
-    await answer(update, notice(context, "fav_added" if now_favourite else "fav_removed"))
-    message = query.message
-    if not isinstance(message, Message):
+    except DomainError as error:
+        await refuse(update, context, error)
         return
-    if message.text is not None:
-        await lists.show_favourites(
-            update, context, lists.current_favourites_page(context, message)
-        )
+    await answer(update, notice(context, "fav_added" if toggled.favourite else "fav_removed"))
+    if message is None:
+        return
+    if toggled.listing is not None:
+        await lists.draw_favourites(update, context, toggled.listing)
     else:
-        key = "fan.fav_remove" if now_favourite else "fan.fav_add"
+        key = "fan.fav_remove" if toggled.favourite else "fan.fav_add"
         await _relabel(message, query.data or "", label(context, key))
 
 
@@ -67,23 +61,14 @@ async def cart_add(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    repos = context.services.repos
-    item = await repos.items.get(data.item_id)
-    if item is None or not item.available:
-        await stale(update, context, "item_gone")
+    try:
+        added = await cart.add_to_cart(
+            context.services, fan_id=context.user.id, item_id=data.item_id
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
         return
-    if item.sold_out:
-        await answer(update, notice(context, "sold_out"))
-        return
-    quantity = await repos.cart.add(context.user.id, item.id)
-    await repos.events.record(
-        "cart_add",
-        user_id=context.user.id,
-        expert_id=item.expert_id,
-        item_id=item.id,
-        source="card",
-    )
-    await answer(update, notice(context, "cart_added", quantity=quantity))
+    await answer(update, notice(context, "cart_added", quantity=added.quantity))
 
 
 async def reserve_presale(update: Update, context: VitrineContext) -> None:
@@ -93,25 +78,11 @@ async def reserve_presale(update: Update, context: VitrineContext) -> None:
     except DomainError:
         await stale(update, context)
         return
-    repos = context.services.repos
-    item = await repos.items.get(data.item_id)
-    opens_at = await repos.browse.presale_opens_at(data.item_id) if item else None
-    if item is None or not item.available:
-        await stale(update, context, "item_gone")
-        return
-    if opens_at is None or opens_at <= datetime.now(UTC):
-        await answer(update, notice(context, "not_presale"))
-        return
-    created = await repos.reservations.reserve(context.user.id, item.id)
-    if created:
-        await repos.events.record(
-            "reserve",
-            user_id=context.user.id,
-            expert_id=item.expert_id,
-            item_id=item.id,
-            campaign_id=await repos.campaigns.presale_campaign_of(item.id)
-            if data.source == "push"
-            else None,
-            source=data.source,
+    try:
+        reserved = await window.reserve_presale(
+            context.services, fan_id=context.user.id, item_id=data.item_id, source=data.source
         )
-    await answer(update, notice(context, "reserved" if created else "already_reserved"))
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await answer(update, notice(context, "reserved" if reserved.created else "already_reserved"))

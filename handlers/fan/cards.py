@@ -16,6 +16,7 @@ from telegram.error import BadRequest
 from bot.context import VitrineContext
 from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, Send, send_photo
 from bot.demo import draw_item_photo
+from bot.domain.buying import is_buyable, is_listed, is_sold_out
 from bot.domain.callbacks import (
     CartAdd,
     ExpertCard,
@@ -30,13 +31,13 @@ from bot.domain.callbacks import (
 from bot.domain.money import format_fen
 from bot.domain.tokens import BuySource
 from bot.domain.verticals import get_tag, is_tag
+from bot.fan import window
+from bot.fan.records import Expert, Item
 from bot.links import buy_url
 from bot.photos import photo_folder
 from bot.texts import MessageTooLong, Texts
 from handlers.fan.ui import caption, label, nav_row, short
 from handlers.keyboards import Button, Keyboard, button, keyboard, share_button, url_button
-from storage.repositories.experts import Expert
-from storage.repositories.items import Item
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def item_caption(
         "title": item.title,
         "price_fen": item.price_fen,
         "stock": item.stock,
-        "sold_out": item.sold_out,
-        "available": item.available,
+        "sold_out": is_sold_out(item),
+        "available": is_listed(item),
         "reason": item.reason if len(item.reason) <= 400 else item.reason[:399] + "…",
         "partner_key": item.partner_key,
         "merchant_name": item.merchant_name,
@@ -111,8 +112,8 @@ def item_details_caption(context: VitrineContext, item: Item, expert: Expert) ->
         context.language,
         reason=item.reason,
         title=item.title,
-        sold_out=item.sold_out,
-        available=item.available,
+        sold_out=is_sold_out(item),
+        available=is_listed(item),
         expert_name=expert.display_name,
         partner_key=item.partner_key,
         merchant_name=item.merchant_name,
@@ -153,14 +154,14 @@ def item_keyboard(
     page = window_page[0] if window_page is not None else None
     fav_key = "fan.fav_remove" if favourite else "fan.fav_add"
     first = [button(label(context, fav_key), FavouriteToggle(item.id))]
-    if item.available and not item.sold_out and not presale:
+    if is_buyable(item) and not presale:
         first.append(button(label(context, "fan.cart_add"), CartAdd(item.id)))
     rows.append(first)
     if presale:
         rows.append(
             [button(label(context, "fan.remind", title=short(item.title)), ReservePresale(item.id))]
         )
-    elif item.available and not item.sold_out:
+    elif is_buyable(item):
         rows.append([buy_button(context, item, source)])
     third = [button(label(context, "fan.details"), ItemMore(item.id, source, page))]
     if window_page is None:
@@ -195,7 +196,7 @@ def details_keyboard(
     rows: list[list[Button]] = []
     if presale:
         rows.append([button(label(context, "fan.remind_short"), ReservePresale(item.id))])
-    elif item.available and not item.sold_out:
+    elif is_buyable(item):
         rows.append([buy_button(context, item, source)])
     if page is not None:
         back = button(label(context, "fan.back_to_window"), WindowPage(item.expert_id, page))
@@ -227,7 +228,7 @@ async def _send_card_photo(context: VitrineContext, item: Item, send: Send) -> o
     """Send by the stored file id, uploading the kept copy once if Telegram refuses it."""
 
     async def remember(file_id: str) -> None:
-        await context.services.repos.items.remember_photo(item.id, file_id)
+        await window.remember_photo(context.services, item_id=item.id, file_id=file_id)
 
     copy = await _photo_copy(context, item)
     try:

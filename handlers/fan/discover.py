@@ -10,8 +10,8 @@ from bot.context import VitrineContext
 from bot.domain.callbacks import ExpertCard, FeedPage, ItemDetail, ReservePresale, TopPage
 from bot.domain.rankings import TopBoard
 from bot.domain.verticals import is_vertical
-from bot.fan.feed import feed_view
-from bot.fan.top import board_view
+from bot.fan.feed import foryou
+from bot.fan.top import top_board
 from handlers.fan.experts import vertical_label
 from handlers.fan.ui import label, nav_row, notice, render, short, stale
 from handlers.keyboards import Button, button, keyboard
@@ -22,10 +22,9 @@ BOARDS: tuple[TopBoard, ...] = ("hot24h", "hot7d", "want", "rising")
 
 async def show_feed(update: Update, context: VitrineContext, page: int) -> None:
     """Page `page` of the fan's feed as a list with one button per item."""
-    repos = context.services.repos
-    view = await feed_view(repos, context.user.id, page=page, now=datetime.now(UTC))
-    experts = await repos.browse.experts_by_ids(item.expert_id for item in view.items)
     now = datetime.now(UTC)
+    view = await foryou(context.services, fan_id=context.user.id, page=page, now=now)
+    experts = view.experts
     rows = [
         {
             "n": i + 1,
@@ -82,12 +81,10 @@ async def show_top(
     prefix: str = "",
 ) -> bool:
     """A page of a ranking board with board switches; False if the page asked for had moved."""
-    view = await board_view(
-        context.services.repos, board=board, vertical=vertical, page=page, now=datetime.now(UTC)
+    view = await top_board(
+        context.services, board=board, vertical=vertical, page=page, now=datetime.now(UTC)
     )
-    experts = await context.services.repos.browse.experts_by_ids(
-        row.item.expert_id for row in view.rows if row.item is not None
-    )
+    experts = view.experts
     rows = []
     buttons: list[list[Button]] = []
     for row in view.rows:

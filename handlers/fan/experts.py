@@ -18,17 +18,25 @@ from bot.domain.callbacks import (
 )
 from bot.domain.errors import DomainError
 from bot.domain.verticals import VERTICALS, get_vertical, is_vertical
-from bot.fan import follows as follow_service
-from bot.fan.paging import clamp_page
-from bot.fan.search import search_words, word_groups
+from bot.fan import follows, search
+from bot.fan.follows import ExpertCardView, FollowChanged, FollowingView
+from bot.fan.records import Expert
+from bot.fan.search import search_words
 from handlers.fan.cards import tag_labels
-from handlers.fan.ui import label, nav_row, notice, page_button, page_of, render, short, stale
+from handlers.fan.ui import (
+    label,
+    nav_row,
+    notice,
+    page_button,
+    page_of,
+    refuse,
+    render,
+    short,
+    stale,
+)
 from handlers.keyboards import Button, Keyboard, button, keyboard, rows_of
 from handlers.ui import answer, decoded, show_text
-from storage.repositories.experts import Expert
 
-EXPERTS_PAGE_SIZE = 6
-FOLLOWING_PAGE_SIZE = 5
 VERTICALS_PER_ROW = 4
 
 
@@ -52,17 +60,8 @@ async def show_experts(
     update: Update, context: VitrineContext, *, vertical: str, page: int, query: str = ""
 ) -> bool:
     """A page of verified experts (in `vertical`, or matching `query`); False if the page moved."""
-    browse = context.services.repos.browse
-    groups = word_groups(query) if query else []
-    offset = max(page, 0) * EXPERTS_PAGE_SIZE
-    found, total = await browse.experts_page(
-        vertical=vertical or None, word_groups=groups, offset=offset, limit=EXPERTS_PAGE_SIZE
-    )
-    paging, moved = clamp_page(page, EXPERTS_PAGE_SIZE, total)
-    if moved and total:
-        found, total = await browse.experts_page(
-            vertical=vertical or None, word_groups=groups, offset=paging.offset, limit=paging.size
-        )
+    view = await search.browse_experts(context.services, vertical=vertical, page=page, query=query)
+    found, total, paging, moved = view.found, view.total, view.paging, view.moved
     if query and not found:
         await show_text(update, context, notice(context, "no_results", query=query), edit=False)
         return True
@@ -147,13 +146,11 @@ def card_keyboard(
     return keyboard(rows)
 
 
-async def show_card(
-    update: Update, context: VitrineContext, expert: Expert, *, edit: bool = True
+async def draw_card(
+    update: Update, context: VitrineContext, card: ExpertCardView, *, edit: bool = True
 ) -> None:
     """The expert's card: profile, counts and buttons."""
-    repos = context.services.repos
-    following, muted = await repos.follows.status(context.user.id, expert.id)
-    _items, item_count = await repos.items.window(expert.id, offset=0, limit=0)
+    expert = card.expert
     text = render(
         context,
         "expert_card",
@@ -162,34 +159,30 @@ async def show_card(
         vertical_label=vertical_label(expert.vertical, context.language),
         tag_labels=tag_labels(expert.tags, context.language),
         bio=expert.bio,
-        followers=await repos.experts.follower_count(expert.id),
-        items=item_count,
-        following=following,
-        muted=muted,
+        followers=card.followers,
+        items=card.items,
+        following=card.following,
+        muted=card.muted,
     )
-    await show_text(
-        update,
-        context,
-        text,
-        card_keyboard(context, expert, following=following, muted=muted),
-        edit=edit,
-    )
-
-
-async def _active_expert(context: VitrineContext, expert_id: int) -> Expert | None:
-    expert = await context.services.repos.experts.get(expert_id)
-    return expert if expert is not None and expert.is_active else None
+    markup = card_keyboard(context, expert, following=card.following, muted=card.muted)
+    await show_text(update, context, text, markup, edit=edit)
 
 
 async def expert_card(update: Update, context: VitrineContext) -> None:
     """An expert's card from a list button."""
     data = decoded(update, ExpertCard)
-    expert = await _active_expert(context, data.expert_id) if data else None
-    if expert is None:
-        await stale(update, context, "expert_gone" if data else "stale")
+    if data is None:
+        await stale(update, context)
+        return
+    try:
+        card = await follows.expert_card(
+            context.services, fan_id=context.user.id, expert_id=data.expert_id
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
         return
     await answer(update)
-    await show_card(update, context, expert)
+    await draw_card(update, context, card)
 
 
 def _is_following_list(message: object) -> bool:
@@ -206,39 +199,49 @@ def _is_following_list(message: object) -> bool:
     return False
 
 
+def _pressed_following_page(update: Update, context: VitrineContext) -> int | None:
+    """The /following page the press was on; None when it was not on that list (no redraw)."""
+    query = update.callback_query
+    message = query.message if query else None
+    if not isinstance(message, Message) or message.text is None or not _is_following_list(message):
+        return None
+    return page_of(message, FollowingPage, label(context, "fan.prev"))
+
+
 async def _redraw(
-    update: Update, context: VitrineContext, expert: Expert, *, unfollowed: bool = False
+    update: Update, context: VitrineContext, changed: FollowChanged, *, unfollowed: bool = False
 ) -> None:
     query = update.callback_query
     message = query.message if query else None
     if not isinstance(message, Message) or message.text is None:
         return  # pressed on a photo card: the toast is the answer
-    if _is_following_list(message):
-        await show_following(
-            update,
-            context,
-            page_of(message, FollowingPage, label(context, "fan.prev")),
-            unfollowed=expert.display_name if unfollowed else "",
-        )
+    if changed.following is not None:
+        name = changed.expert.display_name if unfollowed else ""
+        await draw_following(update, context, changed.following, unfollowed=name)
     else:
-        await show_card(update, context, expert)
+        await draw_card(update, context, changed.card)
 
 
 async def follow_pressed(update: Update, context: VitrineContext) -> None:
     """Follow from any button; following twice is harmless."""
     data = decoded(update, Follow)
-    expert = await _active_expert(context, data.expert_id) if data else None
-    if data is None or expert is None:
-        await stale(update, context, "expert_gone" if data else "stale")
+    if data is None:
+        await stale(update, context)
         return
-    created = await follow_service.follow(
-        context.services.repos, context.user.id, expert, data.source
-    )
-    await answer(
-        update,
-        notice(context, "followed" if created else "already_following", expert=expert.display_name),
-    )
-    await _redraw(update, context, expert)
+    try:
+        changed = await follows.follow_expert(
+            context.services,
+            fan_id=context.user.id,
+            expert_id=data.expert_id,
+            source=data.source,
+            following_page=_pressed_following_page(update, context),
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    code = "followed" if changed.changed else "already_following"
+    await answer(update, notice(context, code, expert=changed.expert.display_name))
+    await _redraw(update, context, changed)
 
 
 async def unfollow_pressed(update: Update, context: VitrineContext) -> None:
@@ -247,18 +250,20 @@ async def unfollow_pressed(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    expert = await context.services.repos.experts.get(data.expert_id)
-    removed = await follow_service.unfollow(
-        context.services.repos, context.user.id, data.expert_id, data.source
-    )
-    if expert is None:
-        await stale(update, context, "expert_gone")
+    try:
+        changed = await follows.unfollow_expert(
+            context.services,
+            fan_id=context.user.id,
+            expert_id=data.expert_id,
+            source=data.source,
+            following_page=_pressed_following_page(update, context),
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
         return
-    await answer(
-        update,
-        notice(context, "unfollowed" if removed else "not_following", expert=expert.display_name),
-    )
-    await _redraw(update, context, expert, unfollowed=removed)
+    code = "unfollowed" if changed.changed else "not_following"
+    await answer(update, notice(context, code, expert=changed.expert.display_name))
+    await _redraw(update, context, changed, unfollowed=changed.changed)
 
 
 async def mute_pressed(update: Update, context: VitrineContext) -> None:
@@ -267,30 +272,36 @@ async def mute_pressed(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    expert = await context.services.repos.experts.get(data.expert_id)
-    muted = await context.services.repos.follows.toggle_mute(context.user.id, data.expert_id)
-    if expert is None or muted is None:
-        await stale(update, context, "not_following")
+    try:
+        changed = await follows.toggle_mute(
+            context.services,
+            fan_id=context.user.id,
+            expert_id=data.expert_id,
+            following_page=_pressed_following_page(update, context),
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
         return
-    await answer(
-        update, notice(context, "muted" if muted else "unmuted", expert=expert.display_name)
-    )
-    await _redraw(update, context, expert)
+    code = "muted" if changed.changed else "unmuted"
+    await answer(update, notice(context, code, expert=changed.expert.display_name))
+    await _redraw(update, context, changed)
 
 
-async def show_following(
-    update: Update, context: VitrineContext, page: int, *, unfollowed: str = ""
-) -> bool:
-    """A page of the experts the fan follows with Mute and Unfollow; False if it moved.
+async def show_following(update: Update, context: VitrineContext, page: int) -> bool:
+    """A page of the experts the fan follows; False if it moved."""
+    view = await follows.show_following(context.services, fan_id=context.user.id, page=page)
+    await draw_following(update, context, view)
+    return not view.moved
+
+
+async def draw_following(
+    update: Update, context: VitrineContext, view: FollowingView, *, unfollowed: str = ""
+) -> None:
+    """A page of the experts the fan follows with Mute and Unfollow.
 
     `unfollowed` names the expert just unfollowed, for the list that this left empty.
     """
-    follows = context.services.repos.follows
-    offset = max(page, 0) * FOLLOWING_PAGE_SIZE
-    found, total = await follows.page(context.user.id, offset=offset, limit=FOLLOWING_PAGE_SIZE)
-    paging, moved = clamp_page(page, FOLLOWING_PAGE_SIZE, total)
-    if moved and total:
-        found, total = await follows.page(context.user.id, offset=paging.offset, limit=paging.size)
+    found, paging = view.entries, view.paging
     rows = [
         {
             "n": paging.offset + i + 1,
@@ -330,7 +341,6 @@ async def show_following(
         bot_username=context.bot.username,
     )
     await show_text(update, context, text, keyboard(buttons))
-    return not moved
 
 
 async def following_command(update: Update, context: VitrineContext) -> None:

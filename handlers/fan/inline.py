@@ -6,8 +6,6 @@ is not logged as the sharer's own and the page follows the reader's browser lang
 
 from __future__ import annotations
 
-import re
-
 from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultCachedPhoto,
@@ -17,30 +15,16 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.context import VitrineContext
+from bot.domain.buying import is_sold_out
 from bot.domain.money import format_fen
+from bot.fan.records import Item
+from bot.fan.search import INLINE_PAGE_SIZE, shareable_items
 from bot.links import buy_url, deep_link
 from handlers.fan.cards import item_caption
 from handlers.fan.ui import label
 from handlers.keyboards import Button, keyboard, url_button
-from storage.repositories.items import Item
 
-INLINE_PAGE_SIZE = 10
 UNKNOWN_FAN = 0  # fan_ref of a link whose reader we cannot know
-_ITEM_QUERY = re.compile(r"^\s*#(\d{1,15})\s*$")
-
-
-async def _items_for(context: VitrineContext, query: str, offset: int) -> list[Item]:
-    repos = context.services.repos
-    match = _ITEM_QUERY.match(query)
-    if match:
-        if offset:
-            return []
-        item = await repos.items.get(int(match.group(1)))
-        expert = await repos.experts.get(item.expert_id) if item else None
-        if item is None or not item.available or expert is None or not expert.is_active:
-            return []
-        return [item]
-    return await repos.browse.search_items(query[:64], offset=offset, limit=INLINE_PAGE_SIZE)
 
 
 def shared_buy_button(context: VitrineContext, item: Item) -> Button:
@@ -62,14 +46,14 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
     if query is None:
         return
     offset = int(query.offset) if query.offset.isdigit() else 0
-    items = await _items_for(context, query.query, offset)
-    experts = await context.services.repos.browse.experts_by_ids(i.expert_id for i in items)
+    found = await shareable_items(context.services, query=query.query, offset=offset)
+    items = found.items
     username = context.bot.username
-    results = []
+    results: list[InlineQueryResultCachedPhoto | InlineQueryResultArticle] = []
     for item in items:
-        expert = experts.get(item.expert_id)
+        expert = found.experts.get(item.expert_id)
         rows = []
-        if not item.sold_out:
+        if not is_sold_out(item):
             rows.append([shared_buy_button(context, item)])
         if expert is not None:
             rows.append(

@@ -6,7 +6,9 @@ from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import InterestsDone, InterestsOpen, InterestToggle
-from bot.domain.verticals import VERTICALS, get_tag, get_vertical, is_tag, is_vertical
+from bot.domain.errors import DomainError
+from bot.domain.verticals import VERTICALS, get_tag, get_vertical, is_vertical
+from bot.fan import interests
 from handlers.fan.ui import label, render, stale
 from handlers.keyboards import Button, button, keyboard, rows_of
 from handlers.ui import answer, decoded, show_text
@@ -25,8 +27,21 @@ async def show_interests(
     update: Update, context: VitrineContext, *, vertical: str, onboarding: bool, edit: bool = True
 ) -> None:
     """The interests screen: verticals, or one vertical's tags with ✓ on the chosen ones."""
+    tags = await interests.interests_of(context.services, fan_id=context.user.id)
+    await draw_interests(update, context, tags, vertical=vertical, onboarding=onboarding, edit=edit)
+
+
+async def draw_interests(
+    update: Update,
+    context: VitrineContext,
+    tags: frozenset[str],
+    *,
+    vertical: str,
+    onboarding: bool,
+    edit: bool = True,
+) -> None:
+    """The interests screen for the fan's chosen `tags`."""
     language = context.language
-    tags = await context.services.repos.interests.tags(context.user.id)
     rows: list[list[Button]] = []
     if vertical:
         buttons = []
@@ -76,13 +91,19 @@ async def interests_open(update: Update, context: VitrineContext) -> None:
 async def interest_toggle(update: Update, context: VitrineContext) -> None:
     """Add or remove one tag and redraw its vertical."""
     data = decoded(update, InterestToggle)
-    if data is None or not is_tag(data.tag):
+    if data is None:
         await stale(update, context)
         return
-    await context.services.repos.interests.toggle(context.user.id, data.tag)
+    try:
+        tags = await interests.toggle_interest(
+            context.services, fan_id=context.user.id, tag=data.tag
+        )
+    except DomainError:  # a tag no vertical has (any more)
+        await stale(update, context)
+        return
     await answer(update)
-    await show_interests(
-        update, context, vertical=get_tag(data.tag).vertical, onboarding=data.onboarding
+    await draw_interests(
+        update, context, tags, vertical=get_tag(data.tag).vertical, onboarding=data.onboarding
     )
 
 
@@ -93,7 +114,7 @@ async def interests_done(update: Update, context: VitrineContext) -> None:
         await stale(update, context)
         return
     await answer(update)
-    tags = await context.services.repos.interests.tags(context.user.id)
+    tags = await interests.interests_of(context.services, fan_id=context.user.id)
     text = render(
         context,
         "interests_saved",

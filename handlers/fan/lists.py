@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import VitrineContext
+from bot.domain.buying import is_buyable, is_listed, is_sold_out
 from bot.domain.callbacks import (
     CartPage,
     CartRemove,
@@ -13,42 +14,42 @@ from bot.domain.callbacks import (
     FavouriteToggle,
     ItemDetail,
 )
-from bot.fan.cart import group_by_shop, is_buyable, total_fen
-from bot.fan.paging import Paging, clamp_page
+from bot.domain.errors import DomainError
+from bot.fan import cart, favourites
+from bot.fan.cart import CartChanged, CartView
+from bot.fan.favourites import FavouritesView
+from bot.fan.records import CartLine, Item
 from handlers.fan.cards import buy_button
-from handlers.fan.ui import label, nav_row, notice, page_button, page_of, render, short, stale
+from handlers.fan.ui import (
+    label,
+    nav_row,
+    notice,
+    page_button,
+    page_of,
+    refuse,
+    render,
+    short,
+    stale,
+)
 from handlers.keyboards import Button, button, keyboard
 from handlers.ui import answer, decoded, show_text
-from storage.repositories.items import Item
-
-FAVOURITES_PAGE_SIZE = 5
-CART_PAGE_SIZE = 5
 
 
 def item_state(item: Item) -> str:
     """How a list marks an item: ok, sold_out or delisted (never silently dropped)."""
-    if not item.available:
+    if not is_listed(item):
         return "delisted"
-    return "sold_out" if item.sold_out else "ok"
+    return "sold_out" if is_sold_out(item) else "ok"
 
 
-def current_favourites_page(context: VitrineContext, message: Message) -> int:
+def current_favourites_page(context: VitrineContext, message: Message | None) -> int:
     """The page the favourites message shows."""
     return page_of(message, FavouritesPage, label(context, "fan.prev"))
 
 
-async def show_favourites(update: Update, context: VitrineContext, page: int) -> bool:
-    """Show (or redraw in place) page `page` of the favourites; False if it had to move."""
-    repos = context.services.repos
-    offset = max(page, 0) * FAVOURITES_PAGE_SIZE
-    items, total = await repos.favourites.page(
-        context.user.id, offset=offset, limit=FAVOURITES_PAGE_SIZE
-    )
-    paging, moved = clamp_page(page, FAVOURITES_PAGE_SIZE, total)
-    if moved:
-        items, total = await repos.favourites.page(
-            context.user.id, offset=paging.offset, limit=paging.size
-        )
+async def draw_favourites(update: Update, context: VitrineContext, view: FavouritesView) -> None:
+    """Show (or redraw in place) a page of the favourites."""
+    paging = view.paging
     rows = [
         {
             "n": paging.offset + i + 1,
@@ -56,7 +57,7 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
             "price_fen": item.price_fen,
             "state": item_state(item),
         }
-        for i, item in enumerate(items)
+        for i, item in enumerate(view.items)
     ]
     markup = keyboard(
         [
@@ -67,13 +68,19 @@ async def show_favourites(update: Update, context: VitrineContext, page: int) ->
                 ),
                 button(label(context, "fan.remove", title=""), FavouriteToggle(item.id)),
             ]
-            for row, item in zip(rows, items, strict=False)
+            for row, item in zip(rows, view.items, strict=False)
         ]
         + [nav_row(context, FavouritesPage, paging.page, paging.pages)]
     )
     text = render(context, "favourites", rows=rows, page=paging.page, pages=paging.pages)
     await show_text(update, context, text, markup)
-    return not moved
+
+
+async def show_favourites(update: Update, context: VitrineContext, page: int) -> bool:
+    """Show page `page` of the favourites; False if it had to move."""
+    view = await favourites.show_favourites(context.services, fan_id=context.user.id, page=page)
+    await draw_favourites(update, context, view)
+    return not view.moved
 
 
 async def favourites_command(update: Update, context: VitrineContext) -> None:
@@ -84,9 +91,9 @@ async def favourites_command(update: Update, context: VitrineContext) -> None:
 favourites_page = page_button(FavouritesPage, show_favourites)
 
 
-def _cart_keyboard(context: VitrineContext, lines: list, paging: Paging) -> list[list[Button]]:
+def _cart_keyboard(context: VitrineContext, view: CartView) -> list[list[Button]]:
     rows: list[list[Button]] = []
-    for line in lines:
+    for line in view.shown:
         item, quantity = line.item, line.quantity
         controls = [
             button(label(context, "fan.qty_minus"), CartSetQuantity(item.id, quantity - 1)),
@@ -105,49 +112,54 @@ def _cart_keyboard(context: VitrineContext, lines: list, paging: Paging) -> list
         rows.append(controls)
         if is_buyable(item):
             rows.append([buy_button(context, item, "cart")])
-    rows.append(nav_row(context, CartPage, paging.page, paging.pages))
+    rows.append(nav_row(context, CartPage, view.paging.page, view.paging.pages))
     return rows
 
 
-async def show_cart(update: Update, context: VitrineContext, page: int) -> bool:
-    """Show (or redraw in place) page `page` of the cart, grouped by shop; False if it moved."""
-    lines = await context.services.repos.cart.lines(context.user.id)
-    groups = group_by_shop(lines)
-    ordered = [line for group in groups for line in group.lines]
-    paging, moved = clamp_page(page, CART_PAGE_SIZE, len(ordered))
-    shown = ordered[paging.offset : paging.offset + paging.size]
-    shown_ids = {line.item.id for line in shown}
-    numbers = {line.item.id: paging.offset + i + 1 for i, line in enumerate(shown)}
-    view = [
+def _line_view(line: CartLine, number: int) -> dict[str, object]:
+    return {
+        "n": number,
+        "title": line.item.title,
+        "price_fen": line.item.price_fen,
+        "quantity": line.quantity,
+        "state": item_state(line.item),
+    }
+
+
+async def draw_cart(update: Update, context: VitrineContext, view: CartView) -> None:
+    """Show (or redraw in place) a page of the cart, grouped by shop."""
+    shown_ids = {line.item.id for line in view.shown}
+    numbers = {line.item.id: view.paging.offset + i + 1 for i, line in enumerate(view.shown)}
+    groups = [
         {
             "shop_name": group.shop_name,
             "partner_key": group.partner_key,
             "subtotal_fen": group.subtotal_fen,
             "lines": [
-                {
-                    "n": numbers[line.item.id],
-                    "title": line.item.title,
-                    "price_fen": line.item.price_fen,
-                    "quantity": line.quantity,
-                    "state": item_state(line.item),
-                }
+                _line_view(line, numbers[line.item.id])
                 for line in group.lines
                 if line.item.id in shown_ids
             ],
         }
-        for group in groups
+        for group in view.groups
         if any(line.item.id in shown_ids for line in group.lines)
     ]
     text = render(
         context,
         "cart",
-        groups=view,
-        total_fen=total_fen(groups),
-        page=paging.page,
-        pages=paging.pages,
+        groups=groups,
+        total_fen=view.total_fen,
+        page=view.paging.page,
+        pages=view.paging.pages,
     )
-    await show_text(update, context, text, keyboard(_cart_keyboard(context, shown, paging)))
-    return not moved
+    await show_text(update, context, text, keyboard(_cart_keyboard(context, view)))
+
+
+async def show_cart(update: Update, context: VitrineContext, page: int) -> bool:
+    """Show page `page` of the cart; False if it moved."""
+    view = await cart.show_cart(context.services, fan_id=context.user.id, page=page)
+    await draw_cart(update, context, view)
+    return not view.moved
 
 
 async def cart_command(update: Update, context: VitrineContext) -> None:
@@ -158,15 +170,22 @@ async def cart_command(update: Update, context: VitrineContext) -> None:
 cart_page = page_button(CartPage, show_cart)
 
 
-async def _redraw_cart(update: Update, context: VitrineContext) -> None:
+def _pressed_cart_page(update: Update, context: VitrineContext) -> int:
     query = update.callback_query
     message = query.message if query else None
-    page = (
-        page_of(message, CartPage, label(context, "fan.prev"))
-        if isinstance(message, Message)
-        else 0
-    )
-    await show_cart(update, context, page)
+    if not isinstance(message, Message):
+        return 0
+    return page_of(message, CartPage, label(context, "fan.prev"))
+
+
+async def _answer_change(update: Update, context: VitrineContext, changed: CartChanged) -> None:
+    if changed.quantity is None:
+        await stale(update, context)
+    elif changed.quantity == 0:
+        await answer(update, notice(context, "cart_removed"))
+    else:
+        await answer(update, notice(context, "cart_quantity", quantity=changed.quantity))
+    await draw_cart(update, context, changed.cart)
 
 
 async def cart_set_quantity(update: Update, context: VitrineContext) -> None:
@@ -175,19 +194,18 @@ async def cart_set_quantity(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    repos = context.services.repos
-    item = await repos.items.get(data.item_id)
-    if item is not None and data.quantity > 0 and not is_buyable(item):
-        await answer(update, notice(context, "sold_out" if item.available else "item_gone"))
+    try:
+        changed = await cart.set_cart_quantity(
+            context.services,
+            fan_id=context.user.id,
+            item_id=data.item_id,
+            quantity=data.quantity,
+            page=_pressed_cart_page(update, context),
+        )
+    except DomainError as error:
+        await refuse(update, context, error)
         return
-    quantity = await repos.cart.set_quantity(context.user.id, data.item_id, data.quantity)
-    if quantity is None:
-        await stale(update, context)
-    elif quantity == 0:
-        await answer(update, notice(context, "cart_removed"))
-    else:
-        await answer(update, notice(context, "cart_quantity", quantity=quantity))
-    await _redraw_cart(update, context)
+    await _answer_change(update, context, changed)
 
 
 async def cart_remove(update: Update, context: VitrineContext) -> None:
@@ -196,6 +214,10 @@ async def cart_remove(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    removed = await context.services.repos.cart.remove(context.user.id, data.item_id)
-    await answer(update, notice(context, "cart_removed" if removed else "stale"))
-    await _redraw_cart(update, context)
+    changed = await cart.remove_from_cart(
+        context.services,
+        fan_id=context.user.id,
+        item_id=data.item_id,
+        page=_pressed_cart_page(update, context),
+    )
+    await _answer_change(update, context, changed)

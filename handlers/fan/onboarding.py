@@ -3,57 +3,54 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 
 from bot.context import VitrineContext
-from bot.fan import follows as follow_service
+from bot.domain.errors import DomainError
+from bot.fan import follows
 from handlers.fan.experts import card_keyboard, vertical_label
 from handlers.fan.interests import show_interests
 from handlers.fan.ui import render
-from handlers.fan.window import show_window
+from handlers.fan.window import draw_window
 from handlers.ui import show_text
-from storage.repositories.experts import Expert
 
 log = logging.getLogger(__name__)
 
 
-async def _expert_named(
-    context: VitrineContext, payload: str | None, pattern: object
-) -> Expert | None:
-    if payload is None or not pattern.match(payload):  # type: ignore[attr-defined]
-        return None
-    expert = await context.services.repos.experts.by_handle(payload)
-    return expert if expert is not None and expert.is_active else None
-
-
 async def start(
-    update: Update, context: VitrineContext, payload: str | None, pattern: object
+    update: Update, context: VitrineContext, payload: str | None, pattern: re.Pattern[str]
 ) -> bool:
     """Welcome the fan; True if a valid deep link was followed (else the caller greets as usual).
 
     The first /start of a person also asks their interests, once.
     """
-    expert = await _expert_named(context, payload, pattern)
-    if expert is None:
+    if payload is None or not pattern.match(payload):
         return False
-    repos = context.services.repos
-    created = await follow_service.follow(repos, context.user.id, expert, "deep_link")
-    _following, muted = await repos.follows.status(context.user.id, expert.id)
+    try:
+        followed = await follows.follow_from_link(
+            context.services, fan_id=context.user.id, handle=payload
+        )
+    except DomainError:
+        return False  # nobody active has that handle: the usual greeting
+    expert = followed.card.expert
     text = render(
         context,
         "welcome_expert",
         first_name=context.user.first_name,
         returning=context.user.onboarded,
-        already=not created,
+        already=not followed.created,
         expert_name=expert.display_name,
         handle=expert.handle,
         vertical_label=vertical_label(expert.vertical, context.language),
         bio=expert.bio,
     )
-    keyboard = card_keyboard(context, expert, following=True, muted=muted, source="link")
+    keyboard = card_keyboard(
+        context, expert, following=True, muted=followed.card.muted, source="link"
+    )
     await show_text(update, context, text, keyboard, edit=False)
-    await show_window(update, context, expert, 0, edit=False)
+    await draw_window(update, context, followed.window, edit=False)
     return True
 
 

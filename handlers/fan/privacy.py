@@ -10,6 +10,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ForgetCancel, ForgetConfirm
+from bot.fan import privacy
 from handlers.fan.ui import label, notice, render, stale
 from handlers.keyboards import button, keyboard
 from handlers.ui import answer, decoded, show_text
@@ -22,7 +23,7 @@ async def mydata_command(update: Update, context: VitrineContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    data = await context.services.repos.fan_privacy.export(context.user.id)
+    data = await privacy.export_my_data(context.services, user_id=context.user.id)
     document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     await context.bot.send_document(
         chat.id,
@@ -54,7 +55,7 @@ async def forget_confirm(update: Update, context: VitrineContext) -> None:
         await answer(update, notice(context, "forget_expired"), alert=True)
         return
     text = render(context, "forget", step="done")
-    await context.services.repos.fan_privacy.forget(context.user.id)
+    await privacy.forget_me(context.services, user_id=context.user.id)
     await answer(update)
     await show_text(update, context, text)
 
@@ -70,6 +71,5 @@ async def chat_member_changed(update: Update, context: VitrineContext) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
-    users = context.services.repos.users
     if change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-        await users.mark_unreachable(change.from_user.id)
+        await privacy.bot_blocked(context.services, telegram_id=change.from_user.id)

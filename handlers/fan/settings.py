@@ -5,17 +5,19 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import SettingChange, SettingsOpen
+from bot.domain.callbacks import SettingChange, SettingName, SettingsOpen, SettingsSection
 from bot.domain.errors import DomainError
 from bot.domain.push_rules import PUSH_MODES
-from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
+from bot.domain.states import Language
+from bot.fan import settings
+from bot.fan.settings import DIGEST_CHOICES, QUIET_CHOICES, SettingsView, cap_choices
 from bot.menus import refresh_menu
 from bot.texts import LANGUAGES
 from handlers.fan.ui import label, notice, render, stale
 from handlers.keyboards import Button, button, keyboard
 from handlers.ui import answer, decoded, show_text
 
-SECTIONS = ("lang", "mode", "quiet", "cap", "digest", "consent")
+SECTIONS: tuple[SettingsSection, ...] = ("lang", "mode", "quiet", "cap", "digest", "consent")
 
 
 def _quiet_text(start_min: int, end_min: int) -> str:
@@ -24,49 +26,39 @@ def _quiet_text(start_min: int, end_min: int) -> str:
     return f"{start_min // 60:02d}:{start_min % 60:02d}–{end_min // 60:02d}:{end_min % 60:02d}"
 
 
-def cap_choices(platform_cap: int) -> list[str]:
-    """The daily caps a fan may choose: the usual ones the platform's own cap allows, and it."""
-    choices = [v for v in CAP_CHOICES if int(v) <= platform_cap]
-    if platform_cap >= 1 and str(platform_cap) not in choices:
-        choices.append(str(platform_cap))
-    return sorted(choices, key=int)
-
-
 def _quiet_value(start_min: int, end_min: int) -> str:
     if start_min == end_min:
         return "none"
     return f"{start_min // 60:02d}{start_min % 60:02d}-{end_min // 60:02d}{end_min % 60:02d}"
 
 
-async def show_settings(
+async def draw_settings(
     update: Update,
     context: VitrineContext,
-    section: str,
+    view: SettingsView,
+    section: SettingsSection,
     *,
     language: str | None = None,
     edit: bool = True,
 ) -> None:
     """The settings summary with the buttons of `section` ("main" for the section list)."""
     language = language or context.language
-    row = await context.services.repos.fan_settings.get(context.user.id)
-    # A cap above the platform's never applies (VITRINE_PUSHES_PER_FAN_PER_DAY): not offered.
-    platform_cap = context.services.settings.delivery.pushes_per_fan_per_day
-    cap = min(row.daily_cap, platform_cap)
+    row, cap, platform_cap = view.row, view.cap, view.platform_cap
 
     def lab(key: str, **params: object) -> str:
         return label(context, key, language=language, **params)
 
-    def option(text: str, setting: str, value: str, current: bool) -> Button:
+    def option(text: str, setting: SettingName, value: str, current: bool) -> Button:
         return button(
             lab("fan.chosen", label=text) if current else text, SettingChange(setting, value)
-        )  # type: ignore[arg-type]
+        )
 
     rows: list[list[Button]] = []
     if section == "lang":
         rows.append(
             [
                 option(
-                    lab(f"lang_{'zh' if code == 'zh_Hans' else 'en'}"),
+                    lab(f"lang_{'zh' if code == Language.ZH_HANS else 'en'}"),
                     "lang",
                     code,
                     code == language,
@@ -111,7 +103,7 @@ async def show_settings(
         rows.append([option(lab("fan.consent_on"), "consent", "1", row.discovery_consent)])
         rows.append([option(lab("fan.consent_off"), "consent", "0", not row.discovery_consent)])
     if section == "main":
-        keys = [button(lab(f"fan.settings_{s}"), SettingsOpen(s)) for s in SECTIONS]  # type: ignore[arg-type]
+        keys = [button(lab(f"fan.settings_{s}"), SettingsOpen(s)) for s in SECTIONS]
         rows += [keys[:3], keys[3:]]
     else:
         rows.append([button(lab("fan.back"), SettingsOpen("main"))])
@@ -130,6 +122,14 @@ async def show_settings(
         consent=row.discovery_consent,
     )
     await show_text(update, context, text, keyboard(rows), edit=edit)
+
+
+async def show_settings(
+    update: Update, context: VitrineContext, section: SettingsSection, *, edit: bool = True
+) -> None:
+    """The fan's settings with the buttons of `section`."""
+    view = await settings.show_settings(context.services, user_id=context.user.id)
+    await draw_settings(update, context, view, section, edit=edit)
 
 
 async def settings_command(update: Update, context: VitrineContext) -> None:
@@ -153,26 +153,21 @@ async def setting_change(update: Update, context: VitrineContext) -> None:
     if data is None:
         await stale(update, context)
         return
-    repos = context.services.repos
-    if data.setting == "lang":
-        if data.value not in LANGUAGES:
-            await answer(update, notice(context, "bad_value"))
-            return
-        await repos.users.set_language(context.user.id, data.value)
-        await answer(update, notice(context, "saved", language=data.value))
-        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
-        await show_settings(update, context, "main", language=data.value)
-        return
-    platform_cap = context.services.settings.delivery.pushes_per_fan_per_day
-    if data.setting == "cap" and data.value not in cap_choices(platform_cap):
-        await answer(update, notice(context, "bad_value"))  # a cap that would never apply
-        return
-    row = await repos.fan_settings.get(context.user.id)
     try:
-        changed = apply_change(row, context.user.timezone, data.setting, data.value)
-    except DomainError:
+        view = await settings.change_setting(
+            context.services,
+            user_id=context.user.id,
+            timezone=context.user.timezone,
+            setting=data.setting,
+            value=data.value,
+        )
+    except DomainError:  # whichever rule refused it, the fan chose a value that cannot be used
         await answer(update, notice(context, "bad_value"))
         return
-    await repos.fan_settings.save(context.user.id, changed)
+    if data.setting == "lang":
+        await answer(update, notice(context, "saved", language=data.value))
+        await refresh_menu(context.bot, context.services, context.user.id)  # in the new language
+        await draw_settings(update, context, view, "main", language=data.value)
+        return
     await answer(update, notice(context, "saved"))
-    await show_settings(update, context, "main")
+    await draw_settings(update, context, view, "main")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, TypeVar
 
 from telegram import Update
 
@@ -16,8 +16,30 @@ from handlers.ui import answer, decoded
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 TITLE_IN_BUTTON = 28  # characters of an item title shown on a button
+
+# The fan/notice code that answers each refusal of the fan services (DomainError codes).
+REFUSALS = {
+    "item.gone": "item_gone",
+    "item.sold_out": "sold_out",
+    "item.not_presale": "not_presale",
+    "expert.gone": "expert_gone",
+    "expert.unknown": "unknown_expert",
+    "follow.not_following": "not_following",
+    "settings.bad_value": "bad_value",
+}
+
+
+class PagePress(Protocol):
+    """The callback data of a list's page button."""
+
+    @property
+    def page(self) -> int:
+        """The page the button shows."""
+        ...
+
+
+P = TypeVar("P", bound=PagePress)
 
 
 def render(
@@ -58,7 +80,20 @@ async def stale(update: Update, context: VitrineContext, code: str = "stale") ->
     await answer(update, notice(context, code))
 
 
-def page_of(message: object, kind: type, prev_text: str) -> int:
+def refusal(context: VitrineContext, error: DomainError) -> str:
+    """The short answer to a fan service's refusal; the push rules' codes are a bad value."""
+    if error.code.startswith(("push.", "settings.")):
+        return notice(context, "bad_value")
+    params: dict[str, Any] = dict(error.params)
+    return notice(context, REFUSALS.get(error.code, "stale"), **params)
+
+
+async def refuse(update: Update, context: VitrineContext, error: DomainError) -> None:
+    """Answer a press the fan service refused with its short answer."""
+    await answer(update, refusal(context, error))
+
+
+def page_of(message: object, kind: type[PagePress], prev_text: str) -> int:
     """The page a list message shows, read back from its own Prev/Next buttons."""
     keyboard = getattr(message, "reply_markup", None)
     if keyboard is None:
@@ -66,7 +101,7 @@ def page_of(message: object, kind: type, prev_text: str) -> int:
     for row in keyboard.inline_keyboard:
         for key in row:
             try:
-                value = decode_as(kind, key.callback_data)
+                value: PagePress = decode_as(kind, key.callback_data)
             except DomainError:
                 continue
             page = int(value.page)
@@ -92,8 +127,8 @@ PageShower = Callable[[Update, VitrineContext, int], Awaitable[bool]]
 
 
 def page_button(
-    kind: type, show: PageShower
-) -> Callable[[Update, VitrineContext], Awaitable[None]]:
+    kind: type[P], show: PageShower
+) -> Callable[[Update, VitrineContext], Coroutine[Any, Any, None]]:
     """A handler for the page buttons of a list: redraw page N in place, or say the list moved."""
 
     async def handle(update: Update, context: VitrineContext) -> None:
@@ -101,7 +136,7 @@ def page_button(
         if data is None:
             await stale(update, context)
             return
-        current = await show(update, context, data.page)  # type: ignore[attr-defined]
+        current = await show(update, context, data.page)
         await answer(update, None if current else notice(context, "list_changed"))
 
     handle.__doc__ = f"A page button of the list behind {kind.__name__}."

@@ -228,9 +228,10 @@ class BrowseRepository:
     async def presale_opens_at(self, item_id: int) -> datetime | None:
         """When the item's pre-sale opens (None if it is not a pre-sale item)."""
         async with self._engine.connect() as conn:
-            return (  # type: ignore[no-any-return]
+            opens_at: datetime | None = (
                 await conn.execute(select(items.c.presale_opens_at).where(items.c.id == item_id))
             ).scalar_one_or_none()
+        return opens_at
 
     async def follower_gains(
         self,
