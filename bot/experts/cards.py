@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.domain.states import ProfileStatus
 from bot.domain.verticals import get_tag, get_vertical, is_tag, is_vertical
 from bot.experts.rules import refund_share_percent
 
@@ -31,8 +32,8 @@ async def render_expert_card(services: Services, expert: Expert, language: str) 
         caption=True,
         subject=expert.display_name,
         handle=expert.handle,
-        verified=expert.status == "verified",
-        suspended=expert.status == "suspended",
+        verified=expert.status == ProfileStatus.VERIFIED,
+        suspended=expert.status == ProfileStatus.SUSPENDED,
         vertical=vertical_label(expert.vertical, language),
         tags=tag_labels(expert.tags, language),
         followers=await services.repos.experts.follower_count(expert.id),
