@@ -8,18 +8,22 @@ bot/experts/rules.py; the flow keeps them until the last step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.admin.notices import admin_users
 from bot.domain.errors import DomainError
 from bot.domain.states import ProfileStatus
 from bot.experts.access import Expert
+from bot.experts.cards import render_expert_card
 from bot.experts.rules import validate_bio, validate_display_name, validate_handle, validate_tags
 
 if TYPE_CHECKING:
     from bot.services import Services
     from storage.repositories import Repositories
+    from storage.repositories.users import User
 
 
 async def start_application(services: Services, *, user_id: int) -> None:
@@ -100,3 +104,20 @@ async def submit_application(
         # Someone took the handle between our check and the insert.
         raise DomainError("handle.taken", handle=handle) from None
     return expert
+
+
+@dataclass(frozen=True)
+class ApplicationNotice:
+    """What one admin is told of a new application: the applicant's card in their language."""
+
+    admin: User
+    card: str
+
+
+async def application_notices(services: Services, expert: Expert) -> list[ApplicationNotice]:
+    """The application's card for every admin who has a chat with the bot (sent after the
+    application was stored, so a failed send loses no application)."""
+    return [
+        ApplicationNotice(admin, await render_expert_card(services, expert, admin.language))
+        for admin in await admin_users(services)
+    ]

@@ -15,16 +15,21 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.admin.notices import admin_users, send_notice
+from bot.admin.notices import send_notice
 from bot.context import VitrineContext
 from bot.conversations import Position
 from bot.domain.callbacks import AdminApprove, AdminReject, callback_pattern
 from bot.domain.errors import DomainError
 from bot.domain.verticals import VERTICALS, get_vertical, is_vertical
 from bot.experts.access import Expert
-from bot.experts.applications import check_handle_free, start_application, submit_application
+from bot.experts.applications import (
+    application_notices,
+    check_handle_free,
+    start_application,
+    submit_application,
+)
 from bot.experts.callbacks import ApplyTag, ApplyTagsDone, ApplyVertical
-from bot.experts.cards import render_expert_card, tag_labels, vertical_label
+from bot.experts.cards import tag_labels, vertical_label
 from bot.experts.rules import MAX_TAGS, toggle_tag, validate_bio, validate_display_name
 from handlers.expert.common import alert_error, reply_error
 from handlers.flows import Done, Flow, Next, Outcome, Stay, at, begin, define, go
@@ -206,12 +211,15 @@ async def got_bio(update: Update, context: VitrineContext, current: Position) ->
 async def notify_admins_of_application(context: VitrineContext, expert: Expert) -> None:
     """Send every admin the application card with Approve / Reject buttons."""
     services = context.services
-    for admin in await admin_users(services):
-        card = await render_expert_card(services, expert, admin.language)
+    for notice in await application_notices(services, expert):
+        language = notice.admin.language
         text = services.texts.render(
-            "admin/expert_application", admin.language, card=card, applicant=context.user.first_name
+            "admin/expert_application",
+            language,
+            card=notice.card,
+            applicant=context.user.first_name,
         )
-        labels = services.texts.labels(admin.language, "admin")
+        labels = services.texts.labels(language, "admin")
         markup = keyboard(
             [
                 [
@@ -221,7 +229,7 @@ async def notify_admins_of_application(context: VitrineContext, expert: Expert) 
             ]
         )
         await send_notice(
-            services, context.bot, admin, text, kind="expert_application", markup=markup
+            services, context.bot, notice.admin, text, kind="expert_application", markup=markup
         )
 
 

@@ -57,9 +57,13 @@ async def _prompt(update: Update, context: VitrineContext, step: str) -> None:
 
 
 async def _refused(update: Update, context: VitrineContext, error: DomainError) -> Outcome:
-    """Say why the answer was refused: ask again, or end when the user is no expert (any more)."""
+    """Say why the answer was refused: ask again, or end (and forget the draft) when the user is
+    no verified expert any more."""
     await reply_error(update, context, error)
-    return Done() if error.code == NOT_ALLOWED else Stay()
+    if error.code != NOT_ALLOWED:
+        return Stay()
+    await publishing.drop_draft(context.services, user_id=context.user.id)
+    return Done()
 
 
 async def start(update: Update, context: VitrineContext) -> None:
@@ -235,10 +239,10 @@ async def decided(update: Update, context: VitrineContext) -> None:
     try:
         result = await publishing.publish(context.services, user_id=context.user.id)
     except DomainError as error:
-        await reply_error(update, context, error)
         if error.code == NOT_ALLOWED:
-            await go(context, current, Done())
+            await go(context, current, await _refused(update, context, error))
             return
+        await reply_error(update, context, error)
         await go(context, current, Next(PHOTO))  # a stale draft: start the steps again
         await _prompt(update, context, PHOTO)
         return
