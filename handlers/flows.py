@@ -68,6 +68,7 @@ class Flow:
     cancelled: Notice  # after /cancel: say what was dropped
     expired: Notice  # after the timeout, at the next message: say so and how to start again
     photo_steps: frozenset[str] = frozenset()  # steps whose answer is a photo, not text
+    nudge: Notice | None = None  # a message that does not answer the step; None: the common one
 
 
 _FLOWS: dict[str, Flow] = {}
@@ -136,7 +137,10 @@ async def route(update: Update, context: VitrineContext) -> None:
     handler = flow.steps.get(current.step)
     wants_photo = current.step in flow.photo_steps
     if handler is None or has_photo != wants_photo or (not has_photo and not _has_text(update)):
-        await reply(update, context, "common/flow_nudge", wants_photo=wants_photo)
+        if flow.nudge is not None:
+            await flow.nudge(update, context, current)
+        else:
+            await reply(update, context, "common/flow_nudge", wants_photo=wants_photo)
         raise ApplicationHandlerStop
     await go(context, current, await handler(update, context, current))
     raise ApplicationHandlerStop

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.domain.states import ProfileStatus
 from bot.domain.verticals import get_tag, get_vertical, is_tag, is_vertical
 from bot.experts.rules import refund_share_percent
 
@@ -23,19 +24,22 @@ def tag_labels(tags: tuple[str, ...] | list[str], language: str) -> list[str]:
 
 
 async def render_expert_card(services: Services, expert: Expert, language: str) -> str:
-    """The expert's card as Telegram HTML (fits a photo caption as well as a message)."""
-    refunded, orders = await services.repos.experts.order_outcomes(expert.id)
+    """The expert's card as Telegram HTML (fits a photo caption as well as a message); its
+    counts are read in one unit of work, so they agree with each other."""
+    async with services.unit_of_work() as uow:
+        refunded, orders = await uow.experts.order_outcomes(expert.id)
+        followers = await uow.experts.follower_count(expert.id)
     return services.texts.render(
         "expert/card",
         language,
         caption=True,
         subject=expert.display_name,
         handle=expert.handle,
-        verified=expert.status == "verified",
-        suspended=expert.status == "suspended",
+        verified=expert.status == ProfileStatus.VERIFIED,
+        suspended=expert.status == ProfileStatus.SUSPENDED,
         vertical=vertical_label(expert.vertical, language),
         tags=tag_labels(expert.tags, language),
-        followers=await services.repos.experts.follower_count(expert.id),
+        followers=followers,
         bio=expert.bio,
         orders=orders,
         refund_percent=refund_share_percent(refunded, orders),

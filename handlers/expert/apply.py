@@ -1,90 +1,97 @@
-"""/become_expert: handle, display name, vertical, ability tags and bio, then the admins decide."""
+"""/become_expert as a flow: handle, display name, vertical, ability tags and bio, then the
+admins decide.
+
+The answers so far live in the flow's position (handlers/flows.py), so a restart loses nothing;
+a button counts only at the step its message belongs to; /cancel drops the application; left
+alone for APPLY_TIMEOUT (by the stored clock), it ends at the next message.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.admin.notices import admin_users, send_notice
+from bot.admin.notices import send_notice
 from bot.context import VitrineContext
-from bot.domain.callbacks import AdminApprove, AdminReject, callback_pattern, decode
+from bot.conversations import Position
+from bot.domain.callbacks import AdminApprove, AdminReject, callback_pattern
 from bot.domain.errors import DomainError
-from bot.domain.verticals import VERTICALS, get_vertical
-from bot.experts.applications import check_handle_free, submit_application
+from bot.domain.verticals import VERTICALS, get_vertical, is_vertical
+from bot.experts.access import Expert
+from bot.experts.applications import (
+    application_notices,
+    check_handle_free,
+    start_application,
+    submit_application,
+)
 from bot.experts.callbacks import ApplyTag, ApplyTagsDone, ApplyVertical
-from bot.experts.cards import render_expert_card, tag_labels, vertical_label
+from bot.experts.cards import tag_labels, vertical_label
 from bot.experts.rules import MAX_TAGS, toggle_tag, validate_bio, validate_display_name
-from handlers.expert.common import conversation_handler, error_text, reply_error
+from handlers.expert.common import alert_error, reply_error
+from handlers.flows import Done, Flow, Next, Outcome, Stay, at, begin, define, go
 from handlers.keyboards import NO_BUTTONS, Keyboard, button, keyboard, rows_of
-from handlers.ui import reply
-from storage.repositories.experts import Expert
+from handlers.ui import answer, decoded, reply, show_text
 
 log = logging.getLogger(__name__)
 
 HANDLE, NAME, VERTICAL, TAGS, BIO = "handle", "name", "vertical", "tags", "bio"
-DRAFT = "expert_application"  # key in user_data; the application is short, so memory suffices
+APPLY_TIMEOUT = timedelta(minutes=30)  # left alone this long, the application is dropped
 
 
-def _draft(context: VitrineContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr,no-any-return]
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
 
 
-async def start_application(update: Update, context: VitrineContext) -> str | int:
+def _tags(data: object) -> list[str]:
+    """The chosen tags kept in the flow (a damaged value counts as none chosen)."""
+    return [t for t in data if isinstance(t, str)] if isinstance(data, list) else []
+
+
+async def start(update: Update, context: VitrineContext) -> None:
     """Explain the role and ask for a handle, unless the user already has a live profile."""
-    existing = await context.services.repos.experts.by_user(context.user.id)
-    if existing is not None and existing.status != "rejected":
-        await reply(update, context, "expert/apply_status", event=existing.status)
-        return ConversationHandler.END
-    context.user_data[DRAFT] = {}  # type: ignore[index]
+    try:
+        await start_application(context.services, user_id=context.user.id)
+    except DomainError as error:
+        await reply(update, context, "expert/apply_status", event=error.params.get("status"))
+        return
+    await begin(context, APPLY, HANDLE)
     await reply(update, context, "expert/apply_prompt", step=HANDLE)
-    return HANDLE
 
 
-async def got_handle(update: Update, context: VitrineContext) -> str:
+async def got_handle(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """Check the handle's shape and that nobody else holds it."""
     try:
-        handle = await check_handle_free(
-            context.services, update.effective_message.text or "", context.user.id
-        )  # type: ignore[union-attr]
+        handle = await check_handle_free(context.services, _text(update), context.user.id)
     except DomainError as error:
         await reply_error(update, context, error)
-        return HANDLE
-    _draft(context)["handle"] = handle
+        return Stay()
     await reply(update, context, "expert/apply_prompt", step=NAME)
-    return NAME
+    return Next(NAME, {"handle": handle})
 
 
-async def got_name(update: Update, context: VitrineContext) -> str:
+async def got_name(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """Keep the display name and offer the verticals."""
     try:
-        name = validate_display_name(update.effective_message.text or "")  # type: ignore[union-attr]
+        name = validate_display_name(_text(update))
     except DomainError as error:
         await reply_error(update, context, error)
-        return NAME
-    _draft(context)["display_name"] = name
+        return Stay()
     buttons = [button(v.label(context.language), ApplyVertical(v.key)) for v in VERTICALS]
     text = context.services.texts.render("expert/apply_prompt", context.language, step=VERTICAL)
-    await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows_of(buttons, 2))
-    )
-    return VERTICAL
+    await show_text(update, context, text, keyboard(rows_of(buttons, 2)), edit=False)
+    return Next(VERTICAL, {"display_name": name})
 
 
-def _tags_screen(context: VitrineContext) -> tuple[str, Keyboard]:
+def _tags_screen(
+    context: VitrineContext, vertical_key: str, chosen: Sequence[str]
+) -> tuple[str, Keyboard]:
     """The tag-toggling prompt and keyboard for the chosen vertical."""
-    draft = _draft(context)
-    vertical = get_vertical(draft["vertical"])
-    chosen: list[str] = draft.get("tags", [])
+    vertical = get_vertical(vertical_key)
     buttons = [
         button(
             context.services.texts.label(
@@ -99,105 +106,120 @@ def _tags_screen(context: VitrineContext) -> tuple[str, Keyboard]:
     done = button(
         context.services.texts.label(context.language, "expert.tags_done"), ApplyTagsDone()
     )
-    rows = [*rows_of(buttons, 2), [done]]
     text = context.services.texts.render(
         "expert/apply_prompt",
         context.language,
         step=TAGS,
         vertical=vertical_label(vertical.key, context.language),
-        tags=tag_labels(chosen, context.language),
+        tags=tag_labels(list(chosen), context.language),
         max_tags=MAX_TAGS,
     )
-    return text, keyboard(rows)
+    return text, keyboard([*rows_of(buttons, 2), [done]])
 
 
-async def got_vertical(update: Update, context: VitrineContext) -> str:
+async def _outdated(update: Update, context: VitrineContext) -> None:
+    """A button of a step that is over (or of an application that ended)."""
+    await answer(
+        update,
+        context.services.texts.render("expert/window_notice", context.language, event="stale"),
+    )
+
+
+async def got_vertical(update: Update, context: VitrineContext) -> None:
     """Keep the vertical and show its ability tags."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        value = decode(query.data)
-        assert isinstance(value, ApplyVertical)
-        get_vertical(value.vertical)
-    except (DomainError, AssertionError):
-        await query.answer()
-        return VERTICAL
-    await query.answer()
-    _draft(context).update(vertical=value.vertical, tags=[])
-    text, markup = _tags_screen(context)
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    return TAGS
+    press = decoded(update, ApplyVertical)
+    current = await at(context, APPLY, VERTICAL)
+    if current is None:
+        await _outdated(update, context)
+        return
+    if press is None or not is_vertical(press.vertical):
+        await answer(update)
+        return
+    await answer(update)
+    # Moved first: a tag pressed as soon as the buttons show finds the step open.
+    await go(context, current, Next(TAGS, {"vertical": press.vertical, "tags": []}))
+    text, markup = _tags_screen(context, press.vertical, [])
+    await show_text(update, context, text, markup)
 
 
-async def toggled_tag(update: Update, context: VitrineContext) -> str:
+async def toggled_tag(update: Update, context: VitrineContext) -> None:
     """Add or remove one ability tag and redraw the buttons."""
-    query = update.callback_query
-    assert query is not None
-    draft = _draft(context)
+    press = decoded(update, ApplyTag)
+    current = await at(context, APPLY, TAGS)
+    if current is None:
+        await _outdated(update, context)
+        return
+    vertical = str(current.data.get("vertical", ""))
+    if press is None or not is_vertical(vertical):
+        await answer(update)
+        return
     try:
-        value = decode(query.data)
-        assert isinstance(value, ApplyTag)
-        draft["tags"] = toggle_tag(draft["vertical"], draft.get("tags", []), value.tag)
+        tags = toggle_tag(vertical, _tags(current.data.get("tags")), press.tag)
     except DomainError as error:
-        await query.answer(error_text(context, error)[:190], show_alert=True)
-        return TAGS
-    except (AssertionError, KeyError):
-        await query.answer()
-        return TAGS
-    await query.answer()
-    text, markup = _tags_screen(context)
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    return TAGS
+        await alert_error(update, context, error)
+        return
+    await answer(update)
+    await go(context, current, Next(TAGS, {"tags": tags}))
+    text, markup = _tags_screen(context, vertical, tags)
+    await show_text(update, context, text, markup)
 
 
-async def tags_done(update: Update, context: VitrineContext) -> str:
+async def tags_done(update: Update, context: VitrineContext) -> None:
     """Require at least one tag, then ask for the bio."""
+    current = await at(context, APPLY, TAGS)
+    if current is None:
+        await _outdated(update, context)
+        return
+    if not _tags(current.data.get("tags")):
+        await alert_error(update, context, DomainError("tags.none"))
+        return
+    await answer(update)
+    await go(context, current, Next(BIO))
     query = update.callback_query
-    assert query is not None
-    if not _draft(context).get("tags"):
-        await query.answer(error_text(context, DomainError("tags.none")), show_alert=True)
-        return TAGS
-    await query.answer()
-    await query.edit_message_reply_markup(NO_BUTTONS)
+    if query is not None:
+        await query.edit_message_reply_markup(NO_BUTTONS)
     await reply(update, context, "expert/apply_prompt", step=BIO)
-    return BIO
 
 
-async def got_bio(update: Update, context: VitrineContext) -> str | int:
+async def got_bio(update: Update, context: VitrineContext, current: Position) -> Outcome:
     """Store the application as pending and tell the admins."""
-    draft = _draft(context)
+    data = current.data
     try:
-        bio = validate_bio(update.effective_message.text or "")  # type: ignore[union-attr]
+        bio = validate_bio(_text(update))
         expert = await submit_application(
             context.services,
             context.user.id,
-            handle=draft["handle"],
-            display_name=draft["display_name"],
-            vertical=draft["vertical"],
-            tags=draft["tags"],
+            handle=str(data.get("handle", "")),
+            display_name=str(data.get("display_name", "")),
+            vertical=str(data.get("vertical", "")),
+            tags=_tags(data.get("tags")),
             bio=bio,
         )
     except DomainError as error:
         await reply_error(update, context, error)
         if error.code.startswith("handle."):
             await reply(update, context, "expert/apply_prompt", step=HANDLE)
-            return HANDLE
-        return BIO
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+            return Next(HANDLE)
+        if error.code == "apply.already":
+            return Done()
+        return Stay()
     await reply(update, context, "expert/apply_status", event="sent", handle=expert.handle)
     await notify_admins_of_application(context, expert)
-    return ConversationHandler.END
+    return Done()
 
 
 async def notify_admins_of_application(context: VitrineContext, expert: Expert) -> None:
     """Send every admin the application card with Approve / Reject buttons."""
     services = context.services
-    for admin in await admin_users(services):
-        card = await render_expert_card(services, expert, admin.language)
+    for notice in await application_notices(services, expert):
+        language = notice.admin.language
         text = services.texts.render(
-            "admin/expert_application", admin.language, card=card, applicant=context.user.first_name
+            "admin/expert_application",
+            language,
+            card=notice.card,
+            applicant=context.user.first_name,
         )
-        labels = services.texts.labels(admin.language, "admin")
+        labels = services.texts.labels(language, "admin")
         markup = keyboard(
             [
                 [
@@ -207,42 +229,49 @@ async def notify_admins_of_application(context: VitrineContext, expert: Expert) 
             ]
         )
         await send_notice(
-            services, context.bot, admin, text, kind="expert_application", markup=markup
+            services, context.bot, notice.admin, text, kind="expert_application", markup=markup
         )
 
 
-async def use_buttons(update: Update, context: VitrineContext) -> None:
+async def use_buttons(update: Update, context: VitrineContext, _at: Position) -> Outcome:
     """Typed text where a button is expected."""
     await reply(update, context, "expert/apply_status", event="use_buttons")
+    return Stay()
 
 
-async def cancel(update: Update, context: VitrineContext) -> int:
-    """Drop the application in progress."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+async def _cancelled(update: Update, context: VitrineContext, _at: Position) -> None:
     await reply(update, context, "expert/apply_status", event="cancelled")
-    return ConversationHandler.END
 
 
-def conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    """The /become_expert conversation."""
-    text = filters.TEXT & ~filters.COMMAND
-    return conversation_handler(
-        entry_points=[CommandHandler("become_expert", start_application)],
-        states={
-            HANDLE: [MessageHandler(text, got_handle)],
-            NAME: [MessageHandler(text, got_name)],
-            VERTICAL: [
-                CallbackQueryHandler(got_vertical, pattern=callback_pattern(ApplyVertical)),
-                MessageHandler(text, use_buttons),
-            ],
-            TAGS: [
-                CallbackQueryHandler(toggled_tag, pattern=callback_pattern(ApplyTag)),
-                CallbackQueryHandler(tags_done, pattern=callback_pattern(ApplyTagsDone)),
-                MessageHandler(text, use_buttons),
-            ],
-            BIO: [MessageHandler(text, got_bio)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel)],
-        allow_reentry=True,
+async def _expired(update: Update, context: VitrineContext, _at: Position) -> None:
+    minutes = int(APPLY_TIMEOUT.total_seconds() // 60)
+    await reply(update, context, "expert/apply_status", event="expired", minutes=minutes)
+
+
+APPLY = define(
+    Flow(
         name="become_expert",
+        timeout=APPLY_TIMEOUT,
+        steps={
+            HANDLE: got_handle,
+            NAME: got_name,
+            VERTICAL: use_buttons,
+            TAGS: use_buttons,
+            BIO: got_bio,
+        },
+        cancelled=_cancelled,
+        expired=_expired,
     )
+)
+
+
+def handlers() -> list[
+    CommandHandler[VitrineContext, None] | CallbackQueryHandler[VitrineContext, None]
+]:
+    """/become_expert and the buttons of its steps."""
+    return [
+        CommandHandler("become_expert", start),
+        CallbackQueryHandler(got_vertical, pattern=callback_pattern(ApplyVertical)),
+        CallbackQueryHandler(toggled_tag, pattern=callback_pattern(ApplyTag)),
+        CallbackQueryHandler(tags_done, pattern=callback_pattern(ApplyTagsDone)),
+    ]

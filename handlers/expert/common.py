@@ -1,4 +1,8 @@
-"""What the expert handlers share: the role gate, error sentences and the conversation maker."""
+"""What the expert handlers share: button labels, error sentences and the "not allowed" reply.
+
+`conversation_handler` stays here for handlers/admin, which still builds a ConversationHandler;
+the expert conversations themselves are flows (handlers/flows.py).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from bot.context import VitrineContext
 from bot.domain.errors import DomainError
 from bot.domain.partners import accepted_partner_names
 from bot.experts.publishing import partner_whitelist
-from handlers.ui import reply
-from storage.repositories.experts import Expert
+from handlers.ui import answer, reply
+
+NOT_ALLOWED = "expert.not_allowed"  # the code bot/experts/access.py raises for non-experts
 
 
 def label(context: VitrineContext, key: str, **params: object) -> str:
@@ -24,6 +29,8 @@ def label(context: VitrineContext, key: str, **params: object) -> str:
 
 def error_text(context: VitrineContext, error: DomainError) -> str:
     """The sentence for a DomainError, naming the accepted partners for link errors."""
+    if error.code == NOT_ALLOWED:
+        return context.services.texts.render("expert/not_allowed", context.language, **error.params)
     return context.services.texts.render(
         "expert/errors",
         context.language,
@@ -34,29 +41,31 @@ def error_text(context: VitrineContext, error: DomainError) -> str:
 
 
 async def reply_error(update: Update, context: VitrineContext, error: DomainError) -> None:
-    """Reply with the sentence for a DomainError."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(error_text(context, error), parse_mode="HTML")
-
-
-async def active_expert(update: Update, context: VitrineContext) -> Expert | None:
-    """The user's verified expert profile; otherwise explain how to get the role and return None."""
-    expert = await context.services.repos.experts.by_user(context.user.id)
-    if expert is not None and expert.is_active:
-        return expert
+    """Reply with the sentence for a DomainError ("not allowed" says how to get the role)."""
+    if error.code == NOT_ALLOWED:
+        await reply(update, context, "expert/not_allowed", **error.params)
+        return
     await reply(
         update,
         context,
-        "expert/not_allowed",
-        status=expert.status if expert else "none",
-        reason=(expert.reject_reason or "") if expert and expert.status == "suspended" else "",
+        "expert/errors",
+        code=error.code,
+        p=error.params,
+        partners=accepted_partner_names(partner_whitelist(context.services)),
     )
-    return None
 
 
-def conversation_handler(**kwargs: Any) -> ConversationHandler:  # type: ignore[type-arg]
+async def alert_error(update: Update, context: VitrineContext, error: DomainError) -> None:
+    """Answer a button press with the sentence for a DomainError, as an alert."""
+    if error.code == NOT_ALLOWED:  # the toast of a button keeps to one short sentence
+        error = DomainError("expert.not_active")
+    await answer(update, error_text(context, error), alert=True)
+
+
+def conversation_handler(**kwargs: Any) -> ConversationHandler[Any]:
     """A ConversationHandler; per-user tracking of button presses is what we want, so PTB's
     per_message advice (meant for bots with many simultaneous menus) is silenced here."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler(**kwargs)
+        handler: ConversationHandler[Any] = ConversationHandler(**kwargs)
+        return handler

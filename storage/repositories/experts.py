@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Row, case, func, insert, select, update
 
 from storage.schema import experts, follows, orders
 from storage.unit_of_work import Database
@@ -32,8 +33,9 @@ class Expert:
         return self.status == "verified"
 
 
-def row_to_expert(row: object) -> Expert:
-    r = row._mapping  # type: ignore[attr-defined]
+def row_to_expert(row: Row[Any]) -> Expert:
+    """An Expert from a row holding the experts table's columns."""
+    r = row._mapping
     return Expert(
         id=r["id"],
         user_id=r["user_id"],
@@ -82,11 +84,10 @@ class ExpertRepository:
                     created_at=now,
                 )
             )
-            row = (
-                await conn.execute(
-                    select(experts).where(experts.c.id == result.inserted_primary_key[0])  # type: ignore[index]
-                )
-            ).one()
+            key = result.inserted_primary_key
+            if key is None:  # every dialect we run on reports the new row's key
+                raise RuntimeError("the insert reported no primary key")
+            row = (await conn.execute(select(experts).where(experts.c.id == key[0]))).one()
         return row_to_expert(row)
 
     async def by_handle(self, handle: str) -> Expert | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, Select, func, insert, select, update
 
 from storage.schema import items, merchants
 from storage.unit_of_work import Database
@@ -58,8 +59,9 @@ _COLUMNS = (
 )
 
 
-def row_to_item(row: object) -> Item:
-    r = row._mapping  # type: ignore[attr-defined]
+def row_to_item(row: Row[Any]) -> Item:
+    """An Item from a row of `select_items()` (items with their merchant's name and status)."""
+    r = row._mapping
     return Item(
         id=r["id"],
         expert_id=r["expert_id"],
@@ -83,7 +85,8 @@ def row_to_item(row: object) -> Item:
     )
 
 
-def select_items():  # type: ignore[no-untyped-def]
+def select_items() -> Select[Any]:
+    """Items joined with their merchant's name and status (None for a shop not registered)."""
     return select(*_COLUMNS).select_from(
         items.outerjoin(merchants, merchants.c.id == items.c.merchant_id)
     )
@@ -142,7 +145,10 @@ class ItemRepository:
                     updated_at=now,
                 )
             )
-            item_id = result.inserted_primary_key[0]  # type: ignore[index]
+            key = result.inserted_primary_key
+            if key is None:  # every dialect we run on reports the new row's key
+                raise RuntimeError("the insert reported no primary key")
+            item_id = key[0]
             row = (await conn.execute(select_items().where(items.c.id == item_id))).one()
         return row_to_item(row)
 
