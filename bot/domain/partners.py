@@ -173,7 +173,7 @@ def load_partners(config: Sequence[Mapping[str, object]]) -> tuple[Partner, ...]
             for name, value in entry.items()
         }
         try:
-            partners.append(Partner(**values))  # type: ignore[arg-type]
+            partners.append(Partner(**values))
         except TypeError:
             raise _bad_config(label, "entry", "missing_field") from None
     _check_no_overlap(partners)

@@ -22,7 +22,9 @@ GRACE = timedelta(minutes=30)
 
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    built = await start_services(tmp_path)
+    # Several campaigns an hour or two apart: the flood rule's daily count (tested in
+    # test_campaign_wizard.py) would otherwise depend on whether they straddle local midnight.
+    built = await start_services(tmp_path, VITRINE_CAMPAIGNS_PER_DAY="10")
     yield built
     await built.close()
 
