@@ -20,10 +20,12 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.domain.language import CHINESE, SUPPORTED_LANGUAGES
 from bot.domain.money import format_fen
+from bot.domain.states import DEFAULT_LANGUAGE as DEFAULT
 
-LANGUAGES = ("zh_Hans", "en")
-DEFAULT_LANGUAGE = "zh_Hans"
+LANGUAGES = SUPPORTED_LANGUAGES
+DEFAULT_LANGUAGE = DEFAULT.value
 MESSAGE_LIMIT = 4096  # Telegram counts characters after entity parsing
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -92,6 +94,7 @@ def _environment(language: str) -> Environment:
     env.install_gettext_translations(load_translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = format_fen
     env.globals["language"] = language
+    env.globals["CHINESE"] = CHINESE  # templates compare with this, never with a literal
     return env
 
 

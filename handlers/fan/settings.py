@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import VitrineContext
 from bot.domain.callbacks import SettingChange, SettingsOpen
 from bot.domain.errors import DomainError
+from bot.domain.language import CHINESE
 from bot.domain.push_rules import PUSH_MODES
 from bot.fan.settings import CAP_CHOICES, DIGEST_CHOICES, QUIET_CHOICES, apply_change
 from bot.menus import refresh_menu
@@ -66,7 +67,7 @@ async def show_settings(
         rows.append(
             [
                 option(
-                    lab(f"lang_{'zh' if code == 'zh_Hans' else 'en'}"),
+                    lab(f"lang_{'zh' if code == CHINESE else 'en'}"),
                     "lang",
                     code,
                     code == language,

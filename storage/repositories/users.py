@@ -7,17 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
+from bot.domain.language import is_supported, person_language
 from storage.schema import fan_settings, users
 from storage.unit_of_work import Database
-
-SUPPORTED_LANGUAGES = ("zh_Hans", "en")
-
-
-def language_from_telegram(code: str | None) -> str:
-    """Map Telegram's IETF language code to one of our catalogues (Chinese by default)."""
-    if code and code.lower().split("-")[0] == "en":
-        return "en"
-    return "zh_Hans"
 
 
 @dataclass(frozen=True)
@@ -27,7 +19,7 @@ class User:
     id: int
     telegram_id: int | None
     first_name: str
-    language: str
+    language: str  # what every message to them is written in (bot/domain/language.py)
     timezone: str
     onboarded: bool
     unreachable: bool
@@ -45,6 +37,11 @@ def _to_user(row: object) -> User:
         unreachable=row.unreachable_at is not None,  # type: ignore[attr-defined]
         created_at=row.created_at,  # type: ignore[attr-defined]
     )
+
+
+def _tag(language_code: str | None) -> str | None:
+    """The client's language tag as stored (Telegram sends at most a short IETF tag)."""
+    return language_code[:35] if language_code else None
 
 
 class UserRepository:
@@ -76,8 +73,11 @@ class UserRepository:
                         telegram_id=telegram_id,
                         first_name=first_name[:128],
                         username=username,
-                        language=language_from_telegram(language_code),
+                        language=person_language(
+                            chosen=False, stored=None, client_code=language_code
+                        ),
                         language_chosen=False,
+                        client_language=_tag(language_code),
                         timezone=self._default_timezone,
                         created_at=now,
                     )
@@ -88,10 +88,13 @@ class UserRepository:
                 changes: dict[str, object] = {}
                 if row.first_name != first_name[:128] or row.username != username:
                     changes.update(first_name=first_name[:128], username=username)
-                if not row.language_chosen and row.language != language_from_telegram(
-                    language_code
-                ):
-                    changes["language"] = language_from_telegram(language_code)
+                if row.client_language != _tag(language_code):
+                    changes["client_language"] = _tag(language_code)
+                language = person_language(
+                    chosen=row.language_chosen, stored=row.language, client_code=language_code
+                )
+                if row.language != language:
+                    changes["language"] = language
                 if row.unreachable_at is not None:
                     changes["unreachable_at"] = None  # they wrote to us: reachable again
                 if changes:
@@ -116,7 +119,7 @@ class UserRepository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Pin the user's language (it no longer follows Telegram's)."""
-        if language not in SUPPORTED_LANGUAGES:
+        if not is_supported(language):
             raise ValueError(f"unsupported language {language!r}")
         async with self._engine.begin() as conn:
             await conn.execute(
