@@ -19,9 +19,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from bot.domain.language import CHINESE, SUPPORTED_LANGUAGES
 from bot.domain.money import format_fen
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.domain.states import DEFAULT_LANGUAGE as DEFAULT
 
 LANGUAGES = SUPPORTED_LANGUAGES
@@ -82,6 +84,21 @@ def load_translations(language: str) -> NullTranslations:
     return merged if merged is not None else NullTranslations()
 
 
+# The default partners' names are msgids of the catalogues ("Tmall" → "天猫").
+PLATFORM_NAMES = {partner.key: partner.name for partner in DEFAULT_PARTNERS}
+LIST_SEPARATORS = {CHINESE: "、"}  # how a language runs names together; ", " otherwise
+
+
+def platform_name(translations: NullTranslations, value: object) -> str:
+    """A partner platform as the reader's language names it, given its key or English name.
+
+    Handlers pass either; a platform the catalogues don't know is shown as configured.
+    """
+    text = str(value)
+    name = PLATFORM_NAMES.get(text.lower(), text)
+    return translations.gettext(name) if name in PLATFORM_NAMES.values() else name
+
+
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("templates", "."),
@@ -91,8 +108,14 @@ def _environment(language: str) -> Environment:
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(load_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    translations = load_translations(language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = format_fen
+    env.filters["platform"] = lambda value: platform_name(translations, value)
+    # An identifier (host, parameter, key) shown as typed: in <code>, its text escaped.
+    env.filters["code"] = lambda value: Markup("<code>{}</code>").format(value)
+    separator = LIST_SEPARATORS.get(language, ", ")
+    env.filters["series"] = lambda values: separator.join(str(v) for v in values)
     env.globals["language"] = language
     env.globals["CHINESE"] = CHINESE  # templates compare with this, never with a literal
     return env
