@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -24,22 +25,29 @@ class User:
     onboarded: bool
     unreachable: bool
     created_at: datetime
+    username: str | None = None
+    language_chosen: bool = False  # picked in /settings; else it follows the client
+    client_language: str | None = None  # the client's language tag as last seen
 
 
-def _to_user(row: object) -> User:
+def _to_user(row: Any) -> User:
+    """A users row as the dataclass (rows are typed by their columns, not statically)."""
     return User(
-        id=row.id,  # type: ignore[attr-defined]
-        telegram_id=row.telegram_id,  # type: ignore[attr-defined]
-        first_name=row.first_name,  # type: ignore[attr-defined]
-        language=row.language,  # type: ignore[attr-defined]
-        timezone=row.timezone,  # type: ignore[attr-defined]
-        onboarded=row.onboarded_at is not None,  # type: ignore[attr-defined]
-        unreachable=row.unreachable_at is not None,  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
+        id=row.id,
+        telegram_id=row.telegram_id,
+        first_name=row.first_name,
+        language=row.language,
+        timezone=row.timezone,
+        onboarded=row.onboarded_at is not None,
+        unreachable=row.unreachable_at is not None,
+        created_at=row.created_at,
+        username=row.username,
+        language_chosen=row.language_chosen,
+        client_language=row.client_language,
     )
 
 
-def _tag(language_code: str | None) -> str | None:
+def client_tag(language_code: str | None) -> str | None:
     """The client's language tag as stored (Telegram sends at most a short IETF tag)."""
     return language_code[:35] if language_code else None
 
@@ -77,19 +85,22 @@ class UserRepository:
                             chosen=False, stored=None, client_code=language_code
                         ),
                         language_chosen=False,
-                        client_language=_tag(language_code),
+                        client_language=client_tag(language_code),
                         timezone=self._default_timezone,
                         created_at=now,
                     )
                 )
-                user_id = result.inserted_primary_key[0]  # type: ignore[index]
+                key = result.inserted_primary_key
+                if key is None:  # every INSERT of a row with an integer primary key returns it
+                    raise RuntimeError("the database returned no id for the new user")
+                user_id = key[0]
                 await conn.execute(insert(fan_settings).values(user_id=user_id))
             else:
                 changes: dict[str, object] = {}
                 if row.first_name != first_name[:128] or row.username != username:
                     changes.update(first_name=first_name[:128], username=username)
-                if row.client_language != _tag(language_code):
-                    changes["client_language"] = _tag(language_code)
+                if row.client_language != client_tag(language_code):
+                    changes["client_language"] = client_tag(language_code)
                 language = person_language(
                     chosen=row.language_chosen, stored=row.language, client_code=language_code
                 )
