@@ -12,7 +12,14 @@ from sqlalchemy import update
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
 from bot.campaigns.service import Draft, create_campaign
-from bot.demo import DEMO_MERCHANT_ID, DEMO_SHOPS, create_demo_users, seed_into
+from bot.demo import (
+    DEMO_EXPERT_ID,
+    DEMO_MERCHANT_ID,
+    DEMO_SHOPS,
+    create_demo_users,
+    demo_people,
+    seed_into,
+)
 from bot.domain.callbacks import ReservePresale, TopPage, decode, encode
 from bot.orders.settlement import send_daily_summaries
 from storage.schema import users
@@ -141,3 +148,25 @@ async def test_a_presale_card_shows_the_opening_in_the_readers_zone(
     assert _wall(opens_at, READER_ZONE, "%Y-%m-%d %H:%M") in text
     assert READER_ZONE in text and "Asia/Shanghai" not in text
     assert ("Pre-sale" if code == "en" else "预售") in text
+
+
+async def test_the_demo_people_are_seeded_as_the_chat_page_shows_them(
+    vitrine: Runtime, sandbox: object, sim: Sim, tmp_path: Path
+) -> None:
+    """The bot's record of each demo person is the sandbox's: same name, same client language,
+    so their first message renames nobody and their first notice is in their language."""
+    repos = vitrine.services.repos
+    await seed_into(repos, tmp_path / "photos")
+    await create_demo_users(sandbox.url, vitrine.services.settings)  # type: ignore[attr-defined]
+    for telegram_id, (name, code) in demo_people().items():
+        user = await repos.users.by_telegram_id(telegram_id)
+        if user is None:  # the fan and the admin are met when they first write
+            continue
+        shown = (await sim.http.get(f"/sim/users/{telegram_id}")).json()
+        assert (user.first_name, user.client_language) == (name, code)
+        assert (shown["first_name"], shown["language_code"]) == (name, code)
+        assert user.language == ("en" if code == "en" else "zh_Hans")
+    # Lina writes from the chat page: nothing about her changes.
+    lina_before = await repos.users.by_telegram_id(DEMO_EXPERT_ID)
+    await SimUser(sim, DEMO_EXPERT_ID).ask("/help")
+    assert await repos.users.by_telegram_id(DEMO_EXPERT_ID) == lina_before
