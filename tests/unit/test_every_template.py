@@ -61,9 +61,11 @@ SHAPED: dict[str, dict[str, Any]] = {
 }
 SCHEDULES = ("daily 21:55", "weekly 4 20:00")
 
-# Words a Chinese reader may see in Latin letters: names, formats and abbreviations.
+# Words a Chinese reader may see in Latin letters: names, formats and abbreviations ("English"
+# is the language switch's own name for English, as every language switch shows it).
 ALLOWED_LATIN = {
     "Vitrine",
+    "English",
     "CSV",
     "JSON",
     "ID",
@@ -247,3 +249,32 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert _problems("at most 2 push a day", "en", 2) == ["singular after 2: 'push'"]
     assert _problems("发送 /top beauty 或 @lina_beauty，https://x.test/a", "zh_Hans", 0) == []
     assert _problems("1 fan is here; 10 pushes; ¥1.50 items", "en", 1) == []
+
+
+def _audiences() -> list[str]:
+    root = Path(str(resources.files("templates").joinpath("messages")))
+    return sorted(p.parent.name for p in root.glob("*/labels.j2"))
+
+
+@pytest.mark.parametrize("audience", _audiences())
+def test_every_button_label_is_chinese_in_chinese(texts: Texts, audience: str) -> None:
+    labels = texts.labels("zh_Hans", audience)
+    english = texts.labels("en", audience)
+    assert labels.keys() == english.keys()
+    problems = {
+        key: _problems(label.format_map(_Blank()), "zh_Hans", 1) for key, label in labels.items()
+    }
+    assert {key: found for key, found in problems.items() if found} == {}
+
+
+def test_every_command_description_is_chinese_in_chinese(texts: Texts) -> None:
+    roles = ("fan", "expert", "merchant", "admin")
+    described = texts.commands("zh_Hans", roles)
+    assert described and all(not _problems(text, "zh_Hans", 1) for _command, text in described)
+
+
+class _Blank(dict[str, str]):
+    """Fills a label's {placeholders} with nothing, so only the label's own words are read."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
