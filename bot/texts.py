@@ -13,7 +13,7 @@ import io
 from collections.abc import Collection, Mapping
 from html.parser import HTMLParser
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -109,7 +109,8 @@ def _environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     translations = load_translations(language)
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    # The i18n extension adds this method when it is installed: not on the static type.
+    cast(Any, env).install_gettext_translations(translations, newstyle=True)
     env.filters["money"] = format_fen
     env.filters["platform"] = lambda value: platform_name(translations, value)
     # An identifier (host, parameter, key) shown as typed: in <code>, its text escaped.
@@ -156,8 +157,9 @@ class Texts:
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         key = (language, audience)
         if key not in self._labels:
-            module = self.env(language).get_template(f"messages/{audience}/labels.j2").module
-            self._labels[key] = {k: str(v) for k, v in module.labels.items()}  # type: ignore[attr-defined]
+            # A template module's attributes are the template's top-level {% set %} names.
+            module: Any = self.env(language).get_template(f"messages/{audience}/labels.j2").module
+            self._labels[key] = {k: str(v) for k, v in module.labels.items()}
         return self._labels[key]
 
     def label(self, language: str, key: str, **params: Any) -> str:
@@ -175,10 +177,10 @@ class Texts:
         a role (its third element) is left out for whoever has it, and a command already in an
         earlier section is not repeated.
         """
-        module = self.env(language).get_template("messages/commands.j2").module
+        module: Any = self.env(language).get_template("messages/commands.j2").module
         seen: set[str] = set()
         sections = []
-        for role, entries in module.menu_sections:  # type: ignore[attr-defined]
+        for role, entries in module.menu_sections:
             if role not in roles:
                 continue
             commands = []
