@@ -147,6 +147,8 @@ async def test_a_presale_card_shows_the_opening_in_the_readers_zone(
     text = text_of(card)
     assert _wall(opens_at, READER_ZONE, "%Y-%m-%d %H:%M") in text
     assert READER_ZONE in text and "Asia/Shanghai" not in text
+    # The zone is an identifier, shown as typed (the Chinese text around it stays Chinese).
+    assert f"<code>{READER_ZONE}</code>" in (card.get("caption_html") or card.get("html") or "")
     assert ("Pre-sale" if code == "en" else "预售") in text
 
 
