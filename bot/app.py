@@ -23,10 +23,11 @@ from bot.context import SERVICES_KEY, BotData, ChatData, UserData, VitrineApp, V
 from bot.delivery.gate import SendGate
 from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
+from bot.domain.language import CHINESE, ENGLISH
 from bot.orders.notices import drain_notices
 from bot.persistence import DatabasePersistence
 from bot.services import Services
-from bot.texts import LANGUAGES
+from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web import build_web_app, webhook_path
 from handlers import register_handlers
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 UPDATE_CONCURRENCY = 1024
 
 # Telegram's language codes for our catalogues; the default (no code) list is Chinese.
-COMMAND_LANGUAGE_CODES = {"zh_Hans": "zh", "en": "en"}
+COMMAND_LANGUAGE_CODES = {CHINESE: "zh", ENGLISH: "en"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ async def register_commands(application: VitrineApp, services: Services) -> None
         await application.bot.set_my_commands(
             commands, language_code=COMMAND_LANGUAGE_CODES[language]
         )
-    default = [BotCommand(c, d) for c, d in services.texts.commands("zh_Hans")]
+    default = [BotCommand(c, d) for c, d in services.texts.commands(DEFAULT_LANGUAGE)]
     await application.bot.set_my_commands(default)
 
 

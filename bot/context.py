@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.delivery.lanes import SendTicket
+from bot.domain.states import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -49,7 +50,7 @@ class VitrineContext(CallbackContext[VitrineBot, UserData, ChatData, BotData]):
     @property
     def language(self) -> str:
         """The language replies to this update are written in."""
-        return self.vitrine_user.language if self.vitrine_user else "zh_Hans"
+        return self.vitrine_user.language if self.vitrine_user else DEFAULT_LANGUAGE
 
 
 # The application: every handler gets a VitrineContext; jobs run with one too.

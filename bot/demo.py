@@ -360,10 +360,14 @@ async def write_checkout_config(settings: Settings) -> Path:
     return path
 
 
-async def _ensure_user(
-    repos: Repositories, telegram_id: int, first_name: str, language: str
-) -> int:
-    user = await repos.users.upsert_from_telegram(telegram_id, first_name, None, language)
+async def _ensure_user(repos: Repositories, telegram_id: int) -> int:
+    """The demo person as the bot will first see them: their own name and client language.
+
+    Seeding runs before they ever write, so what is stored here is what their first notices
+    (a merchant's order notice, an expert's earnings) are written in.
+    """
+    first_name, language_code = demo_people()[telegram_id]
+    user = await repos.users.upsert_from_telegram(telegram_id, first_name, None, language_code)
     return user.id
 
 
@@ -376,7 +380,7 @@ async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
     for shop_key, (partner, shop_id, name, owner) in DEMO_SHOPS.items():
         merchant = await repos.merchants.by_shop(partner, shop_id)
         if merchant is None:
-            owner_id = await _ensure_user(repos, owner, name, "zh-hans")
+            owner_id = await _ensure_user(repos, owner)
             merchant = await repos.merchants.create(
                 user_id=owner_id,
                 partner_key=partner,
@@ -394,7 +398,7 @@ async def seed_into(repos: Repositories, photo_dir: Path) -> dict[str, str]:
         links[demo.handle] = demo.handle
         if await repos.experts.by_handle(demo.handle) is not None:
             continue
-        user_id = await _ensure_user(repos, demo.telegram_id, demo.first_name, "zh-hans")
+        user_id = await _ensure_user(repos, demo.telegram_id)
         expert = await repos.experts.create(
             user_id=user_id,
             handle=demo.handle,

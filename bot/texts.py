@@ -13,17 +13,21 @@ import io
 from collections.abc import Collection, Mapping
 from html.parser import HTMLParser
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from bot.domain.language import CHINESE, SUPPORTED_LANGUAGES
 from bot.domain.money import format_fen
+from bot.domain.partners import DEFAULT_PARTNERS
+from bot.domain.states import DEFAULT_LANGUAGE as DEFAULT
 
-LANGUAGES = ("zh_Hans", "en")
-DEFAULT_LANGUAGE = "zh_Hans"
+LANGUAGES = SUPPORTED_LANGUAGES
+DEFAULT_LANGUAGE = DEFAULT.value
 MESSAGE_LIMIT = 4096  # Telegram counts characters after entity parsing
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -80,6 +84,21 @@ def load_translations(language: str) -> NullTranslations:
     return merged if merged is not None else NullTranslations()
 
 
+# The default partners' names are msgids of the catalogues ("Tmall" → "天猫").
+PLATFORM_NAMES = {partner.key: partner.name for partner in DEFAULT_PARTNERS}
+LIST_SEPARATORS = {CHINESE: "、"}  # how a language runs names together; ", " otherwise
+
+
+def platform_name(translations: NullTranslations, value: object) -> str:
+    """A partner platform as the reader's language names it, given its key or English name.
+
+    Handlers pass either; a platform the catalogues don't know is shown as configured.
+    """
+    text = str(value)
+    name = PLATFORM_NAMES.get(text.lower(), text)
+    return translations.gettext(name) if name in PLATFORM_NAMES.values() else name
+
+
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("templates", "."),
@@ -89,9 +108,17 @@ def _environment(language: str) -> Environment:
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(load_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    translations = load_translations(language)
+    # The i18n extension adds this method when it is installed: not on the static type.
+    cast(Any, env).install_gettext_translations(translations, newstyle=True)
     env.filters["money"] = format_fen
+    env.filters["platform"] = lambda value: platform_name(translations, value)
+    # An identifier (host, parameter, key) shown as typed: in <code>, its text escaped.
+    env.filters["code"] = lambda value: Markup("<code>{}</code>").format(value)
+    separator = LIST_SEPARATORS.get(language, ", ")
+    env.filters["series"] = lambda values: separator.join(str(v) for v in values)
     env.globals["language"] = language
+    env.globals["CHINESE"] = CHINESE  # templates compare with this, never with a literal
     return env
 
 
@@ -130,8 +157,9 @@ class Texts:
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         key = (language, audience)
         if key not in self._labels:
-            module = self.env(language).get_template(f"messages/{audience}/labels.j2").module
-            self._labels[key] = {k: str(v) for k, v in module.labels.items()}  # type: ignore[attr-defined]
+            # A template module's attributes are the template's top-level {% set %} names.
+            module: Any = self.env(language).get_template(f"messages/{audience}/labels.j2").module
+            self._labels[key] = {k: str(v) for k, v in module.labels.items()}
         return self._labels[key]
 
     def label(self, language: str, key: str, **params: Any) -> str:
@@ -149,10 +177,10 @@ class Texts:
         a role (its third element) is left out for whoever has it, and a command already in an
         earlier section is not repeated.
         """
-        module = self.env(language).get_template("messages/commands.j2").module
+        module: Any = self.env(language).get_template("messages/commands.j2").module
         seen: set[str] = set()
         sections = []
-        for role, entries in module.menu_sections:  # type: ignore[attr-defined]
+        for role, entries in module.menu_sections:
             if role not in roles:
                 continue
             commands = []

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
+from bot import people
 from bot.context import VitrineContext
 from bot.menus import roles_of
 from handlers.ui import reply
@@ -24,8 +25,12 @@ async def load_user(update: Update, context: VitrineContext) -> None:
     tg_user = update.effective_user
     if tg_user is None or tg_user.is_bot:
         return
-    context.vitrine_user = await context.services.repos.users.upsert_from_telegram(
-        tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code
+    context.vitrine_user = await people.meet(
+        context.services,
+        telegram_id=tg_user.id,
+        first_name=tg_user.first_name,
+        username=tg_user.username,
+        language_code=tg_user.language_code,
     )
 
 
@@ -47,7 +52,7 @@ async def start(update: Update, context: VitrineContext) -> None:
             returning=context.user.onboarded,
             unknown_payload=payload is not None,
         )
-    first_time = await context.services.repos.users.mark_onboarded(context.user.id)
+    first_time = await people.greeted(context.services, user_id=context.user.id)
     await onboarding.ask_interests_once(update, context, first_time)
 
 
@@ -75,7 +80,7 @@ async def on_error(update: object, context: VitrineContext) -> None:
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         # The user blocked the bot while we were answering: remember it, nobody to apologise to.
-        await context.services.repos.users.mark_unreachable(update.effective_user.id)
+        await people.blocked_us(context.services, telegram_id=update.effective_user.id)
         return
     log.error(
         "handler failed for update %s",
@@ -87,8 +92,8 @@ async def on_error(update: object, context: VitrineContext) -> None:
     language = context.language
     if context.vitrine_user is None and update.effective_user is not None:
         # The error handler gets a fresh context: find the person's language again.
-        known = await context.services.repos.users.by_telegram_id(update.effective_user.id)
-        language = known.language if known else language
+        known = await people.language_of(context.services, telegram_id=update.effective_user.id)
+        language = known or language
     try:
         text = context.services.texts.render("common/error", language)
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)

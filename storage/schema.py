@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from bot.domain.states import DEFAULT_LANGUAGE
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -70,8 +72,10 @@ users = Table(
     Column("telegram_id", BigInteger, nullable=True, unique=True),  # NULL once forgotten
     Column("first_name", String(128), nullable=False, default=""),
     Column("username", String(64)),
-    Column("language", String(16), nullable=False, default="zh_Hans"),
+    Column("language", String(16), nullable=False, default=DEFAULT_LANGUAGE.value),
     Column("language_chosen", Boolean, nullable=False, default=False),
+    # The Telegram client's language tag as last seen; `language` follows it until chosen.
+    Column("client_language", String(35)),
     Column("timezone", String(64), nullable=False, default="Asia/Shanghai"),
     Column("unreachable_at", UtcTimestamp),  # the user blocked the bot (403)
     Column("onboarded_at", UtcTimestamp),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.delivery.dispatcher import Withdrawn
@@ -23,6 +22,7 @@ from bot.domain.callbacks import (
     encode,
 )
 from bot.domain.campaigns import DISCOVERY_KINDS
+from bot.domain.push_rules import zone_of
 from bot.domain.states import DEFAULT_LANGUAGE, CampaignKind
 from bot.links import buy_url
 from bot.texts import MessageTooLong, Texts
@@ -69,15 +69,15 @@ class CampaignCards:
         self.repos = repos
         self.texts = texts
         self.settings = settings
-        self._parts: dict[tuple[int, str], _CardParts] = {}
+        self._parts: dict[tuple[int, str, str], _CardParts] = {}
 
     def forget(self, campaign_id: int) -> None:
         """Drop cached cards of a campaign (its items changed)."""
         for key in [k for k in self._parts if k[0] == campaign_id]:
             del self._parts[key]
 
-    async def _card(self, campaign_id: int, language: str) -> _CardParts:
-        key = (campaign_id, language)
+    async def _card(self, campaign_id: int, language: str, timezone: str) -> _CardParts:
+        key = (campaign_id, language, timezone)
         # A price edit, a sale or a suspension mid-run changes the fingerprint: render afresh.
         # One plain read per send, outside a unit of work: it is on the hot path of every push.
         fingerprint = await self.repos.campaigns.card_fingerprint(campaign_id)
@@ -104,9 +104,9 @@ class CampaignCards:
                 expert=expert,
                 item=item,
                 more_items=items[1:],
-                # Shown in the platform's time zone (cards are rendered once per language).
+                # In the reader's time zone (cards are rendered once per language and zone).
                 opens_at=(
-                    campaign.ends_at.astimezone(ZoneInfo(self.settings.default_timezone))
+                    campaign.ends_at.astimezone(zone_of(timezone))
                     if campaign.kind == CampaignKind.PRESALE and campaign.ends_at
                     else None
                 ),
@@ -174,7 +174,11 @@ class CampaignCards:
 
         Raises CardWithdrawn when nothing is left to advertise: the dispatcher drops the row.
         """
-        card = await self._card(int(row.payload["campaign_id"]), row.language or DEFAULT_LANGUAGE)
+        card = await self._card(
+            int(row.payload["campaign_id"]),
+            row.language or DEFAULT_LANGUAGE,
+            row.timezone or self.settings.default_timezone,
+        )
         if card.withdrawn:
             raise CardWithdrawn(f"campaign {card.campaign.id} has nothing left to show")
         rows: list[list[Button]] = []

@@ -38,6 +38,20 @@ OFFERED_TAGS = 12  # interest tags the wizard offers at most
 HEADLINE_HOURS = 24
 ACCOUNT_RECOMMENDATION_DAYS = 7
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The same days as a Chinese reader types them: 周五, 星期五, 礼拜五 (日 and 天 both for Sunday).
+CHINESE_WEEKDAYS = "一二三四五六日"
+
+
+def weekday_index(word: str) -> int | None:
+    """Monday=0 … Sunday=6 for "fri", "friday", "周五" or "星期五"; None for anything else."""
+    if word[:3] in WEEKDAYS:  # "fri", "friday" (and, as ever, anything starting so)
+        return WEEKDAYS.index(word[:3])
+    for prefix in ("星期", "礼拜", "周"):
+        if word.startswith(prefix) and len(word) == len(prefix) + 1:
+            day = word[-1].replace("天", "日")
+            return CHINESE_WEEKDAYS.index(day) if day in CHINESE_WEEKDAYS else None
+    return None
+
 
 # Campaigns that use one of the expert's campaigns for their day (the flood rule).
 COUNTED_STATUSES = frozenset({Status.SCHEDULED, Status.RUNNING, Status.PAUSED, Status.DONE})
@@ -168,7 +182,7 @@ def parse_schedule(text: str, mode: str, tz: str, now: datetime) -> tuple[dateti
     """(first start, recurrence) from what the expert typed, in their time zone.
 
     mode "at": "HH:MM" (the next such time) or "YYYY-MM-DD HH:MM"; "daily": "HH:MM";
-    "weekly": "<mon..sun> HH:MM". DomainError("campaign.bad_time") otherwise or if in the past.
+    "weekly": "<mon..sun or 周一..周日> HH:MM". DomainError("campaign.bad_time") otherwise or if in the past.
     """
     words = text.strip().lower().split()
     bad = DomainError("campaign.bad_time", text=text[:40])
@@ -180,8 +194,9 @@ def parse_schedule(text: str, mode: str, tz: str, now: datetime) -> tuple[dateti
     if mode == "daily" and len(words) == 1:
         recurrence = f"daily {hhmm}"
         return next_occurrence(recurrence, tz, now), recurrence
-    if mode == "weekly" and len(words) == 2 and words[0][:3] in WEEKDAYS:
-        recurrence = f"weekly {WEEKDAYS.index(words[0][:3])} {hhmm}"
+    weekday = weekday_index(words[0]) if len(words) == 2 else None
+    if mode == "weekly" and weekday is not None:
+        recurrence = f"weekly {weekday} {hhmm}"
         return next_occurrence(recurrence, tz, now), recurrence
     if mode == "at" and len(words) == 1:
         return next_occurrence(f"daily {hhmm}", tz, now), None

@@ -12,12 +12,12 @@ from starlette.responses import HTMLResponse
 from telegram.error import TelegramError
 
 from bot.context import VitrineApp
+from bot.domain.language import CHINESE, ENGLISH, is_supported
 from bot.domain.partners import Partner
 from bot.experts.publishing import partner_whitelist
 from bot.http.photo_cache import PhotoCache
 from bot.services import Services
 from storage.repositories.orders import OrderOutcome
-from storage.repositories.users import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,17 @@ def language_from_header(request: Request) -> str:
     for part in header.split(","):
         tag = part.split(";")[0].strip().lower()
         if tag.startswith("en"):
-            return "en"
+            return ENGLISH
         if tag.startswith("zh"):
-            return "zh_Hans"
-    return "zh_Hans"
+            return CHINESE
+    return CHINESE
 
 
 async def page_language(ctx: HttpContext, request: Request, fan_id: int | None) -> str:
     """The fan's chosen language when we know the fan, else the browser's."""
     if fan_id is not None:
         user = await ctx.services.repos.users.get(fan_id)
-        if user is not None and user.language in SUPPORTED_LANGUAGES:
+        if user is not None and is_supported(user.language):
             return user.language
     return language_from_header(request)
 

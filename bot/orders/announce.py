@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import VitrineApp
+from bot.domain.states import DEFAULT_LANGUAGE
 from bot.orders.notices import Notice, batcher_of
 from bot.services import Services
 from storage.repositories.orders import OrderOutcome
@@ -16,7 +17,7 @@ async def _chat_of_user(services: Services, user_id: int) -> tuple[int | None, s
     """The private chat and language of a Vitrine user (None when forgotten)."""
     user = await services.repos.users.get(user_id)
     if user is None:
-        return None, "zh_Hans"
+        return None, DEFAULT_LANGUAGE
     return user.telegram_id, user.language
 
 

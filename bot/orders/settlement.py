@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import ContextTypes
 
 from bot.context import SERVICES_KEY, VitrineApp
+from bot.domain.states import DEFAULT_LANGUAGE
 from bot.orders.notices import send_notice
 from bot.services import Services
 
@@ -42,7 +43,7 @@ async def send_daily_summaries(
     for merchant in await services.repos.merchants.with_status("verified", limit=10_000):
         totals = await services.repos.orders.summary(merchant.id, since=since, until=until)
         user = await services.repos.users.get(merchant.user_id)
-        language = user.language if user else "zh_Hans"
+        language = user.language if user else DEFAULT_LANGUAGE
         text = services.texts.render(
             "merchant/daily_summary", language, merchant_name=merchant.name, **totals
         )

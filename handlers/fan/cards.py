@@ -28,6 +28,7 @@ from bot.domain.callbacks import (
     ReservePresale,
     WindowPage,
 )
+from bot.domain.clock import local_text
 from bot.domain.money import format_fen
 from bot.domain.tokens import BuySource
 from bot.domain.verticals import get_tag, is_tag
@@ -85,7 +86,9 @@ def item_caption(
         "tag_labels": tag_labels(item.tags, language),
         "position": position,
         "count": count,
-        "presale_opens": presale_opens.strftime("%Y-%m-%d %H:%M UTC") if presale_opens else None,
+        "presale_opens": (  # in the reader's zone (issue 12)
+            local_text(presale_opens, context.user.timezone) if presale_opens else None
+        ),
     }
     return caption(context, "item_card", language=language, **values)
 

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ExpertCard, FeedPage, ItemDetail, ReservePresale, TopPage
+from bot.domain.clock import local_text
 from bot.domain.rankings import TopBoard
 from bot.domain.verticals import is_vertical
 from bot.fan.feed import foryou
@@ -117,7 +118,11 @@ async def show_top(
                     "title": row.item.title,
                     "price_fen": row.item.price_fen,
                     "score": row.score,
-                    "opens_at": row.opens_at.strftime("%m-%d %H:%M UTC") if row.opens_at else "",
+                    "opens_at": (  # in the reader's zone (issue 12)
+                        local_text(row.opens_at, context.user.timezone, "%m-%d %H:%M")
+                        if row.opens_at
+                        else ""
+                    ),
                     "expert_name": experts[row.item.expert_id].display_name
                     if row.item.expert_id in experts
                     else "",

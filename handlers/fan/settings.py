@@ -7,8 +7,8 @@ from telegram import Update
 from bot.context import VitrineContext
 from bot.domain.callbacks import SettingChange, SettingName, SettingsOpen, SettingsSection
 from bot.domain.errors import DomainError
+from bot.domain.language import CHINESE
 from bot.domain.push_rules import PUSH_MODES
-from bot.domain.states import Language
 from bot.fan import settings
 from bot.fan.settings import DIGEST_CHOICES, QUIET_CHOICES, SettingsView, cap_choices
 from bot.menus import refresh_menu
@@ -58,7 +58,7 @@ async def draw_settings(
         rows.append(
             [
                 option(
-                    lab(f"lang_{'zh' if code == Language.ZH_HANS else 'en'}"),
+                    lab(f"lang_{'zh' if code == CHINESE else 'en'}"),
                     "lang",
                     code,
                     code == language,

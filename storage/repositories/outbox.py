@@ -42,6 +42,7 @@ class OutboxRow:
     payload: Mapping[str, Any]
     attempts: int
     language: str | None
+    timezone: str | None = None  # the recipient's, for the times a card shows
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class OutboxRepository:
         if busy:
             conditions.append(outbox.c.chat_id.not_in(busy))
         query = (
-            select(outbox, users.c.language)
+            select(outbox, users.c.language, users.c.timezone)
             .select_from(outbox.outerjoin(users, users.c.id == outbox.c.user_id))
             .where(and_(*conditions))
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
@@ -168,6 +169,7 @@ class OutboxRepository:
                 payload=r.payload,
                 attempts=r.attempts,
                 language=r.language,
+                timezone=r.timezone,
             )
             for r in rows
         ]

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from bot.domain.language import is_supported, person_language
 from storage.schema import fan_settings, users
 from storage.unit_of_work import Database
-
-SUPPORTED_LANGUAGES = ("zh_Hans", "en")
-
-
-def language_from_telegram(code: str | None) -> str:
-    """Map Telegram's IETF language code to one of our catalogues (Chinese by default)."""
-    if code and code.lower().split("-")[0] == "en":
-        return "en"
-    return "zh_Hans"
 
 
 @dataclass(frozen=True)
@@ -27,24 +20,36 @@ class User:
     id: int
     telegram_id: int | None
     first_name: str
-    language: str
+    language: str  # what every message to them is written in (bot/domain/language.py)
     timezone: str
     onboarded: bool
     unreachable: bool
     created_at: datetime
+    username: str | None = None
+    language_chosen: bool = False  # picked in /settings; else it follows the client
+    client_language: str | None = None  # the client's language tag as last seen
 
 
-def _to_user(row: object) -> User:
+def _to_user(row: Any) -> User:
+    """A users row as the dataclass (rows are typed by their columns, not statically)."""
     return User(
-        id=row.id,  # type: ignore[attr-defined]
-        telegram_id=row.telegram_id,  # type: ignore[attr-defined]
-        first_name=row.first_name,  # type: ignore[attr-defined]
-        language=row.language,  # type: ignore[attr-defined]
-        timezone=row.timezone,  # type: ignore[attr-defined]
-        onboarded=row.onboarded_at is not None,  # type: ignore[attr-defined]
-        unreachable=row.unreachable_at is not None,  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
+        id=row.id,
+        telegram_id=row.telegram_id,
+        first_name=row.first_name,
+        language=row.language,
+        timezone=row.timezone,
+        onboarded=row.onboarded_at is not None,
+        unreachable=row.unreachable_at is not None,
+        created_at=row.created_at,
+        username=row.username,
+        language_chosen=row.language_chosen,
+        client_language=row.client_language,
     )
+
+
+def client_tag(language_code: str | None) -> str | None:
+    """The client's language tag as stored (Telegram sends at most a short IETF tag)."""
+    return language_code[:35] if language_code else None
 
 
 class UserRepository:
@@ -76,22 +81,31 @@ class UserRepository:
                         telegram_id=telegram_id,
                         first_name=first_name[:128],
                         username=username,
-                        language=language_from_telegram(language_code),
+                        language=person_language(
+                            chosen=False, stored=None, client_code=language_code
+                        ),
                         language_chosen=False,
+                        client_language=client_tag(language_code),
                         timezone=self._default_timezone,
                         created_at=now,
                     )
                 )
-                user_id = result.inserted_primary_key[0]  # type: ignore[index]
+                key = result.inserted_primary_key
+                if key is None:  # every INSERT of a row with an integer primary key returns it
+                    raise RuntimeError("the database returned no id for the new user")
+                user_id = key[0]
                 await conn.execute(insert(fan_settings).values(user_id=user_id))
             else:
                 changes: dict[str, object] = {}
                 if row.first_name != first_name[:128] or row.username != username:
                     changes.update(first_name=first_name[:128], username=username)
-                if not row.language_chosen and row.language != language_from_telegram(
-                    language_code
-                ):
-                    changes["language"] = language_from_telegram(language_code)
+                if row.client_language != client_tag(language_code):
+                    changes["client_language"] = client_tag(language_code)
+                language = person_language(
+                    chosen=row.language_chosen, stored=row.language, client_code=language_code
+                )
+                if row.language != language:
+                    changes["language"] = language
                 if row.unreachable_at is not None:
                     changes["unreachable_at"] = None  # they wrote to us: reachable again
                 if changes:
@@ -116,7 +130,7 @@ class UserRepository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Pin the user's language (it no longer follows Telegram's)."""
-        if language not in SUPPORTED_LANGUAGES:
+        if not is_supported(language):
             raise ValueError(f"unsupported language {language!r}")
         async with self._engine.begin() as conn:
             await conn.execute(

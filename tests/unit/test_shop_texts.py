@@ -204,7 +204,12 @@ def test_the_preview_shows_the_shop_and_the_rate_it_pays(
         ("en", "suspended", "Lodge", "whose registration with Vitrine is suspended"),
         ("en", None, None, "Sold by a shop on Tmall that is not registered with Vitrine"),
         ("zh_Hans", "suspended", "Lodge", "该店铺在 Vitrine 的认证已被暂停"),
-        ("zh_Hans", None, None, "由Tmall上一家未在 Vitrine 登记的店铺销售"),
+        (
+            "zh_Hans",
+            None,
+            None,
+            "由天猫上一家未在 Vitrine 登记的店铺销售",
+        ),  # issue 12: the name translated
     ],
 )
 def test_the_expert_card_warns_when_orders_earn_nothing(
@@ -226,4 +231,4 @@ def test_the_shop_list_fits_a_message_with_every_button_shown(texts: Texts, lang
     assert text.count("W" * MAX_NAME_CHARS) == 8
     assert {"en": "…and 22 more", "zh_Hans": "另有 22 家"}[language] in text
     empty = texts.render("expert/publish_shop", language, platform="Tmall", options=[], total=0)
-    assert {"en": "No shop on Tmall", "zh_Hans": "Tmall上还没有"}[language] in empty
+    assert {"en": "No shop on Tmall", "zh_Hans": "天猫上还没有"}[language] in empty

@@ -374,6 +374,7 @@ async def test_the_same_callback_delivered_ten_times_and_concurrently_counts_onc
 
 
 async def test_the_daily_summary_counts_the_day_for_each_merchant(money: MoneyPath) -> None:
+    from bot.demo import DEMO_SHOPS
     from bot.orders.settlement import send_daily_summaries
     from storage.schema import outbox
 
@@ -388,5 +389,8 @@ async def test_the_daily_summary_counts_the_day_for_each_merchant(money: MoneyPa
         rows = (await conn.execute(select(outbox).where(outbox.c.kind == "merchant_summary"))).all()
     texts = {row.chat_id: row.payload["params"]["text"] for row in rows}
     lumiere = texts[merchant.notice_chat_id]
-    assert "订单：2 笔（已支付 1，退款或取消 1）" in lumiere  # the demo merchant reads Chinese
-    assert "销售额：¥169.00" in lumiere and "计入佣金：¥13.52" in lumiere
+    # The demo merchant's client is English (issue 12: no longer Chinese by a stored default).
+    assert "Orders: 2 (1 paid, 1 refunded or cancelled)" in lumiere
+    assert "Sales: ¥169.00" in lumiere and "Commission booked: ¥13.52" in lumiere
+    wangtech = texts[DEMO_SHOPS["wangtech"][3]]  # a shop owner whose client is Chinese
+    assert "订单：0 笔（已支付 0，退款或取消 0）" in wangtech and "销售额：¥0.00" in wangtech
