@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain.errors import DomainError
+from bot.domain.language import is_supported
 from bot.domain.partners import find_partner, is_whitelisted_url, with_attribution
 from bot.domain.tokens import (
     CLICK_TAG_CHARS,
@@ -33,7 +34,6 @@ from bot.http.context import HttpContext, language_from_header, page_language
 from bot.links import BUY_TOKEN_PURPOSE, deep_link
 from storage.repositories.clicks import ClickRequest
 from storage.repositories.items import Item
-from storage.repositories.users import SUPPORTED_LANGUAGES
 
 DAY = 86400
 CLICK_TAG_PURPOSE = "vitrine.click-tag.v1"
@@ -127,7 +127,7 @@ async def intermediate_page(ctx: HttpContext, request: Request) -> Response:
         return _not_found(ctx, request)
     item, expert = shown.item, shown.expert
     stored = shown.fan_language
-    language = stored if stored in SUPPORTED_LANGUAGES else language_from_header(request)
+    language = stored if stored and is_supported(stored) else language_from_header(request)
     if not (item.available and expert.is_active):
         return await _unavailable(ctx, language, item)
     raw = _fresh(ctx, token) if expired else request.path_params["token"]
