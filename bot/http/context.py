@@ -12,11 +12,11 @@ from starlette.responses import HTMLResponse
 from telegram.error import TelegramError
 
 from bot.context import VitrineApp
+from bot.domain.orders import OrderOutcome
 from bot.domain.partners import Partner
 from bot.experts.publishing import partner_whitelist
 from bot.http.photo_cache import PhotoCache
 from bot.services import Services
-from storage.repositories.orders import OrderOutcome
 from storage.repositories.users import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)

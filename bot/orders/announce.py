@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.context import VitrineApp
+from bot.domain.orders import OrderOutcome
 from bot.orders.notices import Notice, batcher_of
 from bot.services import Services
-from storage.repositories.orders import OrderOutcome
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.domain.errors import DomainError
+from bot.domain.orders import OrderEvent, OrderOutcome, OrderRules
 from bot.domain.webhooks import decode_secret, parse_order_payload, verify_webhook
-from storage.repositories import Repositories
-from storage.repositories.orders import OrderOutcome, OrderRules
+from bot.orders.service import apply_order_event
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,7 @@ def _error(status: int, error: str, **detail: object) -> CallbackResult:
 
 
 async def receive_order_callback(
-    settings: Settings,
-    repos: Repositories,
+    services: Services,
     callback_key: str,
     headers: Mapping[str, str],
     body: bytes,
@@ -61,6 +64,7 @@ async def receive_order_callback(
     about orders it already reported are still applied), 200 applied or already seen.
     """
     moment = now or datetime.now(UTC)
+    repos = services.repos
     if not CALLBACK_KEY.fullmatch(callback_key):
         return _error(404, "unknown_merchant")
     if len(body) > MAX_BODY_BYTES:
@@ -95,9 +99,7 @@ async def receive_order_callback(
         # A suspended merchant brings no new orders, but its refunds of orders we already
         # hold must still cancel their commissions before they confirm.
         return _error(403, "merchant_not_active")
-    outcome = await _apply(
-        settings, repos, merchant.id, merchant.partner_key, message_id, event, moment
-    )
+    outcome = await _apply(services, merchant.id, merchant.partner_key, message_id, event, moment)
     if isinstance(outcome, CallbackResult):
         return outcome
     status = "applied" if outcome.changed else ("replayed" if outcome.replayed else "duplicate")
@@ -108,23 +110,23 @@ async def receive_order_callback(
 
 
 async def _apply(
-    settings: Settings,
-    repos: Repositories,
+    services: Services,
     merchant_id: int,
     partner_key: str,
     message_id: str,
-    event: object,
+    event: OrderEvent,
     moment: datetime,
 ) -> OrderOutcome | CallbackResult:
-    """Apply in one transaction; a lost race on the order's unique key is retried once."""
+    """Apply in one unit of work; a lost race on the order's unique key is retried once."""
     for attempt in (1, 2):
         try:
-            return await repos.orders.apply_callback(
+            return await apply_order_event(
+                services,
                 merchant_id=merchant_id,
                 partner_key=partner_key,
                 message_id=message_id,
-                event=event,  # type: ignore[arg-type]
-                rules=order_rules(settings),
+                event=event,
+                rules=order_rules(services.settings),
                 now=moment,
             )
         except DomainError as error:
