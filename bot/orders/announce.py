@@ -1,12 +1,19 @@
-"""Telling people about an applied order: the merchant's notice, the expert's earnings and stock."""
+"""Telling people about an applied order: the merchant's notice, the expert's earnings and stock.
+
+The partner gets its HTTP answer as soon as the order is applied; the notices follow on the
+bot's loop through the `OrderAnnouncer`, which keeps every announcement it started and is
+drained at shutdown (`bot.orders.notices.drain_notices`, before the delivery stops), so an
+order accepted just before a stop is still announced.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.context import VitrineApp
 from bot.domain.orders import OrderOutcome
-from bot.orders.notices import Notice, batcher_of
+from bot.orders.notices import ANNOUNCER_KEY, Notice, batcher_of
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -80,3 +87,46 @@ async def announce_order(
                 user_id=expert.user_id,
             ),
         )
+
+
+class OrderAnnouncer:
+    """Runs `announce_order` for applied orders as tracked tasks, and waits for them on drain."""
+
+    def __init__(self, application: VitrineApp, services: Services) -> None:
+        self._application = application
+        self._services = services
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, outcome: OrderOutcome) -> asyncio.Task[None]:
+        """Start announcing `outcome`; the task is held until it ends."""
+        task = asyncio.get_running_loop().create_task(
+            announce_order(self._application, self._services, outcome),
+            name=f"order-notices-{outcome.order_id}",
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("order notices failed", exc_info=task.exception())
+
+    @property
+    def pending(self) -> int:
+        """Announcements still running."""
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        """Wait until every announcement started so far (and any they start) has ended."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def announcer_of(application: VitrineApp, services: Services) -> OrderAnnouncer:
+    """The process's order announcer (created on first use, kept in bot_data)."""
+    announcer = application.bot_data.get(ANNOUNCER_KEY)
+    if not isinstance(announcer, OrderAnnouncer):
+        announcer = OrderAnnouncer(application, services)
+        application.bot_data[ANNOUNCER_KEY] = announcer
+    return announcer

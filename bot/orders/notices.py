@@ -26,6 +26,7 @@ from bot.texts import MessageTooLong
 log = logging.getLogger(__name__)
 
 BATCHER_KEY = "vitrine.notice_batcher"
+ANNOUNCER_KEY = "vitrine.order_announcer"  # bot.orders.announce.OrderAnnouncer
 PRIVATE_INTERVAL = 1.0  # seconds between messages to one private chat
 GROUP_INTERVAL = 3.0  # 20 per minute
 
@@ -199,7 +200,7 @@ class NoticeBatcher:
 def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
     """The process's notice batcher (created on first use, kept in bot_data)."""
     batcher = application.bot_data.get(BATCHER_KEY)
-    if batcher is None:
+    if not isinstance(batcher, NoticeBatcher):
 
         async def deliver(**kwargs: Any) -> None:
             await send_notice(application, services, **kwargs)
@@ -209,11 +210,15 @@ def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
 
         batcher = NoticeBatcher(deliver, summary)
         application.bot_data[BATCHER_KEY] = batcher
-    return batcher  # type: ignore[no-any-return]
+    return batcher
 
 
 async def drain_notices(application: VitrineApp) -> None:
-    """On shutdown: hand every notice still waiting for its chat to the outbox before it stops."""
+    """On shutdown: finish announcing the orders already applied, then hand every notice still
+    waiting for its chat to the outbox before it stops."""
+    announcer = application.bot_data.get(ANNOUNCER_KEY)
+    if announcer is not None:
+        await announcer.drain()
     batcher = application.bot_data.get(BATCHER_KEY)
-    if batcher is not None:
+    if isinstance(batcher, NoticeBatcher):
         await batcher.drain()
