@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.context import VitrineApp
 from bot.domain.orders import OrderOutcome
-from bot.orders.notices import ANNOUNCER_KEY, Notice, batcher_of
+from bot.orders.notices import ANNOUNCER_KEY, AppHandle, Notice, batcher_of
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ async def _chat_of_user(services: Services, user_id: int) -> tuple[int | None, s
 
 
 async def announce_order(
-    application: VitrineApp,
+    application: AppHandle,
     services: Services,
     outcome: OrderOutcome,
 ) -> None:
@@ -92,7 +91,7 @@ async def announce_order(
 class OrderAnnouncer:
     """Runs `announce_order` for applied orders as tracked tasks, and waits for them on drain."""
 
-    def __init__(self, application: VitrineApp, services: Services) -> None:
+    def __init__(self, application: AppHandle, services: Services) -> None:
         self._application = application
         self._services = services
         self._tasks: set[asyncio.Task[None]] = set()
@@ -123,7 +122,7 @@ class OrderAnnouncer:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def announcer_of(application: VitrineApp, services: Services) -> OrderAnnouncer:
+def announcer_of(application: AppHandle, services: Services) -> OrderAnnouncer:
     """The process's order announcer (created on first use, kept in bot_data)."""
     announcer = application.bot_data.get(ANNOUNCER_KEY)
     if not isinstance(announcer, OrderAnnouncer):

@@ -13,13 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.context import VitrineApp
 from bot.services import Services
 from bot.texts import MessageTooLong
 
@@ -31,8 +30,26 @@ PRIVATE_INTERVAL = 1.0  # seconds between messages to one private chat
 GROUP_INTERVAL = 3.0  # 20 per minute
 
 
+class AppHandle(Protocol):
+    """What the money path needs of the running application: its bot and its bot_data.
+
+    Any PTB Application is one, however its context types are parametrised: a handler's
+    `context.application`, a job's, or bot/app.py's application.
+    """
+
+    @property
+    def bot(self) -> Bot:
+        """The bot that sends."""
+        ...
+
+    @property
+    def bot_data(self) -> dict[Any, Any]:
+        """The process-wide data the batcher and the announcer are kept in."""
+        ...
+
+
 async def send_notice(
-    application: VitrineApp,
+    application: AppHandle,
     services: Services,
     *,
     kind: str,
@@ -197,7 +214,7 @@ class NoticeBatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
+def batcher_of(application: AppHandle, services: Services) -> NoticeBatcher:
     """The process's notice batcher (created on first use, kept in bot_data)."""
     batcher = application.bot_data.get(BATCHER_KEY)
     if not isinstance(batcher, NoticeBatcher):
@@ -213,7 +230,7 @@ def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
     return batcher
 
 
-async def drain_notices(application: VitrineApp) -> None:
+async def drain_notices(application: AppHandle) -> None:
     """On shutdown: finish announcing the orders already applied, then hand every notice still
     waiting for its chat to the outbox before it stops."""
     announcer = application.bot_data.get(ANNOUNCER_KEY)

@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes
+from telegram.ext import JobQueue
 
-from bot.context import SERVICES_KEY, VitrineApp
-from bot.orders.notices import send_notice
+from bot.context import SERVICES_KEY, VitrineApp, VitrineContext
+from bot.orders.notices import AppHandle, send_notice
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ async def confirm_commissions(services: Services, *, now: datetime | None = None
 
 
 async def send_daily_summaries(
-    application: VitrineApp,
+    application: AppHandle,
     services: Services,
     *,
     now: datetime | None = None,
@@ -58,19 +58,16 @@ async def send_daily_summaries(
     return sent
 
 
-async def _confirm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _confirm_job(context: VitrineContext) -> None:
     await confirm_commissions(context.application.bot_data[SERVICES_KEY])
 
 
-async def _summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _summary_job(context: VitrineContext) -> None:
     await send_daily_summaries(context.application, context.application.bot_data[SERVICES_KEY])
 
 
-async def _arm_jobs(context: ContextTypes.DEFAULT_TYPE) -> None:
+def _arm_jobs(queue: JobQueue[VitrineContext], services: Services) -> None:
     """Arm the timed jobs once services (and so the configured hour) exist."""
-    services: Services = context.application.bot_data[SERVICES_KEY]
-    queue = context.job_queue
-    assert queue is not None
     # The database is the source of truth: the first run catches up on anything missed while down.
     queue.run_repeating(_confirm_job, interval=CONFIRM_EVERY_SECONDS, first=1, name=CONFIRM_JOB)
     summary_at = time(
@@ -86,4 +83,8 @@ def schedule_settlement(application: VitrineApp) -> None:
     if queue is None:  # installed without the job-queue extra: nothing timed runs
         log.warning("no job queue: commissions are not confirmed automatically")
         return
-    queue.run_once(_arm_jobs, when=0.5, name="money-jobs-arm")
+
+    async def arm(context: VitrineContext) -> None:
+        _arm_jobs(queue, context.application.bot_data[SERVICES_KEY])
+
+    queue.run_once(arm, when=0.5, name="money-jobs-arm")
