@@ -89,9 +89,7 @@ class MerchantRepository:
                 )
             )
             row = (
-                await conn.execute(
-                    select(merchants).where(merchants.c.id == _inserted_id(result))
-                )
+                await conn.execute(select(merchants).where(merchants.c.id == _inserted_id(result)))
             ).one()
         return _to_merchant(row)
 
