@@ -189,7 +189,6 @@ async def review_shop(
         await issue_credentials(application, services, merchant)
     elif owner is not None and owner.telegram_id is not None:
         await send_notice(
-            application,
             services,
             kind="merchant_verdict",
             chat_id=owner.telegram_id,

@@ -12,17 +12,19 @@ import asyncio
 import logging
 
 from bot.domain.orders import OrderOutcome
+from bot.domain.states import DEFAULT_LANGUAGE
 from bot.orders.notices import ANNOUNCER_KEY, AppHandle, Notice, batcher_of
 from bot.services import Services
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
 
-async def _chat_of_user(services: Services, user_id: int) -> tuple[int | None, str]:
+async def _chat_of_user(uow: Repositories, user_id: int) -> tuple[int | None, str]:
     """The private chat and language of a Vitrine user (None when forgotten)."""
-    user = await services.repos.users.get(user_id)
+    user = await uow.users.get(user_id)
     if user is None:
-        return None, "zh_Hans"
+        return None, DEFAULT_LANGUAGE
     return user.telegram_id, user.language
 
 
@@ -36,29 +38,32 @@ async def announce_order(
         return
     texts = services.texts
     batcher = batcher_of(application, services)
-    merchant = await services.repos.merchants.get(outcome.merchant_id)
-    expert = await services.repos.experts.get(outcome.expert_id) if outcome.expert_id else None
+    async with services.unit_of_work() as uow:
+        merchant = await uow.merchants.get(outcome.merchant_id)
+        expert = await uow.experts.get(outcome.expert_id) if outcome.expert_id else None
+        _chat, merchant_language = (
+            await _chat_of_user(uow, merchant.user_id) if merchant else (None, DEFAULT_LANGUAGE)
+        )
+        chat_id, language = (
+            await _chat_of_user(uow, expert.user_id) if expert else (None, DEFAULT_LANGUAGE)
+        )
     values = {
         "outcome": outcome,
         "expert_handle": expert.handle if expert else None,
         "merchant_name": merchant.name if merchant else "",
     }
     if merchant is not None:
-        _chat, language = await _chat_of_user(services, merchant.user_id)
         await batcher.add(
             merchant.notice_chat_id,
             Notice(
                 kind="merchant_notice",
-                text=texts.render("merchant/order_notice", language, **values),
-                line=texts.render("merchant/order_line", language, **values),
+                text=texts.render("merchant/order_notice", merchant_language, **values),
+                line=texts.render("merchant/order_line", merchant_language, **values),
                 dedup_key=f"order:{outcome.order_id}:{outcome.status}",
-                language=language,
+                language=merchant_language,
             ),
         )
-    if expert is None:
-        return
-    chat_id, language = await _chat_of_user(services, expert.user_id)
-    if chat_id is None:
+    if expert is None or chat_id is None:
         return
     if outcome.commission_action is not None:
         await batcher.add(

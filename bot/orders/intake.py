@@ -64,19 +64,21 @@ async def receive_order_callback(
     about orders it already reported are still applied), 200 applied or already seen.
     """
     moment = now or datetime.now(UTC)
-    repos = services.repos
     if not CALLBACK_KEY.fullmatch(callback_key):
         return _error(404, "unknown_merchant")
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "payload_too_large", max_bytes=MAX_BODY_BYTES)
-    merchant = await repos.merchants.by_callback_key(callback_key)
+    async with services.unit_of_work() as uow:
+        merchant = await uow.merchants.by_callback_key(callback_key)
+        stored_secrets = (
+            await uow.merchants.active_secrets(merchant.id, now=moment) if merchant else []
+        )
     if merchant is None:
         return _error(404, "unknown_merchant")
-    keys = []
     # Checked before any signature work: a merchant never given a secret cannot sign.
-    stored_secrets = await repos.merchants.active_secrets(merchant.id, now=moment)
     if not merchant.is_active and not stored_secrets:
         return _error(403, "merchant_not_active")
+    keys = []
     for secret in stored_secrets:
         try:
             keys.append(decode_secret(secret))
@@ -93,13 +95,15 @@ async def receive_order_callback(
         if error.code == "payload.too_large":
             return _error(413, "payload_too_large", max_bytes=MAX_BODY_BYTES)
         return _error(400, "invalid_payload", **error.params)
-    if not merchant.is_active and not await repos.orders.exists(
-        merchant.id, merchant.partner_key, event.order_id
-    ):
-        # A suspended merchant brings no new orders, but its refunds of orders we already
-        # hold must still cancel their commissions before they confirm.
-        return _error(403, "merchant_not_active")
-    outcome = await _apply(services, merchant.id, merchant.partner_key, message_id, event, moment)
+    outcome = await _apply(
+        services,
+        merchant.id,
+        merchant.partner_key,
+        message_id,
+        event,
+        moment,
+        new_orders=merchant.is_active,
+    )
     if isinstance(outcome, CallbackResult):
         return outcome
     status = "applied" if outcome.changed else ("replayed" if outcome.replayed else "duplicate")
@@ -116,6 +120,8 @@ async def _apply(
     message_id: str,
     event: OrderEvent,
     moment: datetime,
+    *,
+    new_orders: bool,
 ) -> OrderOutcome | CallbackResult:
     """Apply in one unit of work; a lost race on the order's unique key is retried once."""
     for attempt in (1, 2):
@@ -128,8 +134,11 @@ async def _apply(
                 event=event,
                 rules=order_rules(services.settings),
                 now=moment,
+                new_orders=new_orders,
             )
         except DomainError as error:
+            if error.code == "merchant.not_active":
+                return _error(403, "merchant_not_active")
             return _error(400, "invalid_payload", **error.params)
         except IntegrityError:
             # Two deliveries of one new order raced (PostgreSQL); the retry sees the winner's row.

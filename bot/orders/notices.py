@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 
 from bot.services import Services
 from bot.texts import MessageTooLong
@@ -49,7 +48,6 @@ class AppHandle(Protocol):
 
 
 async def send_notice(
-    application: AppHandle,
     services: Services,
     *,
     kind: str,
@@ -59,30 +57,17 @@ async def send_notice(
     user_id: int | None = None,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Deliver one notice: through the durable outbox when it exists, else straight to Telegram.
+    """Deliver one notice through the durable outbox (its dispatcher sends it, paced and retried).
 
-    This is the only place the money path sends from, so moving to the outbox is this function.
+    This is the only place the money path sends from. A notice that cannot be delivered never
+    undoes the order that caused it: the outbox records the failure.
     """
-    outbox = getattr(services, "outbox", None)
-    if outbox is not None:
-        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup.to_dict()
-        await outbox.enqueue(
-            kind, chat_id, {"method": "sendMessage", "params": params}, dedup_key, user_id=user_id
-        )
-        return
-    try:
-        await application.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply_markup,
-            disable_web_page_preview=True,
-        )
-    except TelegramError as error:
-        # A notice that cannot be delivered must not undo the order that caused it.
-        log.warning("notice %s to chat %s failed: %s", dedup_key, chat_id, error)
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup.to_dict()
+    await services.outbox.enqueue(
+        kind, chat_id, {"method": "sendMessage", "params": params}, dedup_key, user_id=user_id
+    )
 
 
 @dataclass
@@ -220,7 +205,7 @@ def batcher_of(application: AppHandle, services: Services) -> NoticeBatcher:
     if not isinstance(batcher, NoticeBatcher):
 
         async def deliver(**kwargs: Any) -> None:
-            await send_notice(application, services, **kwargs)
+            await send_notice(services, **kwargs)
 
         def summary(language: str, lines: list[str]) -> str:
             return services.texts.render("merchant/notice_batch", language, lines=lines)

@@ -58,19 +58,22 @@ async def apply_order_event(
     event: OrderEvent,
     rules: OrderRules,
     now: datetime,
+    new_orders: bool = True,
 ) -> OrderOutcome:
     """Apply one verified callback exactly once: receipt, order, stock and commission together.
 
-    A webhook-id seen before is a replay (nothing is done). Raises
+    A webhook-id seen before is a replay (nothing is done). Raises, storing nothing:
     DomainError("payload.invalid", field="order_id", reason="conflict") when another merchant
-    already reported this order id on the same platform (nothing is stored then).
+    already reported this order id on the same platform; DomainError("merchant.not_active")
+    for an order not seen before when `new_orders` is False (a suspended merchant brings no new
+    orders, but its refunds of orders we hold must still cancel their commissions).
     """
     async with services.unit_of_work(write=True) as uow:
         # The receipt is the unit's first write: on SQLite the unit already holds the write
         # lock (BEGIN IMMEDIATE), so deliveries of one order apply one after the other.
         if not await uow.orders.receive(merchant_id, message_id, now):
             return REPLAYED
-        return await _apply(uow, merchant_id, partner_key, event, rules, now)
+        return await _apply(uow, merchant_id, partner_key, event, rules, now, new_orders)
 
 
 async def _apply(
@@ -80,11 +83,14 @@ async def _apply(
     event: OrderEvent,
     rules: OrderRules,
     now: datetime,
+    new_orders: bool,
 ) -> OrderOutcome:
     """Run the status machine on the stored order and apply its effects in `uow`."""
     stored = await uow.orders.by_partner_id(partner_key, event.order_id)
     if stored is not None and stored.merchant_id != merchant_id:
         raise DomainError("payload.invalid", field="order_id", reason="conflict")
+    if stored is None and not new_orders:
+        raise DomainError("merchant.not_active")
     live = None
     current = None
     if stored is not None:

@@ -240,7 +240,6 @@ async def notify_admins(context: VitrineContext, registered: Registered) -> None
             applicant=context.user.first_name,
         )
         await send_notice(
-            context.application,
             services,
             kind="merchant_review",
             chat_id=reviewer.telegram_id,

@@ -91,7 +91,6 @@ async def _propose(update: Update, context: VitrineContext, args: list[str]) -> 
         return
     # The expert gets the proposal with Accept / Decline buttons.
     await send_notice(
-        context.application,
         services,
         kind="agreement_offer",
         chat_id=expert.telegram_id,
@@ -135,7 +134,6 @@ async def answer(update: Update, context: VitrineContext) -> None:
     owner = answered.owner
     if owner is not None:
         await send_notice(
-            context.application,
             services,
             kind="agreement_answer",
             chat_id=owner.telegram_id,

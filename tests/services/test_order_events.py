@@ -186,3 +186,29 @@ async def test_low_stock_warns_once_and_the_last_piece_is_sold_out(services: Ser
         ).scalar_one()
     assert taken == 2  # oversold: a refund gives back only what it took
     assert await count(services, commissions) == 0  # no click: unattributed
+
+
+async def test_a_suspended_merchant_brings_no_new_orders_but_its_refunds_count(
+    services: Services,
+) -> None:
+    merchant = await shop(services)
+    await apply(services, merchant, event("paid", order_id="T-1"), "m-1")
+
+    async def as_suspended(incoming: OrderEvent, message_id: str) -> OrderOutcome:
+        return await apply_order_event(
+            services,
+            merchant_id=merchant.id,
+            partner_key=merchant.partner_key,
+            message_id=message_id,
+            event=incoming,
+            rules=order_rules(services.settings),
+            now=datetime.now(UTC),
+            new_orders=False,
+        )
+
+    with pytest.raises(DomainError) as refused:
+        await as_suspended(event("paid", order_id="T-2"), "m-2")
+    assert refused.value.code == "merchant.not_active"
+    assert (await count(services, orders), await count(services, webhook_receipts)) == (1, 1)
+    refunded = await as_suspended(event("refunded", order_id="T-1"), "m-3")
+    assert (refunded.changed, refunded.status, refunded.stock_after) == (True, "refunded", 42)
