@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.admin.moderation import decide_merchant
@@ -145,7 +144,7 @@ async def register_shop(
                 notice_chat_id=notice_chat_id,
             )
         else:
-            if existing.user_id != user_id or existing.status != "rejected":
+            if existing.user_id != user_id or existing.status != ProfileStatus.REJECTED:
                 raise DomainError(
                     "merchant.shop_taken", status=existing.status, own=existing.user_id == user_id
                 )
@@ -223,9 +222,8 @@ async def _send_credentials(
         grace_hours=int(SECRET_GRACE.total_seconds() // 3600),
     )
     try:
-        await application.bot.send_message(
-            owner.telegram_id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-        )
+        # HTML, no link preview: the application's Defaults (bot/app.py).
+        await application.bot.send_message(owner.telegram_id, text)
     except TelegramError as error:
         log.warning("credentials for merchant %s not delivered: %s", merchant.id, error)
         return False

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from bot.domain import states
 from bot.domain.commissions import attribute, commission_fen, commission_status, rate_in_force
 from bot.domain.errors import DomainError
 from bot.domain.orders import (
@@ -94,7 +95,11 @@ async def _apply(
     live = None
     current = None
     if stored is not None:
-        live = await uow.commissions.live_of_order(stored.id) if stored.status == "paid" else None
+        live = (
+            await uow.commissions.live_of_order(stored.id)
+            if stored.status == states.OrderStatus.PAID
+            else None
+        )
         current = _state_of(stored, live, rules, now)
     transition = order_transition(current, event)
     if stored is not None and not transition.changed:

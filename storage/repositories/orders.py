@@ -309,18 +309,6 @@ class OrderRepository:
             "commission_fen": int(booked or 0),
         }
 
-    async def exists(self, merchant_id: int, partner_key: str, partner_order_id: str) -> bool:
-        """True when this merchant already reported the order."""
-        async with self._engine.connect() as conn:
-            found = await conn.execute(
-                select(orders.c.id).where(
-                    orders.c.partner_key == partner_key,
-                    orders.c.partner_order_id == partner_order_id,
-                    orders.c.merchant_id == merchant_id,
-                )
-            )
-            return found.first() is not None
-
     async def count(self) -> int:
         """How many orders are stored."""
         async with self._engine.connect() as conn:
