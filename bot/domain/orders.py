@@ -5,9 +5,11 @@ the first terminal event wins, and a ``paid`` that arrives after it (the partner
 reordered them) is recorded as stale and never resurrects the order. Because such an order was
 paid and reversed before we heard of it, its net effect on stock and commission is zero.
 
-``apply_order_event`` is pure: the caller loads an ``OrderState`` from storage, applies the
+``order_transition`` is pure: the caller loads an ``OrderState`` from storage, applies the
 ``Transition``'s effects in the same database transaction as the new state, and skips
-everything when ``changed`` is False (duplicates and stale events).
+everything when ``changed`` is False (duplicates and stale events). The stock rules
+(``held_stock``, ``stock_change``: never below zero, sold out, low stock warned once) are pure
+too; ``bot.orders.service.apply_order_event`` applies all of them in one unit of work.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class Transition:
     reason: TransitionReason
 
 
-def apply_order_event(current: OrderState | None, event: OrderEvent) -> Transition:
+def order_transition(current: OrderState | None, event: OrderEvent) -> Transition:
     """Return the transition ``event`` causes from ``current`` (None: order not seen yet)."""
     if event.status not in ORDER_STATUSES:
         raise DomainError("order.unknown_status", status=event.status)
@@ -130,3 +132,85 @@ def _unchanged(current: OrderState, reason: TransitionReason) -> Transition:
     return Transition(
         state=current, changed=False, stock_delta=0, commission_action=None, reason=reason
     )
+
+
+def held_stock(status: str, *, has_item: bool, quantity: int, stock_taken: int | None) -> int:
+    """How much stock a stored order keeps out now: what it took while paid, else nothing.
+
+    An oversold order took less than its quantity (``stock_taken``); a reversal gives back only
+    that. Orders stored before ``stock_taken`` existed (None) took their whole quantity.
+    """
+    if status != "paid" or not has_item:
+        return 0
+    return quantity if stock_taken is None else max(0, min(quantity, stock_taken))
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """An item's stock after an order's ``stock_delta``, and what to tell its expert."""
+
+    after: int
+    taken: int  # how much this change took out of stock (at most -delta)
+    sold_out: bool  # this order took the last piece
+    low_stock: bool  # stock fell to the threshold: warn the expert now
+    warned: bool  # the item's "low stock already warned" flag after this change
+
+
+def stock_change(before: int, delta: int, *, warned: bool, threshold: int) -> StockChange:
+    """Apply ``delta`` to ``before`` (never below zero); warn once when it falls to ``threshold``.
+
+    Refunds that bring the stock back above the threshold clear the flag, so the next fall
+    warns again.
+    """
+    after = max(0, before + delta)
+    low = delta < 0 and 0 < after <= threshold and not warned
+    if low:
+        warned_after = True
+    elif delta > 0 and after > threshold:
+        warned_after = False
+    else:
+        warned_after = warned
+    return StockChange(
+        after=after,
+        taken=max(0, before - after),
+        sold_out=delta < 0 and after == 0,
+        low_stock=low,
+        warned=warned_after,
+    )
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """The configurable windows and thresholds an order is judged by."""
+
+    attribution_window_seconds: int
+    refund_window_seconds: int
+    low_stock_threshold: int
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """What one callback did: enough to answer the partner and to write the notices."""
+
+    replayed: bool  # the same webhook-id was seen before: nothing was done
+    changed: bool
+    reason: str  # new | reversed | duplicate | stale_after_terminal | replayed
+    order_id: int | None = None
+    partner_order_id: str = ""
+    merchant_id: int = 0
+    status: str = ""
+    item_id: int | None = None
+    item_title: str | None = None
+    expert_id: int | None = None
+    campaign_id: int | None = None
+    quantity: int = 0
+    amount_fen: int = 0
+    commission_action: str | None = None  # create | cancel | negative_adjustment
+    commission_fen: int = 0  # the amount booked or reversed by this callback (>= 0)
+    rate_bp: int | None = None
+    stock_after: int | None = None
+    sold_out: bool = False  # this order took the last piece
+    low_stock: bool = False  # stock fell to the threshold: warn the expert (once)
+
+
+REPLAYED = OrderOutcome(replayed=True, changed=False, reason="replayed")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,11 +12,11 @@ from telegram.error import TelegramError
 
 from bot.context import VitrineApp
 from bot.domain.language import CHINESE, ENGLISH, is_supported
+from bot.domain.orders import OrderOutcome
 from bot.domain.partners import Partner
 from bot.experts.publishing import partner_whitelist
 from bot.http.photo_cache import PhotoCache
 from bot.services import Services
-from storage.repositories.orders import OrderOutcome
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +89,12 @@ def from_application(application: VitrineApp, services: Services) -> HttpContext
             log.warning("could not fetch an item photo: %s", error)
             return None
 
-    in_flight: set[asyncio.Task[None]] = set()  # held so running notice tasks are not collected
-
     async def on_order(outcome: OrderOutcome) -> None:
-        from bot.orders.announce import announce_order
+        from bot.orders.announce import announcer_of
 
-        # The partner gets its answer now; notices follow on the bot's own loop.
-        task = asyncio.get_running_loop().create_task(
-            announce_order(application, services, outcome)
-        )
-        in_flight.add(task)
-        task.add_done_callback(in_flight.discard)
-        task.add_done_callback(_log_failure)
+        # The partner gets its answer now; the notices follow on the bot's own loop, tracked so
+        # that shutdown waits for them (drain_notices).
+        announcer_of(application, services).submit(outcome)
 
     return HttpContext(
         services=services,
@@ -109,8 +102,3 @@ def from_application(application: VitrineApp, services: Services) -> HttpContext
         fetch_file=fetch_file,
         on_order=on_order,
     )
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("order notices failed", exc_info=task.exception())

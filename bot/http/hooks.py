@@ -45,8 +45,7 @@ async def order_callback(ctx: HttpContext, request: Request) -> Response:
     except ClientDisconnect:
         return Response(status_code=400)
     result = await receive_order_callback(
-        ctx.services.settings,
-        ctx.services.repos,
+        ctx.services,
         request.path_params["callback_key"],
         request.headers,
         body,

@@ -7,14 +7,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.domain.errors import DomainError
+from bot.domain.orders import OrderEvent, OrderOutcome, OrderRules
 from bot.domain.webhooks import decode_secret, parse_order_payload, verify_webhook
-from storage.repositories import Repositories
-from storage.repositories.orders import OrderOutcome, OrderRules
+from bot.orders.service import apply_order_event
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,7 @@ def _error(status: int, error: str, **detail: object) -> CallbackResult:
 
 
 async def receive_order_callback(
-    settings: Settings,
-    repos: Repositories,
+    services: Services,
     callback_key: str,
     headers: Mapping[str, str],
     body: bytes,
@@ -65,14 +68,17 @@ async def receive_order_callback(
         return _error(404, "unknown_merchant")
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "payload_too_large", max_bytes=MAX_BODY_BYTES)
-    merchant = await repos.merchants.by_callback_key(callback_key)
+    async with services.unit_of_work() as uow:
+        merchant = await uow.merchants.by_callback_key(callback_key)
+        stored_secrets = (
+            await uow.merchants.active_secrets(merchant.id, now=moment) if merchant else []
+        )
     if merchant is None:
         return _error(404, "unknown_merchant")
-    keys = []
     # Checked before any signature work: a merchant never given a secret cannot sign.
-    stored_secrets = await repos.merchants.active_secrets(merchant.id, now=moment)
     if not merchant.is_active and not stored_secrets:
         return _error(403, "merchant_not_active")
+    keys = []
     for secret in stored_secrets:
         try:
             keys.append(decode_secret(secret))
@@ -89,14 +95,14 @@ async def receive_order_callback(
         if error.code == "payload.too_large":
             return _error(413, "payload_too_large", max_bytes=MAX_BODY_BYTES)
         return _error(400, "invalid_payload", **error.params)
-    if not merchant.is_active and not await repos.orders.exists(
-        merchant.id, merchant.partner_key, event.order_id
-    ):
-        # A suspended merchant brings no new orders, but its refunds of orders we already
-        # hold must still cancel their commissions before they confirm.
-        return _error(403, "merchant_not_active")
     outcome = await _apply(
-        settings, repos, merchant.id, merchant.partner_key, message_id, event, moment
+        services,
+        merchant.id,
+        merchant.partner_key,
+        message_id,
+        event,
+        moment,
+        new_orders=merchant.is_active,
     )
     if isinstance(outcome, CallbackResult):
         return outcome
@@ -108,26 +114,31 @@ async def receive_order_callback(
 
 
 async def _apply(
-    settings: Settings,
-    repos: Repositories,
+    services: Services,
     merchant_id: int,
     partner_key: str,
     message_id: str,
-    event: object,
+    event: OrderEvent,
     moment: datetime,
+    *,
+    new_orders: bool,
 ) -> OrderOutcome | CallbackResult:
-    """Apply in one transaction; a lost race on the order's unique key is retried once."""
+    """Apply in one unit of work; a lost race on the order's unique key is retried once."""
     for attempt in (1, 2):
         try:
-            return await repos.orders.apply_callback(
+            return await apply_order_event(
+                services,
                 merchant_id=merchant_id,
                 partner_key=partner_key,
                 message_id=message_id,
-                event=event,  # type: ignore[arg-type]
-                rules=order_rules(settings),
+                event=event,
+                rules=order_rules(services.settings),
                 now=moment,
+                new_orders=new_orders,
             )
         except DomainError as error:
+            if error.code == "merchant.not_active":
+                return _error(403, "merchant_not_active")
             return _error(400, "invalid_payload", **error.params)
         except IntegrityError:
             # Two deliveries of one new order raced (PostgreSQL); the retry sees the winner's row.

@@ -13,25 +13,41 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 
-from bot.context import VitrineApp
 from bot.services import Services
 from bot.texts import MessageTooLong
 
 log = logging.getLogger(__name__)
 
 BATCHER_KEY = "vitrine.notice_batcher"
+ANNOUNCER_KEY = "vitrine.order_announcer"  # bot.orders.announce.OrderAnnouncer
 PRIVATE_INTERVAL = 1.0  # seconds between messages to one private chat
 GROUP_INTERVAL = 3.0  # 20 per minute
 
 
+class AppHandle(Protocol):
+    """What the money path needs of the running application: its bot and its bot_data.
+
+    Any PTB Application is one, however its context types are parametrised: a handler's
+    `context.application`, a job's, or bot/app.py's application.
+    """
+
+    @property
+    def bot(self) -> Bot:
+        """The bot that sends."""
+        ...
+
+    @property
+    def bot_data(self) -> dict[Any, Any]:
+        """The process-wide data the batcher and the announcer are kept in."""
+        ...
+
+
 async def send_notice(
-    application: VitrineApp,
     services: Services,
     *,
     kind: str,
@@ -41,30 +57,17 @@ async def send_notice(
     user_id: int | None = None,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Deliver one notice: through the durable outbox when it exists, else straight to Telegram.
+    """Deliver one notice through the durable outbox (its dispatcher sends it, paced and retried).
 
-    This is the only place the money path sends from, so moving to the outbox is this function.
+    This is the only place the money path sends from. A notice that cannot be delivered never
+    undoes the order that caused it: the outbox records the failure.
     """
-    outbox = getattr(services, "outbox", None)
-    if outbox is not None:
-        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup.to_dict()
-        await outbox.enqueue(
-            kind, chat_id, {"method": "sendMessage", "params": params}, dedup_key, user_id=user_id
-        )
-        return
-    try:
-        await application.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply_markup,
-            disable_web_page_preview=True,
-        )
-    except TelegramError as error:
-        # A notice that cannot be delivered must not undo the order that caused it.
-        log.warning("notice %s to chat %s failed: %s", dedup_key, chat_id, error)
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup.to_dict()
+    await services.outbox.enqueue(
+        kind, chat_id, {"method": "sendMessage", "params": params}, dedup_key, user_id=user_id
+    )
 
 
 @dataclass
@@ -196,24 +199,28 @@ class NoticeBatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def batcher_of(application: VitrineApp, services: Services) -> NoticeBatcher:
+def batcher_of(application: AppHandle, services: Services) -> NoticeBatcher:
     """The process's notice batcher (created on first use, kept in bot_data)."""
     batcher = application.bot_data.get(BATCHER_KEY)
-    if batcher is None:
+    if not isinstance(batcher, NoticeBatcher):
 
         async def deliver(**kwargs: Any) -> None:
-            await send_notice(application, services, **kwargs)
+            await send_notice(services, **kwargs)
 
         def summary(language: str, lines: list[str]) -> str:
             return services.texts.render("merchant/notice_batch", language, lines=lines)
 
         batcher = NoticeBatcher(deliver, summary)
         application.bot_data[BATCHER_KEY] = batcher
-    return batcher  # type: ignore[no-any-return]
+    return batcher
 
 
-async def drain_notices(application: VitrineApp) -> None:
-    """On shutdown: hand every notice still waiting for its chat to the outbox before it stops."""
+async def drain_notices(application: AppHandle) -> None:
+    """On shutdown: finish announcing the orders already applied, then hand every notice still
+    waiting for its chat to the outbox before it stops."""
+    announcer = application.bot_data.get(ANNOUNCER_KEY)
+    if announcer is not None:
+        await announcer.drain()
     batcher = application.bot_data.get(BATCHER_KEY)
-    if batcher is not None:
+    if isinstance(batcher, NoticeBatcher):
         await batcher.drain()

@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes
+from telegram.ext import JobQueue
 
-from bot.context import SERVICES_KEY, VitrineApp
-from bot.domain.states import DEFAULT_LANGUAGE
+from bot.context import SERVICES_KEY, VitrineApp, VitrineContext
+from bot.domain.states import DEFAULT_LANGUAGE, ProfileStatus
 from bot.orders.notices import send_notice
 from bot.services import Services
 
@@ -30,48 +30,44 @@ async def confirm_commissions(services: Services, *, now: datetime | None = None
     return len(confirmed)
 
 
-async def send_daily_summaries(
-    application: VitrineApp,
-    services: Services,
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Send every verified merchant the last 24 hours of orders; return how many were sent."""
+async def send_daily_summaries(services: Services, *, now: datetime | None = None) -> int:
+    """Send every verified merchant the last 24 hours of orders; return how many were sent.
+
+    The figures are read in one unit of work (one consistent snapshot), then queued.
+    """
     until = now or datetime.now(UTC)
     since = until - timedelta(days=1)
-    sent = 0
-    for merchant in await services.repos.merchants.with_status("verified", limit=10_000):
-        totals = await services.repos.orders.summary(merchant.id, since=since, until=until)
-        user = await services.repos.users.get(merchant.user_id)
-        language = user.language if user else DEFAULT_LANGUAGE
-        text = services.texts.render(
-            "merchant/daily_summary", language, merchant_name=merchant.name, **totals
-        )
+    summaries: list[tuple[int, int, str]] = []  # (merchant id, chat, text)
+    async with services.unit_of_work() as uow:
+        for merchant in await uow.merchants.with_status(ProfileStatus.VERIFIED, limit=10_000):
+            totals = await uow.orders.summary(merchant.id, since=since, until=until)
+            user = await uow.users.get(merchant.user_id)
+            language = user.language if user else DEFAULT_LANGUAGE
+            text = services.texts.render(
+                "merchant/daily_summary", language, merchant_name=merchant.name, **totals
+            )
+            summaries.append((merchant.id, merchant.notice_chat_id, text))
+    for merchant_id, chat_id, text in summaries:
         await send_notice(
-            application,
             services,
             kind="merchant_summary",
-            chat_id=merchant.notice_chat_id,
+            chat_id=chat_id,
             text=text,
-            dedup_key=f"summary:{merchant.id}:{until.date().isoformat()}",
+            dedup_key=f"summary:{merchant_id}:{until.date().isoformat()}",
         )
-        sent += 1
-    return sent
+    return len(summaries)
 
 
-async def _confirm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _confirm_job(context: VitrineContext) -> None:
     await confirm_commissions(context.application.bot_data[SERVICES_KEY])
 
 
-async def _summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_daily_summaries(context.application, context.application.bot_data[SERVICES_KEY])
+async def _summary_job(context: VitrineContext) -> None:
+    await send_daily_summaries(context.application.bot_data[SERVICES_KEY])
 
 
-async def _arm_jobs(context: ContextTypes.DEFAULT_TYPE) -> None:
+def _arm_jobs(queue: JobQueue[VitrineContext], services: Services) -> None:
     """Arm the timed jobs once services (and so the configured hour) exist."""
-    services: Services = context.application.bot_data[SERVICES_KEY]
-    queue = context.job_queue
-    assert queue is not None
     # The database is the source of truth: the first run catches up on anything missed while down.
     queue.run_repeating(_confirm_job, interval=CONFIRM_EVERY_SECONDS, first=1, name=CONFIRM_JOB)
     summary_at = time(
@@ -87,4 +83,8 @@ def schedule_settlement(application: VitrineApp) -> None:
     if queue is None:  # installed without the job-queue extra: nothing timed runs
         log.warning("no job queue: commissions are not confirmed automatically")
         return
-    queue.run_once(_arm_jobs, when=0.5, name="money-jobs-arm")
+
+    async def arm(context: VitrineContext) -> None:
+        _arm_jobs(queue, context.application.bot_data[SERVICES_KEY])
+
+    queue.run_once(arm, when=0.5, name="money-jobs-arm")

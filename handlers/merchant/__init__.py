@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.context import VitrineApp
 from bot.domain.callbacks import callback_pattern
 from bot.orders.callbacks import AgreementAnswer, MerchantPlatform, MerchantReview
 from bot.orders.settlement import schedule_settlement
@@ -16,7 +13,7 @@ from handlers.merchant import money, shop, terms
 CREDENTIALS_EVERY_SECONDS = 10
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: VitrineApp) -> None:
     """Attach the merchant handlers and the money path's timed jobs."""
     application.add_handler(CommandHandler("become_merchant", shop.start_registration))
     application.add_handler(

@@ -2,49 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from telegram import Update
 
 from bot.context import VitrineContext
+from bot.merchants import money
 from handlers.ui import reply
-
-PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}
-DEFAULT_PERIOD = "30"
 
 
 async def orders(update: Update, context: VitrineContext) -> None:
     """The latest orders of each of the merchant's shops, with their status."""
-    services = context.services
-    shops = await services.repos.merchants.of_user(context.user.id)
-    shops = [m for m in shops if m.is_active]
-    if not shops:
+    listed = await money.shop_orders(context.services, user_id=context.user.id)
+    if not listed:
         await reply(update, context, "merchant/not_merchant")
         return
-    for shop in shops:
-        rows = await services.repos.orders.recent(shop.id, limit=10)
-        await reply(update, context, "merchant/orders", shop=shop, rows=rows)
+    for entry in listed:
+        await reply(update, context, "merchant/orders", shop=entry.shop, rows=entry.rows)
 
 
 async def earnings(update: Update, context: VitrineContext) -> None:
     """/earnings [7|30|90|all]: pending, confirmed and adjustments per merchant for the period."""
-    services = context.services
-    expert = await services.repos.experts.by_user(context.user.id)
-    if expert is None or not expert.is_active:
+    view = await money.expert_earnings(
+        context.services,
+        user_id=context.user.id,
+        period=context.args[0] if context.args else None,
+        now=datetime.now(UTC),
+    )
+    if not view.is_expert:
         await reply(update, context, "merchant/earnings", rows=[], period=None, not_expert=True)
         return
-    period = (context.args or [DEFAULT_PERIOD])[0].lower()
-    if period not in PERIODS:
-        period = DEFAULT_PERIOD
-    days = PERIODS[period]
-    since = None if days is None else datetime.now(UTC) - timedelta(days=days)
-    rows = await services.repos.commissions.earnings(expert.id, since=since)
     await reply(
         update,
         context,
         "merchant/earnings",
-        rows=rows,
-        period=days,
+        rows=view.rows,
+        period=view.period_days,
         not_expert=False,
-        refund_days=services.settings.refund_window_days,
+        refund_days=view.refund_days,
     )

@@ -6,34 +6,29 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.admin.moderation import decide_merchant
 from bot.context import SERVICES_KEY, VitrineContext
 from bot.conversations import Position
-from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
 from bot.domain.partners import find_partner
 from bot.experts.publishing import partner_whitelist
-from bot.menus import refresh_menu
-from bot.orders.callbacks import MerchantPlatform, MerchantReview
-from bot.orders.merchants import (
+from bot.merchants.shops import (
+    Registered,
     check_name,
     check_platform,
     check_shop_id,
     credentials_for_approved,
-    issue_credentials,
     platform_label,
     register_shop,
+    review_shop,
     rotate_secret,
 )
+from bot.orders.callbacks import MerchantPlatform, MerchantReview
 from bot.orders.notices import send_notice
 from handlers.flows import Done, Flow, Next, Outcome, Stay, at, begin, define, go
 from handlers.keyboards import NO_BUTTONS, button, keyboard, rows_of
-from handlers.ui import reply
-from storage.repositories.merchants import Merchant
+from handlers.ui import answer, decoded, reply
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +42,19 @@ def _text(update: Update) -> str:
 
 
 async def reply_error(update: Update, context: VitrineContext, error: DomainError) -> None:
-    """The sentence for a merchant-side DomainError."""
-    await reply(update, context, "merchant/errors", code=error.code, p=error.params)
+    """The sentence for a merchant-side DomainError (no verified shop, or which one, have
+    screens of their own)."""
+    if error.code == "merchant.not_merchant":
+        await reply(update, context, "merchant/not_merchant")
+    elif error.code == "merchant.pick_shop":
+        await reply(update, context, "merchant/pick_shop", shops=error.params.get("shops", ()))
+    else:
+        await reply(update, context, "merchant/errors", code=error.code, p=error.params)
+
+
+def _chat_id(update: Update) -> int | None:
+    chat = update.effective_chat
+    return chat.id if chat is not None else None
 
 
 async def start_registration(update: Update, context: VitrineContext) -> None:
@@ -62,7 +68,9 @@ async def start_registration(update: Update, context: VitrineContext) -> None:
         except DomainError as error:
             await reply_error(update, context, error)
             return
-        await _finish(update, context, partner_key, shop_id, name, update.effective_chat.id)  # type: ignore[union-attr]
+        chat_id = _chat_id(update)
+        if chat_id is not None:
+            await _finish(update, context, partner_key, shop_id, name, chat_id)
         return
     services, language = context.services, context.language
     whitelist = partner_whitelist(services)
@@ -73,10 +81,11 @@ async def start_registration(update: Update, context: VitrineContext) -> None:
     buttons = [
         button(name, MerchantPlatform(p.key)) for p, name in zip(whitelist, names, strict=True)
     ]
+    message = update.effective_message
+    if message is None:
+        return
     await begin(context, REGISTRATION, PLATFORM)
-    await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows_of(buttons, 3))
-    )
+    await message.reply_text(text, reply_markup=keyboard(rows_of(buttons, 3)))
 
 
 async def _platform_chosen(update: Update, context: VitrineContext, partner_key: str) -> Outcome:
@@ -108,19 +117,22 @@ async def platform_pressed(update: Update, context: VitrineContext) -> None:
     if query is None:
         return
     current = await at(context, REGISTRATION, PLATFORM)
+    value = decoded(update, MerchantPlatform)
     try:
         if current is None:
             raise DomainError("merchant.registration_over")
-        value = decode_as(MerchantPlatform, query.data)
+        if value is None:
+            raise DomainError("merchant.bad_platform")
         partner_key = check_platform(context.services, value.partner_key)
     except DomainError as error:
-        await query.answer(
+        await answer(
+            update,
             context.services.texts.render(
                 "merchant/errors", context.language, code=error.code, p=error.params
-            )[:200]
+            ),
         )
         return
-    await query.answer()
+    await answer(update)
     await query.edit_message_reply_markup(NO_BUTTONS)  # one choice; the buttons would mislead
     await go(context, current, await _platform_chosen(update, context, partner_key))
 
@@ -150,8 +162,9 @@ async def got_name(update: Update, context: VitrineContext, _at: Position) -> Ou
 async def got_chat(update: Update, context: VitrineContext, current: Position) -> Outcome:
     """This chat, or a group the bot is in (by id); then register and tell the admins."""
     text = _text(update).strip()
-    if text.lower() in HERE_WORDS:
-        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    here = _chat_id(update)
+    if text.lower() in HERE_WORDS and here is not None:
+        chat_id = here
     else:
         try:
             chat_id = int(text)
@@ -170,7 +183,7 @@ async def _finish(
     update: Update, context: VitrineContext, partner_key: str, shop_id: str, name: str, chat_id: int
 ) -> None:
     try:
-        merchant = await register_shop(
+        registered = await register_shop(
             context.services,
             context.user.id,
             partner_key=partner_key,
@@ -181,8 +194,10 @@ async def _finish(
     except DomainError as error:
         await reply_error(update, context, error)
         return
-    await reply(update, context, "merchant/registered", shop_name=merchant.name, shop_id=shop_id)
-    await notify_admins(context, merchant)
+    await reply(
+        update, context, "merchant/registered", shop_name=registered.merchant.name, shop_id=shop_id
+    )
+    await notify_admins(context, registered)
 
 
 async def _cancelled(update: Update, context: VitrineContext, _at: Position) -> None:
@@ -205,13 +220,11 @@ REGISTRATION = define(
 )
 
 
-async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
+async def notify_admins(context: VitrineContext, registered: Registered) -> None:
     """Every admin gets the shop with Approve / Reject buttons."""
-    services = context.services
-    for telegram_id in sorted(services.settings.admin_ids):
-        admin = await services.repos.users.by_telegram_id(telegram_id)
-        language = admin.language if admin else "en"
-        labels = services.texts.labels(language, "merchant")
+    services, merchant = context.services, registered.merchant
+    for reviewer in registered.reviewers:
+        labels = services.texts.labels(reviewer.language, "merchant")
         markup = keyboard(
             [
                 [
@@ -222,17 +235,16 @@ async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
         )
         text = services.texts.render(
             "merchant/review_request",
-            language,
+            reviewer.language,
             merchant=merchant,
             applicant=context.user.first_name,
         )
         await send_notice(
-            context.application,
             services,
             kind="merchant_review",
-            chat_id=telegram_id,
+            chat_id=reviewer.telegram_id,
             text=text,
-            dedup_key=f"merchant-review:{merchant.id}:{telegram_id}:{merchant.status}",
+            dedup_key=f"merchant-review:{merchant.id}:{reviewer.telegram_id}:{merchant.status}",
             reply_markup=markup,
         )
 
@@ -240,88 +252,54 @@ async def notify_admins(context: VitrineContext, merchant: Merchant) -> None:
 async def review(update: Update, context: VitrineContext) -> None:
     """An admin's Approve / Reject: decide once, then tell the merchant (with credentials)."""
     query = update.callback_query
-    assert query is not None
+    value = decoded(update, MerchantReview)
+    if query is None or value is None:
+        await answer(update)
+        return
     services = context.services
     try:
-        value = decode_as(MerchantReview, query.data)
-    except DomainError:
-        await query.answer()
-        return
-    if not services.is_admin(query.from_user.id):
-        await query.answer(
-            services.texts.render(
-                "merchant/errors", context.language, code="merchant.not_admin", p={}
-            )
-        )
-        return
-    try:
-        decided = await decide_merchant(
-            services, context.user.id, value.merchant_id, approve=value.approve
+        reviewed = await review_shop(
+            context.application,
+            services,
+            admin_user_id=context.user.id,
+            admin_telegram_id=query.from_user.id,
+            merchant_id=value.merchant_id,
+            approve=value.approve,
         )
     except DomainError as error:
-        await query.answer(
+        await answer(
+            update,
             services.texts.render(
                 "merchant/errors", context.language, code=error.code, p=error.params
-            )
+            ),
         )
         return
-    await query.answer()
-    await refresh_menu(context.bot, services, decided.user_id)
-    merchant = await services.repos.merchants.get(value.merchant_id)
-    assert merchant is not None
+    await answer(update)
     text = services.texts.render(
         "merchant/review_done",
         context.language,
-        merchant=merchant,
-        approved=decided.status == "verified",
+        merchant=reviewed.merchant,
+        approved=reviewed.approved,
     )
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        await query.edit_message_text(text)
     except TelegramError:
         log.info("could not update the review message")
-    if merchant.is_active:
-        await issue_credentials(context.application, services, merchant)
-    else:
-        owner = await services.repos.users.get(merchant.user_id)
-        if owner is not None and owner.telegram_id is not None:
-            await send_notice(
-                context.application,
-                services,
-                kind="merchant_verdict",
-                chat_id=owner.telegram_id,
-                text=services.texts.render(
-                    "merchant/rejected", owner.language, shop_name=merchant.name
-                ),
-                dedup_key=f"merchant-verdict:{merchant.id}:rejected:{owner.id}",
-                user_id=owner.id,
-            )
-
-
-async def own_verified_shop(
-    update: Update, context: VitrineContext, shop_arg: str | None
-) -> Merchant | None:
-    """The user's verified shop (by shop id when they have several); otherwise explain."""
-    shops = [
-        m for m in await context.services.repos.merchants.of_user(context.user.id) if m.is_active
-    ]
-    if shop_arg is not None:
-        shops = [m for m in shops if m.shop_id == shop_arg]
-    if len(shops) == 1:
-        return shops[0]
-    if not shops:
-        await reply(update, context, "merchant/not_merchant")
-    else:
-        await reply(update, context, "merchant/pick_shop", shops=shops)
-    return None
 
 
 async def rotate(update: Update, context: VitrineContext) -> None:
     """/rotate_secret [shop id]: a new secret now; the old one works for 24 more hours."""
-    merchant = await own_verified_shop(update, context, (context.args or [None])[0])
-    if merchant is not None:
-        await rotate_secret(context.application, context.services, merchant)
+    try:
+        await rotate_secret(
+            context.application,
+            context.services,
+            user_id=context.user.id,
+            shop_arg=context.args[0] if context.args else None,
+        )
+    except DomainError as error:
+        await reply_error(update, context, error)
 
 
-async def credentials_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def credentials_job(context: VitrineContext) -> None:
     """Periodically hand credentials to shops approved from the admins' own queue."""
     await credentials_for_approved(context.application, context.application.bot_data[SERVICES_KEY])

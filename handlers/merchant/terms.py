@@ -5,24 +5,21 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.context import VitrineContext
-from bot.domain.callbacks import decode_as
 from bot.domain.errors import DomainError
+from bot.merchants import terms
+from bot.merchants.terms import Agreement
 from bot.orders.callbacks import AgreementAnswer
 from bot.orders.notices import send_notice
-from bot.orders.rates import format_rate, parse_rate_bp
+from bot.orders.rates import format_rate
 from handlers.keyboards import Keyboard, button, keyboard
-from handlers.merchant.shop import own_verified_shop, reply_error
-from handlers.ui import reply
-from storage.repositories.agreements import Agreement
-from storage.repositories.merchants import Merchant
+from handlers.merchant.shop import reply_error
+from handlers.ui import answer as answer_press
+from handlers.ui import decoded, reply
 
 log = logging.getLogger(__name__)
-
-DEFAULT_WORDS = {"default", "all", "默认"}
 
 
 def answer_keyboard(context: VitrineContext, language: str, agreement: Agreement) -> Keyboard:
@@ -44,127 +41,105 @@ async def agreements(update: Update, context: VitrineContext) -> None:
     if len(args) >= 2:
         await _propose(update, context, args)
         return
-    services = context.services
-    shops = [m for m in await services.repos.merchants.of_user(context.user.id) if m.is_active]
-    expert = await services.repos.experts.by_user(context.user.id)
-    if not shops and (expert is None or not expert.is_active):
+    view = await terms.terms_view(context.services, user_id=context.user.id)
+    if view.empty:
         await reply(update, context, "merchant/agreements_help")
         return
-    for shop in shops:
+    for entry in view.shops:
         await reply(
             update,
             context,
             "merchant/agreements_merchant",
-            shop=shop,
-            rows=await services.repos.agreements.of_merchant(shop.id),
+            shop=entry.shop,
+            rows=entry.rows,
             rate=format_rate,
         )
-    if expert is not None and expert.is_active:
-        rows = await services.repos.agreements.for_expert(expert.id)
-        await reply(update, context, "merchant/agreements_expert", rows=rows, rate=format_rate)
-        for row in rows:
-            if row.status == "proposed":
-                await _send_proposal(update, context, row)
+    if view.expert_rows is not None:
+        await reply(
+            update, context, "merchant/agreements_expert", rows=view.expert_rows, rate=format_rate
+        )
+        for row in view.open_proposals:
+            await _send_proposal(update, context, row)
 
 
 async def _send_proposal(update: Update, context: VitrineContext, row: Agreement) -> None:
+    message = update.effective_message
+    if message is None:
+        return
     text = context.services.texts.render(
         "merchant/proposal", context.language, row=row, rate=format_rate
     )
-    await update.effective_message.reply_text(  # type: ignore[union-attr]
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=answer_keyboard(context, context.language, row),
-    )
+    await message.reply_text(text, reply_markup=answer_keyboard(context, context.language, row))
 
 
 async def _propose(update: Update, context: VitrineContext, args: list[str]) -> None:
-    shop_arg = args[0] if len(args) >= 3 else None
-    target, rate_text = args[-2], args[-1]
-    merchant = await own_verified_shop(update, context, shop_arg)
-    if merchant is None:
-        return
     services = context.services
     try:
-        rate_bp = parse_rate_bp(rate_text)
-        expert_id = None
-        if target.lower() not in DEFAULT_WORDS:
-            expert = await services.repos.experts.by_handle(target.lstrip("@")[:64])
-            if expert is None or not expert.is_active:
-                raise DomainError("merchant.unknown_expert", handle=target.lstrip("@")[:64])
-            expert_id = expert.id
+        proposed = await terms.propose_terms(
+            services,
+            user_id=context.user.id,
+            shop_arg=args[0] if len(args) >= 3 else None,
+            target=args[-2],
+            rate_text=args[-1],
+        )
     except DomainError as error:
         await reply_error(update, context, error)
         return
-    row = await services.repos.agreements.propose(merchant.id, rate_bp, expert_id=expert_id)
-    await reply(update, context, "merchant/agreement_proposed", row=row, rate=format_rate)
-    if expert_id is not None:
-        await _offer_to_expert(context, merchant, row)
-
-
-async def _offer_to_expert(context: VitrineContext, merchant: Merchant, row: Agreement) -> None:
-    """The expert gets the proposal with Accept / Decline buttons."""
-    services = context.services
-    assert row.expert_id is not None
-    expert = await services.repos.experts.get(row.expert_id)
-    user = await services.repos.users.get(expert.user_id) if expert else None
-    if user is None or user.telegram_id is None:
+    await reply(update, context, "merchant/agreement_proposed", row=proposed.row, rate=format_rate)
+    expert = proposed.offer_to
+    if expert is None:
         return
-    text = services.texts.render("merchant/proposal", user.language, row=row, rate=format_rate)
+    # The expert gets the proposal with Accept / Decline buttons.
     await send_notice(
-        context.application,
         services,
         kind="agreement_offer",
-        chat_id=user.telegram_id,
-        text=text,
-        dedup_key=f"agreement-offer:{row.id}",
-        user_id=user.id,
-        reply_markup=answer_keyboard(context, user.language, row),
+        chat_id=expert.telegram_id,
+        text=services.texts.render(
+            "merchant/proposal", expert.language, row=proposed.row, rate=format_rate
+        ),
+        dedup_key=f"agreement-offer:{proposed.row.id}",
+        user_id=expert.user_id,
+        reply_markup=answer_keyboard(context, expert.language, proposed.row),
     )
 
 
 async def answer(update: Update, context: VitrineContext) -> None:
     """The expert's Accept / Decline; only the addressed expert's press counts, and only once."""
     query = update.callback_query
-    assert query is not None
+    value = decoded(update, AgreementAnswer)
+    if query is None or value is None:
+        await answer_press(update)
+        return
     services = context.services
     try:
-        value = decode_as(AgreementAnswer, query.data)
-    except DomainError:
-        await query.answer()
-        return
-    expert = await services.repos.experts.by_user(context.user.id)
-    decided = None
-    if expert is not None:
-        decided = await services.repos.agreements.decide(
-            value.agreement_id, expert_id=expert.id, accept=value.accept
+        answered = await terms.answer_terms(
+            services, user_id=context.user.id, agreement_id=value.agreement_id, accept=value.accept
         )
-    if decided is None:
-        await query.answer(
+    except DomainError as error:
+        await answer_press(
+            update,
             services.texts.render(
-                "merchant/errors", context.language, code="agreement.closed", p={}
-            )
+                "merchant/errors", context.language, code=error.code, p=error.params
+            ),
         )
         return
-    await query.answer()
+    await answer_press(update)
     text = services.texts.render(
-        "merchant/agreement_decided", context.language, row=decided, rate=format_rate
+        "merchant/agreement_decided", context.language, row=answered.row, rate=format_rate
     )
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        await query.edit_message_text(text)
     except TelegramError:
         log.info("could not update the proposal message")
-    merchant = await services.repos.merchants.get(decided.merchant_id)
-    owner = await services.repos.users.get(merchant.user_id) if merchant else None
-    if owner is not None and owner.telegram_id is not None:
+    owner = answered.owner
+    if owner is not None:
         await send_notice(
-            context.application,
             services,
             kind="agreement_answer",
             chat_id=owner.telegram_id,
             text=services.texts.render(
-                "merchant/agreement_decided", owner.language, row=decided, rate=format_rate
+                "merchant/agreement_decided", owner.language, row=answered.row, rate=format_rate
             ),
-            dedup_key=f"agreement-answer:{decided.id}",
-            user_id=owner.id,
+            dedup_key=f"agreement-answer:{answered.row.id}",
+            user_id=owner.user_id,
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.commissions import AgreementTerm
@@ -34,7 +35,7 @@ class Agreement:
         return AgreementTerm(self.expert_id, self.rate_bp, accepted, self.superseded_at)
 
 
-def _select():  # type: ignore[no-untyped-def]
+def _select() -> Select[Any]:
     return select(
         agreements,
         merchants.c.name.label("merchant_name"),
@@ -46,8 +47,8 @@ def _select():  # type: ignore[no-untyped-def]
     )
 
 
-def _to_agreement(row: object) -> Agreement:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_agreement(row: Row[Any]) -> Agreement:
+    r = row._mapping
     return Agreement(
         id=r["id"],
         merchant_id=r["merchant_id"],
@@ -110,7 +111,10 @@ class AgreementRepository:
                     created_at=now,
                 )
             )
-            agreement_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            key = result.inserted_primary_key
+            if key is None:
+                raise RuntimeError("the insert returned no primary key")
+            agreement_id = int(key[0])
             if expert_id is None:
                 await _accept(conn, agreement_id, merchant_id, None, now)
             row = (await conn.execute(_select().where(agreements.c.id == agreement_id))).one()
@@ -177,7 +181,7 @@ class AgreementRepository:
             return await terms_of_merchant(conn, merchant_id)
 
 
-def _same_expert(expert_id: int | None):  # type: ignore[no-untyped-def]
+def _same_expert(expert_id: int | None) -> ColumnElement[bool]:
     return (
         agreements.c.expert_id.is_(None)
         if expert_id is None

@@ -1,11 +1,12 @@
-"""Commissions: confirming them when the refund window closes, and experts' earnings."""
+"""Commissions: booked and reversed for orders, confirmed when the refund window closes, and
+experts' earnings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from storage.schema import commissions, merchants
 from storage.unit_of_work import Database
@@ -38,11 +39,112 @@ class Confirmation:
     amount_fen: int
 
 
+@dataclass(frozen=True)
+class LiveCommission:
+    """An order's commission that still counts (pending or confirmed)."""
+
+    id: int
+    order_id: int
+    expert_id: int
+    merchant_id: int
+    rate_bp: int
+    amount_fen: int
+    status: str
+    created_at: datetime
+
+
 class CommissionRepository:
-    """Reads and settles the commissions table."""
+    """Books, reverses, reads and settles the commissions table."""
 
     def __init__(self, engine: Database) -> None:
         self._engine = engine
+
+    async def live_of_order(self, order_id: int) -> LiveCommission | None:
+        """The order's commission row that is not cancelled, if any."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(commissions).where(
+                        commissions.c.order_id == order_id,
+                        commissions.c.kind == "commission",
+                        commissions.c.status != "cancelled",
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        r = row._mapping
+        return LiveCommission(
+            id=r["id"],
+            order_id=r["order_id"],
+            expert_id=r["expert_id"],
+            merchant_id=r["merchant_id"],
+            rate_bp=r["rate_bp"],
+            amount_fen=r["amount_fen"],
+            status=r["status"],
+            created_at=r["created_at"],
+        )
+
+    async def book(
+        self,
+        *,
+        order_id: int,
+        expert_id: int,
+        merchant_id: int,
+        rate_bp: int,
+        amount_fen: int,
+        now: datetime,
+    ) -> None:
+        """Book the pending commission of an attributed order."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(commissions).values(
+                    order_id=order_id,
+                    expert_id=expert_id,
+                    merchant_id=merchant_id,
+                    kind="commission",
+                    rate_bp=rate_bp,
+                    amount_fen=amount_fen,
+                    status="pending",
+                    created_at=now,
+                )
+            )
+
+    async def cancel(self, commission_id: int) -> None:
+        """A pending commission of a reversed order no longer counts."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(commissions)
+                .where(commissions.c.id == commission_id)
+                .values(status="cancelled")
+            )
+
+    async def reverse_confirmed(self, live: LiveCommission, now: datetime) -> None:
+        """Keep a confirmed commission and book its negative adjustment.
+
+        One still pending whose refund window had closed is confirmed first (the confirming job
+        had not run yet): history then says it was confirmed, then reversed.
+        """
+        async with self._engine.begin() as conn:
+            if live.status == "pending":
+                await conn.execute(
+                    update(commissions)
+                    .where(commissions.c.id == live.id)
+                    .values(status="confirmed", confirmed_at=now)
+                )
+            await conn.execute(
+                insert(commissions).values(
+                    order_id=live.order_id,
+                    expert_id=live.expert_id,
+                    merchant_id=live.merchant_id,
+                    kind="adjustment",
+                    rate_bp=live.rate_bp,
+                    amount_fen=-live.amount_fen,
+                    status="confirmed",
+                    confirmed_at=now,
+                    created_at=now,
+                )
+            )
 
     async def confirm_due(self, *, now: datetime, refund_window: timedelta) -> list[Confirmation]:
         """Confirm every pending commission whose refund window has closed; return exactly those."""

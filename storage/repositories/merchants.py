@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, insert, literal, or_, select, update
+from sqlalchemy import CursorResult, Row, case, func, insert, literal, or_, select, update
 
 from storage.schema import agreements, merchant_secrets, merchants
 from storage.unit_of_work import Database
@@ -32,8 +33,8 @@ class Merchant:
         return self.status == "verified"
 
 
-def _to_merchant(row: object) -> Merchant:
-    r = row._mapping  # type: ignore[attr-defined]
+def _to_merchant(row: Row[Any]) -> Merchant:
+    r = row._mapping
     return Merchant(
         id=r["id"],
         user_id=r["user_id"],
@@ -45,6 +46,14 @@ def _to_merchant(row: object) -> Merchant:
         status=r["status"],
         reject_reason=r["reject_reason"],
     )
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just stored."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
 
 
 class MerchantRepository:
@@ -80,9 +89,7 @@ class MerchantRepository:
                 )
             )
             row = (
-                await conn.execute(
-                    select(merchants).where(merchants.c.id == result.inserted_primary_key[0])  # type: ignore[index]
-                )
+                await conn.execute(select(merchants).where(merchants.c.id == _inserted_id(result)))
             ).one()
         return _to_merchant(row)
 
@@ -172,7 +179,7 @@ class MerchantRepository:
                     created_at=now,
                 )
             )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return _inserted_id(result)
 
     async def get(self, merchant_id: int) -> Merchant | None:
         """The merchant with this id."""

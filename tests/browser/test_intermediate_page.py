@@ -16,12 +16,12 @@ from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.demo import seed_into, write_checkout_config
+from bot.domain.orders import OrderOutcome
 from bot.http import HttpContext, routes_for
 from bot.links import buy_url
 from bot.services import Services
 from sandbox.checkout import checkout_routes
 from sandbox.server import SandboxServer
-from storage.repositories.orders import OrderOutcome
 from tests.conftest import make_settings
 
 START_LIMIT_SECONDS = 30.0  # only a guard against a hung start-up

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.errors import DomainError
-from bot.domain.orders import OrderEvent, OrderState, Transition, apply_order_event
+from bot.domain.orders import OrderEvent, OrderState, Transition, order_transition
 
 QUANTITY = 3
 STATUSES = ("paid", "refunded", "cancelled")
@@ -33,7 +33,7 @@ def event(status: str, quantity: int = QUANTITY) -> OrderEvent:
 
 
 def test_first_paid_takes_stock_and_creates_commission() -> None:
-    step = apply_order_event(None, event("paid"))
+    step = order_transition(None, event("paid"))
     assert step == Transition(
         state=OrderState("paid", stock_held=QUANTITY, commission="pending"),
         changed=True,
@@ -45,7 +45,7 @@ def test_first_paid_takes_stock_and_creates_commission() -> None:
 
 @pytest.mark.parametrize("status", ["refunded", "cancelled"])
 def test_reversal_before_paid_is_recorded_without_effects(status: str) -> None:
-    step = apply_order_event(None, event(status))
+    step = order_transition(None, event(status))
     assert step.state == OrderState(status)  # type: ignore[arg-type]
     assert step.changed
     assert step.stock_delta == 0
@@ -54,7 +54,7 @@ def test_reversal_before_paid_is_recorded_without_effects(status: str) -> None:
 
 def test_duplicate_paid_changes_nothing() -> None:
     current = OrderState("paid", stock_held=QUANTITY, commission="pending")
-    step = apply_order_event(current, event("paid"))
+    step = order_transition(current, event("paid"))
     assert step == Transition(current, False, 0, None, "duplicate")
 
 
@@ -73,7 +73,7 @@ def test_reversing_a_paid_order_restores_stock_and_reverses_commission(
     status: str, commission: str | None, action: str | None
 ) -> None:
     current = OrderState("paid", stock_held=QUANTITY, commission=commission)  # type: ignore[arg-type]
-    step = apply_order_event(current, event(status))
+    step = order_transition(current, event(status))
     assert step.state == OrderState(status)  # type: ignore[arg-type]
     assert step.changed
     assert step.stock_delta == QUANTITY
@@ -83,7 +83,7 @@ def test_reversing_a_paid_order_restores_stock_and_reverses_commission(
 
 def test_reversal_restores_what_was_taken_not_what_the_refund_claims() -> None:
     current = OrderState("paid", stock_held=3, commission="pending")
-    assert apply_order_event(current, event("refunded", quantity=50)).stock_delta == 3
+    assert order_transition(current, event("refunded", quantity=50)).stock_delta == 3
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_reversal_restores_what_was_taken_not_what_the_refund_claims() -> None:
 )
 def test_terminal_states_never_move(terminal: str, incoming: str, reason: str) -> None:
     current = OrderState(terminal)  # type: ignore[arg-type]
-    step = apply_order_event(current, event(incoming))
+    step = order_transition(current, event(incoming))
     assert step == Transition(current, False, 0, None, reason)  # type: ignore[arg-type]
 
 
@@ -125,7 +125,7 @@ def test_impossible_states_are_refused(kwargs: dict[str, object], code: str) -> 
 
 def test_unknown_event_status_is_refused() -> None:
     with pytest.raises(DomainError) as caught:
-        apply_order_event(None, event("shipped"))
+        order_transition(None, event("shipped"))
     assert caught.value.code == "order.unknown_status"
 
 
@@ -151,7 +151,7 @@ class Ledger:
         if current is not None and current.commission == "pending" and self.confirm_before_reversal:
             # The refund window closed before this event arrived.
             current = replace(current, commission="confirmed")
-        step = apply_order_event(current, incoming)
+        step = order_transition(current, incoming)
         if not step.changed:
             assert step.stock_delta == 0 and step.commission_action is None
             return step

@@ -14,13 +14,13 @@ from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.demo import DEMO_SHOPS, demo_secret, seed_into
+from bot.domain.orders import OrderOutcome
 from bot.domain.webhooks import decode_secret, sign_webhook
 from bot.http import HttpContext, routes_for
 from bot.links import buy_url
 from bot.services import Services
 from storage.repositories.items import Item
 from storage.repositories.merchants import Merchant
-from storage.repositories.orders import OrderOutcome
 
 BOT_USERNAME = "vitrine_test_bot"
 

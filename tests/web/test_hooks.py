@@ -384,7 +384,7 @@ async def test_the_daily_summary_counts_the_day_for_each_merchant(money: MoneyPa
     await money.post_order(merchant, order("Y-2", "paid", item=ITEM, click=None))
     await money.post_order(merchant, order("Y-2", "refunded", item=ITEM, click=None))
     # With the outbox in place, notices are written there: no bot needed to queue them.
-    assert await send_daily_summaries(None, money.services) == 3  # type: ignore[arg-type]
+    assert await send_daily_summaries(money.services) == 3
     async with money.services.repos.engine.connect() as conn:
         rows = (await conn.execute(select(outbox).where(outbox.c.kind == "merchant_summary"))).all()
     texts = {row.chat_id: row.payload["params"]["text"] for row in rows}
