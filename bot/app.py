@@ -16,16 +16,15 @@ from dataclasses import dataclass
 import uvicorn
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, BasePersistence, ContextTypes, Defaults, JobQueue
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
 from bot.config import Settings
-from bot.context import SERVICES_KEY, BotData, ChatData, UserData, VitrineApp, VitrineContext
+from bot.context import SERVICES_KEY, VitrineApp, VitrineContext
 from bot.delivery.gate import SendGate
 from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
 from bot.domain.language import CHINESE, ENGLISH
 from bot.orders.notices import drain_notices
-from bot.persistence import DatabasePersistence
 from bot.services import Services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web import build_web_app, webhook_path
@@ -63,7 +62,6 @@ def build_application(
     *,
     polling: bool,
     gate: SendGate,
-    persistence: BasePersistence[UserData, ChatData, BotData] | None = None,
 ) -> VitrineApp:
     """The PTB application pointed at the endpoint, every call through the send gate."""
     builder = (
@@ -88,8 +86,6 @@ def build_application(
     )
     if not polling:
         builder = builder.updater(None)
-    if persistence is not None:
-        builder = builder.persistence(persistence)  # conversations survive restarts
     application = builder.build()
     register_handlers(application)
     return application
@@ -134,7 +130,6 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
         endpoint,
         polling=not settings.webhook_mode,
         gate=services.gate,
-        persistence=DatabasePersistence(services.repos.bot_state),
     )
     application.bot_data[SERVICES_KEY] = services
     web = build_web_app(application, services)

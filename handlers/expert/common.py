@@ -1,17 +1,8 @@
-"""What the expert handlers share: button labels, error sentences and the "not allowed" reply.
-
-`conversation_handler` stays here for handlers/admin, which still builds a ConversationHandler;
-the expert conversations themselves are flows (handlers/flows.py).
-"""
+"""What the expert handlers share: button labels, error sentences and the "not allowed" reply."""
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
 from telegram import Update
-from telegram.ext import ConversationHandler
-from telegram.warnings import PTBUserWarning
 
 from bot.context import VitrineContext
 from bot.domain.errors import DomainError
@@ -60,12 +51,3 @@ async def alert_error(update: Update, context: VitrineContext, error: DomainErro
     if error.code == NOT_ALLOWED:  # the toast of a button keeps to one short sentence
         error = DomainError("expert.not_active")
     await answer(update, error_text(context, error), alert=True)
-
-
-def conversation_handler(**kwargs: Any) -> ConversationHandler[Any]:
-    """A ConversationHandler; per-user tracking of button presses is what we want, so PTB's
-    per_message advice (meant for bots with many simultaneous menus) is silenced here."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        handler: ConversationHandler[Any] = ConversationHandler(**kwargs)
-        return handler

@@ -1,4 +1,4 @@
-"""Small JSON values the bot keeps between restarts: conversation states and drafts."""
+"""Small JSON values the bot keeps between restarts: flow positions and drafts."""
 
 from __future__ import annotations
 
@@ -36,16 +36,3 @@ class BotStateRepository:
         """Forget `key` (nothing happens when it is absent)."""
         async with self._engine.begin() as conn:
             await conn.execute(delete(bot_state).where(bot_state.c.key == key))
-
-    async def with_prefix(self, prefix: str) -> dict[str, Any]:
-        """Every key starting with `prefix` and its value."""
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(bot_state.c.key, bot_state.c.value).where(
-                        bot_state.c.key.like(pattern, escape="\\")
-                    )
-                )
-            ).all()
-        return {key: value for key, value in rows}

@@ -1,4 +1,4 @@
-"""Conversation persistence, window ordering and pins, reports and the audit log on real SQLite."""
+"""Window ordering and pins, reports and the audit log on real SQLite."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.partners import DEFAULT_PARTNERS
-from bot.persistence import DatabasePersistence
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 
@@ -50,29 +49,6 @@ async def _expert_with_items(repos: Repositories, count: int) -> tuple[int, list
         )
         ids.append(item.id)
     return expert.id, ids
-
-
-async def test_conversations_survive_a_new_persistence_over_the_same_table(
-    repos: Repositories,
-) -> None:
-    first = DatabasePersistence(repos.bot_state)
-    await first.update_conversation("publish", (10, 10), "title")
-    await first.update_conversation("publish", (11, 11), "price")
-    await first.update_conversation("other", (10, 10), 3)
-    await first.update_conversation("publish", (11, 11), None)  # ended
-    second = DatabasePersistence(repos.bot_state)
-    assert await second.get_conversations("publish") == {(10, 10): "title"}
-    assert await second.get_conversations("other") == {(10, 10): 3}
-    assert await second.get_user_data() == {} and await second.get_bot_data() == {}
-
-
-async def test_like_wildcards_in_names_do_not_leak_between_conversations(
-    repos: Repositories,
-) -> None:
-    persistence = DatabasePersistence(repos.bot_state)
-    await persistence.update_conversation("a_b", (1, 1), "x")
-    await persistence.update_conversation("aXb", (2, 2), "y")
-    assert await persistence.get_conversations("a_b") == {(1, 1): "x"}
 
 
 async def test_reorder_swaps_neighbours_and_stops_at_the_ends(repos: Repositories) -> None:
