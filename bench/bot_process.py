@@ -106,7 +106,7 @@ async def _echo() -> None:
     secret = settings.webhook_secret
 
     async def webhook(request: Request) -> Response:
-        # The same checks as bot/web.py's telegram_webhook.
+        # The same checks as bot/http/server.py's telegram_webhook.
         header = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(header.encode(), secret.encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)

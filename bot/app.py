@@ -24,10 +24,10 @@ from bot.delivery.gate import SendGate
 from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
 from bot.domain.language import CHINESE, ENGLISH
+from bot.http.server import build_web_app, webhook_path
 from bot.orders.notices import drain_notices
 from bot.services import Services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
-from bot.web import build_web_app, webhook_path
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)

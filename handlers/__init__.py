@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.context import VitrineApp
-from handlers import admin, campaigns, common, expert, fan, flows, merchant, reports
+from handlers import admin, analytics, campaigns, common, expert, fan, flows, merchant
 
 # Handler groups run in ascending order; one handler per group handles an update.
 GROUP_LOAD_USER = -10  # every update first loads (or creates) the Vitrine user
@@ -29,7 +29,7 @@ def register_handlers(application: VitrineApp) -> None:
     admin.register(application)
     merchant.register(application)  # shops, agreements, orders, earnings
     fan.register(application)  # follow, windows, favourites, cart, feed, top, settings, privacy
-    reports.register(application)  # /stats, /export, /platform
+    analytics.register(application)  # /stats, /export, /platform
 
     # Fallbacks: last in the main group, so every specific handler above wins.
     fan.register_stale_buttons(application)  # any button nothing above took gets a short answer

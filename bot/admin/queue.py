@@ -12,7 +12,7 @@ from bot.domain.partners import find_partner
 from bot.domain.states import ProfileStatus
 from bot.experts.cards import render_expert_card
 from bot.experts.publishing import partner_whitelist
-from bot.orders.merchants import platform_label
+from bot.merchants.shops import platform_label
 
 if TYPE_CHECKING:
     from bot.services import Services

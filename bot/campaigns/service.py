@@ -28,10 +28,6 @@ from bot.domain.campaigns import (
     campaign_kind,
     resumed_status,
 )
-
-# The schedule rules moved to bot/domain/campaigns.py; they are still importable from here.
-from bot.domain.campaigns import next_occurrence as next_occurrence
-from bot.domain.campaigns import parse_schedule as parse_schedule
 from bot.domain.errors import DomainError
 from bot.domain.push_rules import QuotaResult, expert_campaign_quota, fan_day_bounds, zone_of
 from bot.domain.states import CampaignStatus, ProfileStatus

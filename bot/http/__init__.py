@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.context import VitrineApp
-from bot.http.context import HttpContext, from_application
+from bot.http.dependencies import HttpContext, from_application
 from bot.http.go import go_routes
 from bot.http.hooks import hook_routes
 from bot.http.photos import photo_routes
@@ -20,5 +20,5 @@ def routes_for(ctx: HttpContext) -> list[BaseRoute]:
 
 
 def buy_routes(application: VitrineApp, services: Services) -> list[BaseRoute]:
-    """The routes `bot.web.build_web_app` mounts: /go, /items/<id>/photo, /hooks/orders."""
+    """The routes `bot.http.server.build_web_app` mounts: /go, /items/<id>/photo, /hooks/orders."""
     return routes_for(from_application(application, services))

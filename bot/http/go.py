@@ -30,7 +30,7 @@ from bot.domain.tokens import (
     sign_buy_token,
     verify_buy_token,
 )
-from bot.http.context import HttpContext, language_from_header, page_language
+from bot.http.dependencies import HttpContext, language_from_header, page_language
 from bot.links import BUY_TOKEN_PURPOSE, deep_link
 from storage.repositories.clicks import ClickRequest
 from storage.repositories.items import Item

@@ -9,7 +9,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.http.context import HttpContext
+from bot.http.dependencies import HttpContext
 from bot.orders.intake import MAX_BODY_BYTES, receive_order_callback
 
 log = logging.getLogger(__name__)

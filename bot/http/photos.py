@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from bot.http.context import HttpContext
+from bot.http.dependencies import HttpContext
 
 IMAGE_TYPES = {
     ".png": "image/png",

@@ -17,7 +17,7 @@ from bot.context import VitrineContext
 from bot.domain.partners import find_partner
 from bot.experts.callbacks import PublishChangeShop, PublishDecision, PublishShop
 from bot.experts.publishing import Preview, Screen, ShopQuestion, ShopTerms, partner_whitelist
-from bot.orders.merchants import platform_label
+from bot.merchants.shops import platform_label
 from bot.orders.rates import format_rate
 from handlers.expert.common import label, reply_error
 from handlers.keyboards import NO_BUTTONS, Keyboard, button, keyboard

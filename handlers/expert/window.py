@@ -32,7 +32,7 @@ from bot.experts.callbacks import (
 from bot.experts.publishing import partner_whitelist
 from bot.experts.rules import PIN_DAYS
 from bot.experts.window import Item, WindowPage
-from bot.orders.merchants import platform_label
+from bot.merchants.shops import platform_label
 from handlers.expert.common import NOT_ALLOWED, alert_error, label, reply_error
 from handlers.flows import Done, Flow, Outcome, Stay, begin, define
 from handlers.keyboards import Keyboard, button, keyboard, rows_of

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from bot.app import BotEndpoint, running
-from bot.web import webhook_path
+from bot.http.server import webhook_path
 from tests.auxil.sim import Sim, text_of
 from tests.conftest import BOT_TOKEN, free_port, make_settings
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bench_reports import NOW, ReportLoad, seed_report_load
-from bot.reports.export import deliveries_csv, orders_csv, parse_csv
-from bot.reports.model import OUTBOX_STATUSES
+from bot.analytics.export import deliveries_csv, orders_csv, parse_csv
+from bot.analytics.model import OUTBOX_STATUSES
 from storage.database import create_engine
 from storage.repositories.analytics import AnalyticsRepository
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.campaigns.service import next_occurrence, parse_schedule
 from bot.delivery.dispatcher import backoff
 from bot.delivery.pacing import (
     BUCKET_CAPACITY,
@@ -16,6 +15,7 @@ from bot.delivery.pacing import (
     chat_burst,
     chat_interval,
 )
+from bot.domain.campaigns import next_occurrence, parse_schedule
 from bot.domain.errors import DomainError
 
 

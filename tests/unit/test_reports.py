@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from bot.reports import charts
-from bot.reports.export import BOM, clicks_csv, deliveries_csv, orders_csv, parse_csv
-from bot.reports.model import (
+from bot.analytics import charts
+from bot.analytics.export import BOM, clicks_csv, deliveries_csv, orders_csv, parse_csv
+from bot.analytics.model import (
     CampaignReport,
     TimelineBucket,
     choose_interval,
@@ -22,7 +22,7 @@ from bot.reports.model import (
     fill_timeline,
     ratio,
 )
-from bot.reports.rows import ClickRow, DeliveryRow, OrderRow
+from bot.analytics.rows import ClickRow, DeliveryRow, OrderRow
 from bot.texts import Texts
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "charts"
@@ -181,7 +181,7 @@ def _busy_timeline() -> tuple[TimelineBucket, ...]:
 
 @pytest.mark.parametrize("language", ["zh_Hans", "en"])
 def test_charts_render_readable_pngs_in_both_languages(texts: Texts, language: str) -> None:
-    from bot.reports.views import chart_labels
+    from bot.analytics.views import chart_labels
 
     assert charts.cjk_font_available(), "install the CJK font (make test does: fonts-noto-cjk)"
     services = type("S", (), {"texts": texts})()

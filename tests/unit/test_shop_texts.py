@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.publishing import REASON_MAX_CHARS, TITLE_MAX_CHARS
 from bot.experts.rules import NAME_MAX_CHARS
-from bot.orders.merchants import MAX_NAME_CHARS
+from bot.merchants.shops import MAX_NAME_CHARS
 from bot.texts import CAPTION_LIMIT, MessageTooLong, Texts, visible_length
 from handlers.fan.cards import details_text
 

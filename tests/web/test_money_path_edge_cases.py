@@ -1,4 +1,4 @@
-"""Money-path defects found in review: oversold refunds, suspended merchants' reversals,
+"""The money path's edge cases: oversold refunds, suspended merchants' reversals,
 confirmations racing refunds, reloaded Buy links, shared cards and the photo proxy."""
 
 from __future__ import annotations

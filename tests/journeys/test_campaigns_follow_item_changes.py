@@ -1,4 +1,4 @@
-"""Review fixes: campaigns stop advertising what was suspended, delisted or changed; forged tags refused."""
+"""Campaigns stop advertising what was suspended, delisted or changed; forged tags refused."""
 
 from __future__ import annotations
 
