@@ -45,10 +45,11 @@ run: $(STAMP) run-deps
 test: $(STAMP) test-deps
 	$(VENV)/bin/python -m pytest -q
 
-# The lint gate: ruff's rules and formatting (pyproject.toml chooses them).
+# The lint gate: ruff's rules and formatting, and mypy's types (pyproject.toml chooses them).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy bot handlers storage sandbox
 
 # wrk loads the HTTP routes in the benchmarks (Debian's package, installed like chromium above).
 bench-deps:
