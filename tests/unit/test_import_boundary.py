@@ -107,3 +107,29 @@ def test_no_handler_reaches_a_repository(path: Path) -> None:
         for line, attr in storage_handles(path.read_text(encoding="utf-8"))
     ]
     assert not reached, "handlers call one service function per use case: " + "; ".join(reached)
+
+
+# The rules import only the standard library and each other: no I/O layer, no framework.
+DOMAIN_MAY_IMPORT = frozenset({"bot.domain"})
+IO_LAYERS = ("storage", "handlers", "telegram", "sqlalchemy", "starlette", "httpx", "bot")
+
+
+def domain_modules() -> list[Path]:
+    return sorted((ROOT / "bot" / "domain").rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", domain_modules(), ids=lambda path: path.relative_to(ROOT).as_posix()
+)
+def test_domain_rules_import_no_io_layer(path: Path) -> None:
+    def allowed(module: str) -> bool:
+        if any(module == m or module.startswith(m + ".") for m in DOMAIN_MAY_IMPORT):
+            return True
+        return not any(module == m or module.startswith(m + ".") for m in IO_LAYERS)
+
+    crossing = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for line, module in imported_modules(path.read_text(encoding="utf-8"))
+        if not allowed(module)
+    ]
+    assert not crossing, "bot/domain holds pure rules: " + "; ".join(crossing)
