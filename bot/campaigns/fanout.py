@@ -70,8 +70,8 @@ async def plan_fanout(
     platform_cap: int,
     mark_running: bool = True,
     chunk_fans: int = FANOUT_CHUNK_FANS,
-) -> int:
-    """Write the outbox rows of a campaign run; -1 if the campaign was no longer scheduled.
+) -> int | None:
+    """Write the outbox rows of a campaign run; None if the campaign was no longer scheduled.
 
     The rows are written `chunk_fans` fans per transaction (CampaignRepository.fan_out).
     """

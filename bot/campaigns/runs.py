@@ -138,7 +138,7 @@ async def fire_run(services: Services, campaign_id: int, now: datetime) -> int |
         now=now,
         platform_cap=services.settings.delivery.pushes_per_fan_per_day,
     )
-    return None if written < 0 else written
+    return written
 
 
 async def finish_run(services: Services, campaign_id: int, now: datetime) -> Campaign | None:

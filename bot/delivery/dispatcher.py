@@ -49,6 +49,7 @@ from bot.delivery.limiter import retry_after_seconds
 from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, send_photo, sent_file_id
 from bot.delivery.status_writer import StatusWriter
 from bot.delivery.throughput import StreamMeter
+from bot.domain.states import OutboxStatus
 from storage.repositories.outbox import OutboxRepository, OutboxRow, SendResult
 
 log = logging.getLogger(__name__)
@@ -248,14 +249,14 @@ class Dispatcher:
                 result = await self._attempt(row)
             except Withdrawn as reason:
                 result = SendResult(
-                    row.id, "dropped", self.now(), error=str(reason)[:500] or "withdrawn"
+                    row.id, OutboxStatus.DROPPED, self.now(), error=str(reason)[:500] or "withdrawn"
                 )
             except Exception as error:  # a renderer bug must not leave the row in 'sending'
                 log.exception("could not send outbox row %d", row.id)
                 result = SendResult(
-                    row.id, "failed", self.now(), error=f"internal: {error!r}"[:500]
+                    row.id, OutboxStatus.FAILED, self.now(), error=f"internal: {error!r}"[:500]
                 )
-            if result.status == "blocked" and self._on_blocked is not None:
+            if result.status == OutboxStatus.BLOCKED and self._on_blocked is not None:
                 await self._writer.write(result)  # committed before the fan's rows are dropped
                 await self._on_blocked(row)
             else:
@@ -267,14 +268,14 @@ class Dispatcher:
             self._slots.release()
 
     def _count(self, row: OutboxRow, result: SendResult) -> None:
-        if result.status == "sent":
+        if result.status == OutboxStatus.SENT:
             self.stats.sent += 1
             self.meter.record(outbox_ticket(row.kind, row.campaign_id).stream)
-        elif result.status == "failed":
+        elif result.status == OutboxStatus.FAILED:
             self.stats.failed += 1
-        elif result.status == "blocked":
+        elif result.status == OutboxStatus.BLOCKED:
             self.stats.blocked += 1
-        elif result.status == "dropped":
+        elif result.status == OutboxStatus.DROPPED:
             self.stats.dropped += 1
         else:
             self.stats.retried += 1
@@ -322,28 +323,28 @@ class Dispatcher:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             return SendResult(
                 row.id,
-                "queued",
+                OutboxStatus.QUEUED,
                 self.now(),
                 error="429 Too Many Requests",
                 retry_at=self.now() + timedelta(seconds=seconds),
                 counts_attempt=False,
             )
         except Forbidden as error:
-            return SendResult(row.id, "blocked", self.now(), error=str(error)[:500])
+            return SendResult(row.id, OutboxStatus.BLOCKED, self.now(), error=str(error)[:500])
         except (BadRequest, ChatMigrated, NoPhotoCopy) as error:
-            return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
+            return SendResult(row.id, OutboxStatus.FAILED, self.now(), error=str(error)[:500])
         except (NetworkError, TelegramError) as error:
             if attempt >= self._settings.max_attempts:
-                return SendResult(row.id, "failed", self.now(), error=str(error)[:500])
+                return SendResult(row.id, OutboxStatus.FAILED, self.now(), error=str(error)[:500])
             return SendResult(
                 row.id,
-                "queued",
+                OutboxStatus.QUEUED,
                 self.now(),
                 error=str(error)[:500],
                 retry_at=self.now() + timedelta(seconds=backoff(attempt)),
             )
         message_id = message.message_id if isinstance(message, Message) else None
-        return SendResult(row.id, "sent", self.now(), telegram_message_id=message_id)
+        return SendResult(row.id, OutboxStatus.SENT, self.now(), telegram_message_id=message_id)
 
     async def _remember_photo(self, photo: RowPhoto, new_id: str) -> None:
         """A photo was uploaded: send its new file id from now on, and store it with the item."""

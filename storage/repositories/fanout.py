@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Select
 
 # The audience's conditions are shared with storage/repositories/audience.py (one definition).
+from bot.domain.states import CampaignStatus
 from storage.repositories.audience import (
     CAPPED_STATUSES,
     PUSH_KIND,
@@ -144,7 +145,7 @@ class FanOutQueries:
         platform_cap: int,
         mark_running: bool,
         chunk_fans: int = FANOUT_CHUNK_FANS,
-    ) -> int:
+    ) -> int | None:
         """Write one outbox row per eligible fan, in chunks; return how many were written.
 
         Fans are planned in ascending id ranges of `chunk_fans`, one short write transaction
@@ -153,7 +154,7 @@ class FanOutQueries:
         is exact whatever else commits between chunks; a fan is in exactly one chunk.
 
         With `mark_running`, rows are written only while the campaign is 'scheduled', and the
-        last transaction moves it to 'running' (returning -1, and writing no more, if it was
+        last transaction moves it to 'running' (returning None, and writing no more, if it was
         no longer scheduled), so a campaign fires at most once. A plan cut short by a crash
         leaves the campaign 'scheduled': firing it again resumes after the highest fan id this
         run already wrote (the dedup key skips anything written twice).
@@ -174,8 +175,8 @@ class FanOutQueries:
             status = (
                 await conn.execute(select(campaigns.c.status).where(campaigns.c.id == campaign_id))
             ).scalar_one_or_none()
-            if mark_running and status != "scheduled":
-                return -1
+            if mark_running and status != CampaignStatus.SCHEDULED:
+                return None
             resume_after = (
                 await conn.execute(select(func.max(outbox.c.user_id)).where(this_run))
             ).scalar_one_or_none() or 0
@@ -195,8 +196,8 @@ class FanOutQueries:
             inserted = await self._fan_out_chunk(
                 selection, where, low, high, campaign_id if mark_running else None
             )
-            if inserted < 0:
-                return -1
+            if inserted is None:
+                return None
             written += inserted
             low = high
             if low < last_fan:
@@ -211,7 +212,7 @@ class FanOutQueries:
                 )
             moved = await conn.execute(finish.values(audience_size=existing + written))
             if mark_running and moved.rowcount != 1:
-                return -1
+                return None
         return written
 
     async def _fan_out_chunk(
@@ -221,7 +222,7 @@ class FanOutQueries:
         low: int,
         high: int,
         scheduled_campaign: int | None,
-    ) -> int:
+    ) -> int | None:
         """One write transaction: the rows of fans with low < id <= high.
 
         -1 when `scheduled_campaign` is given and that campaign is no longer 'scheduled'.
@@ -243,8 +244,8 @@ class FanOutQueries:
                         select(campaigns.c.status).where(campaigns.c.id == scheduled_campaign)
                     )
                 ).scalar_one_or_none()
-                if status != "scheduled":  # cancelled or paused mid-plan: write no more
-                    return -1
+                if status != CampaignStatus.SCHEDULED:  # cancelled or paused mid-plan
+                    return None  # write no more
         return inserted
 
     def _fanout_where(

@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, Integer, and_, bindparam, case, func, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.states import OutboxStatus
 from storage.schema import UtcTimestamp, campaigns, outbox, users
 from storage.unit_of_work import Database
 
@@ -50,7 +51,7 @@ class SendResult:
     """What happened to one send, written back in a batch."""
 
     row_id: int
-    status: str  # sent | failed | blocked | queued (retry later)
+    status: OutboxStatus  # sent | failed | blocked | dropped | queued (retry later)
     at: datetime
     telegram_message_id: int | None = None
     error: str | None = None

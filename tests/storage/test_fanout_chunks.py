@@ -210,7 +210,7 @@ async def test_a_plan_cut_short_by_a_crash_resumes_where_it_stopped(tmp_path: Pa
         assert campaign is not None and campaign.status == "running"
         assert campaign.audience_size == len(expected)
         # Fired once: a third attempt finds it running and writes nothing.
-        assert await plan(crashed, campaign_id, audience, chunk=7, mark_running=True) == -1
+        assert await plan(crashed, campaign_id, audience, chunk=7, mark_running=True) is None
     finally:
         await whole.engine.dispose()
         await crashed.engine.dispose()
