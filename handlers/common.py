@@ -7,7 +7,6 @@ import logging
 import re
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
 from bot import people
@@ -96,7 +95,7 @@ async def on_error(update: object, context: VitrineContext) -> None:
         language = known or language
     try:
         text = context.services.texts.render("common/error", language)
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not deliver the apology for update %s", update.update_id)
     except Exception:  # the apology must never raise out of the error handler

@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 from telegram import InputMediaPhoto, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import VitrineContext
@@ -250,9 +249,7 @@ async def send_item_card(
         return
 
     async def send(photo: PhotoValue) -> Message:
-        return await context.bot.send_photo(
-            chat.id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        return await context.bot.send_photo(chat.id, photo, caption=text, reply_markup=markup)
 
     await _send_card_photo(context, item, send)
 
@@ -268,9 +265,7 @@ async def edit_item_card(
         return
 
     async def edit(photo: PhotoValue) -> object:
-        return await message.edit_media(
-            InputMediaPhoto(photo, caption=text, parse_mode=ParseMode.HTML), reply_markup=markup
-        )
+        return await message.edit_media(InputMediaPhoto(photo, caption=text), reply_markup=markup)
 
     try:
         await _send_card_photo(context, item, edit)
@@ -301,7 +296,7 @@ async def edit_card_caption(
     if _shows_already(message, text, markup):
         return  # pressed twice: the message shows this already
     try:
-        await message.edit_caption(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await message.edit_caption(text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

@@ -12,7 +12,6 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ParseMode
 
 from bot.context import VitrineContext
 from bot.domain.buying import is_sold_out
@@ -68,7 +67,6 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
                     photo_file_id=item.photo_file_id,
                     title=item.title,
                     caption=text,
-                    parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
             )
@@ -78,7 +76,7 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
                     id=str(item.id),
                     title=item.title,
                     description=format_fen(item.price_fen),
-                    input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML),
+                    input_message_content=InputTextMessageContent(text),
                     reply_markup=markup,
                 )
             )

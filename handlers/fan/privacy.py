@@ -6,7 +6,7 @@ import json
 import time
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus
 
 from bot.context import VitrineContext
 from bot.domain.callbacks import ForgetCancel, ForgetConfirm
@@ -30,7 +30,6 @@ async def mydata_command(update: Update, context: VitrineContext) -> None:
         document,
         filename="vitrine-my-data.json",
         caption=render(context, "mydata"),
-        parse_mode=ParseMode.HTML,
     )
 
 
