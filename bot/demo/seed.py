@@ -15,7 +15,8 @@ from telegram import Bot
 from bot.config import Settings
 from bot.demo.catalogue import DEMO_EXPERTS, DEMO_SHOPS, demo_people
 from bot.demo.photos import draw_item_photo
-from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from bot.domain.partner_links import parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.menus import refresh_menu
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
