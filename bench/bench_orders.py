@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.harness import Verdict, run_wrk
 from bench.seed import seed_demo_catalogue
 from bench.stack import bot_process, sink_process
-from bot.demo import demo_secret
+from bot.demo.seed import demo_secret
 from bot.domain.webhooks import decode_secret, sign_webhook
 
 NAME = "orders"

@@ -23,7 +23,7 @@ import httpx
 from bench.harness import Verdict, bot_env, free_port, spawn, stop, tail, wait_http
 from bench.seed import seed_demo_catalogue
 from bot.delivery.pacing import RATE_HEADROOM
-from bot.demo import DEMO_EXPERTS
+from bot.demo.catalogue import DEMO_EXPERTS
 from storage.database import create_engine
 from storage.repositories import Repositories
 

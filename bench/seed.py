@@ -210,7 +210,7 @@ def seed_pushes_today(seeded: Seeded, *, every: int = 10, now: datetime | None =
 
 def seed_demo_catalogue(path: Path, *, fans: int, telegram_base: int = 20_000_000) -> int:
     """The demo catalogue (shops, agreements, experts, items) plus `fans` fans; first fan's id."""
-    from bot.demo import seed_into
+    from bot.demo.seed import seed_into
     from storage.database import create_engine
     from storage.repositories import Repositories
 

@@ -34,7 +34,8 @@ async def _run(settings: Settings) -> None:
     sandbox = None
     demo_handles: list[str] = []
     if settings.sandbox_mode:
-        from bot.demo import DEMO_ADMIN_ID, seed_demo, write_checkout_config
+        from bot.demo.catalogue import DEMO_ADMIN_ID
+        from bot.demo.seed import seed_demo, write_checkout_config
         from sandbox.checkout import checkout_routes
         from sandbox.server import SandboxServer
 
@@ -66,7 +67,7 @@ async def _run(settings: Settings) -> None:
     try:
         async with running(settings, endpoint) as runtime:
             if sandbox is not None:
-                from bot.demo import create_demo_users, refresh_demo_menus
+                from bot.demo.seed import create_demo_users, refresh_demo_menus
 
                 await create_demo_users(sandbox.url, settings)
                 await refresh_demo_menus(runtime.application.bot, runtime.services)
@@ -125,7 +126,7 @@ def _sandbox(args: argparse.Namespace) -> None:
 
 
 async def _seed_demo(settings: Settings, bot_username: str) -> None:
-    from bot.demo import seed_demo
+    from bot.demo.seed import seed_demo
     from bot.links import deep_link
 
     links = await seed_demo(settings)

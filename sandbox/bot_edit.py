@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from sandbox import content, errors, tdjson
+from sandbox import content, errors, keyboards, tdjson
 from sandbox.bot_send import parse_input_media
 from sandbox.chats import delete_message, ensure_not_blocked, mark_edited, resolve_user_chat
 from sandbox.errors import BotApiError, td_error
@@ -95,15 +95,15 @@ def _server_checks(call: Call, message: StoredMessage, unchanged: bool) -> None:
 async def edit_message_text(call: Call) -> dict[str, Any] | bool:
     """Replace a text message's text (and keyboard: none given means the keyboard goes)."""
     parsed = content.client_message_text(call.params)
-    markup = content.reply_markup_argument(call.params)
+    markup = keyboards.reply_markup_argument(call.params)
     message = _target(call)
     _can_edit(message)
     if message.text is None:
         raise BotApiError(400, errors.NO_TEXT_TO_EDIT)
-    markup = content.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True)
     text, entities = content.td_text(parsed)
     content.check_text_length(text, edit=True)
-    content.server_markup_checks(markup)
+    keyboards.server_markup_checks(markup)
     _server_checks(
         call,
         message,
@@ -117,16 +117,16 @@ async def edit_message_text(call: Call) -> dict[str, Any] | bool:
 @bot_method("editMessageCaption")
 async def edit_message_caption(call: Call) -> dict[str, Any] | bool:
     """Replace a media message's caption (and keyboard)."""
-    markup = content.reply_markup_argument(call.params)
+    markup = keyboards.reply_markup_argument(call.params)
     parsed = content.client_caption(call.params)
     message = _target(call)
     _can_edit(message)
     if not _has_media(message):
         raise BotApiError(400, errors.NO_CAPTION_TO_EDIT)
     caption, entities = content.td_caption(parsed)
-    markup = content.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True)
     content.check_caption_length(caption, edit=True)
-    content.server_markup_checks(markup)
+    keyboards.server_markup_checks(markup)
     _server_checks(
         call,
         message,
@@ -141,7 +141,7 @@ async def edit_message_caption(call: Call) -> dict[str, Any] | bool:
 @bot_method("editMessageMedia")
 async def edit_message_media(call: Call) -> dict[str, Any] | bool:
     """Replace a message's photo/document and caption (a text message may get media too)."""
-    markup = content.reply_markup_argument(call.params)
+    markup = keyboards.reply_markup_argument(call.params)
     raw = call.params.arg("media")
     if not raw:
         raise td_error(400, 'Parameter "media" is required')
@@ -162,8 +162,8 @@ async def edit_message_media(call: Call) -> dict[str, Any] | bool:
         "photo" if message.photo is not None else "document"
     ):
         raise td_error(400, "Can't change media type in the album")
-    markup = content.td_markup(markup, inline_only=True)
-    content.server_markup_checks(markup)
+    markup = keyboards.td_markup(markup, inline_only=True)
+    keyboards.server_markup_checks(markup)
     current = message.photo if item.kind == "photo" else message.document
     _server_checks(
         call,
@@ -185,11 +185,11 @@ async def edit_message_media(call: Call) -> dict[str, Any] | bool:
 @bot_method("editMessageReplyMarkup")
 async def edit_message_reply_markup(call: Call) -> dict[str, Any] | bool:
     """Replace (or, with none given, remove) a message's inline keyboard."""
-    markup = content.reply_markup_argument(call.params)
+    markup = keyboards.reply_markup_argument(call.params)
     message = _target(call)
     _can_edit(message)
-    markup = content.td_markup(markup, inline_only=True)
-    content.server_markup_checks(markup)
+    markup = keyboards.td_markup(markup, inline_only=True)
+    keyboards.server_markup_checks(markup)
     _server_checks(call, message, markup == message.reply_markup)
     message.reply_markup = markup
     mark_edited(call.sandbox, call.bot, message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sandbox import content, tdjson
+from sandbox import content, keyboards, tdjson
 from sandbox.errors import BotApiError, td_error
 from sandbox.formatting import clean_input_string, client_formatted_text
 from sandbox.links import UrlError, check_link, link_user_id
@@ -189,7 +189,7 @@ def _client_result(value: Any) -> dict[str, Any]:
     )
     tdjson.opt_bool(value, "show_caption_above_media")
     markup_value = tdjson.opt_field(value, "reply_markup", "Object")
-    markup = content.client_markup(markup_value) if markup_value is not None else None
+    markup = keyboards.client_markup(markup_value) if markup_value is not None else None
     thumb = (
         "thumbnail"
         if any(f"thumbnail_{k}" in value for k in ("url", "width", "height"))
@@ -223,7 +223,7 @@ def _td_result(call: Call, parsed: dict[str, Any], raw: dict[str, Any]) -> dict[
 
     Returns what a chosen result posts: text or caption (parsed and cleaned) and the keyboard.
     """
-    markup = content.td_markup(parsed["markup"], inline_only=True)
+    markup = keyboards.td_markup(parsed["markup"], inline_only=True)
     message: dict[str, Any] = {"reply_markup": markup}
     if parsed["text"] is not None:
         message["text"], message["entities"] = content.td_text(parsed["text"])
@@ -259,7 +259,7 @@ def _server_result(result: dict[str, Any], parsed: dict[str, Any], seen: set[str
             raise td_error(400, "PHOTO_CONTENT_URL_EMPTY")
         if not parsed["thumbnail_url"].lower().startswith(("http://", "https://")):
             raise td_error(400, "PHOTO_THUMB_URL_EMPTY")
-    content.server_markup_checks(result.get("reply_markup"))
+    keyboards.server_markup_checks(result.get("reply_markup"))
 
 
 def _results(raw: str) -> list[Any]:

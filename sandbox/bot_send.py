@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import content, tdjson
+from sandbox import content, keyboards, tdjson
 from sandbox.chats import add_message, ensure_not_blocked, resolve_user_chat
 from sandbox.errors import BotApiError, td_error
 from sandbox.formatting import client_formatted_text
@@ -118,16 +118,16 @@ class Outgoing:
 def outgoing(call: Call, *, with_markup: bool = True) -> Outgoing:
     """Client::do_send_message: reply parameters, reply markup, then the chat and the reply."""
     reply = reply_parameters(call.params)
-    markup = content.reply_markup_argument(call.params) if with_markup else None
+    markup = keyboards.reply_markup_argument(call.params) if with_markup else None
     chat_id = call.params.arg("chat_id")
     user = resolve_user_chat(call.sandbox, chat_id)
     reply_to = checked_reply(call, reply, chat_id, user)
-    return Outgoing(user, content.td_markup(markup, inline_only=False), reply_to)
+    return Outgoing(user, keyboards.td_markup(markup, inline_only=False), reply_to)
 
 
 def deliver(call: Call, out: Outgoing, *, messages: int = 1) -> None:
     """The last steps on Telegram's side: keyboard limits, the person's block, the rate limit."""
-    content.server_markup_checks(out.markup)
+    keyboards.server_markup_checks(out.markup)
     ensure_not_blocked(call.bot, out.user)
     call.take_rate(out.user.id, messages=messages)
 

@@ -2,8 +2,9 @@
 
 Served by the sandbox (never by the bot): ``checkout_routes(config_path)`` returns Starlette routes
 for ``GET /checkout``, ``POST /checkout/pay`` and ``POST /checkout/refund``. Which callback URL and
-secret belong to a shop comes from a demo-only JSON file written by ``bot.demo.write_checkout_config``
-({"<merchant id>": {"name", "callback_url", "secret"}}), so secrets never travel in URLs.
+secret belong to a shop comes from a demo-only JSON file written by
+``bot.demo.seed.write_checkout_config`` ({"<merchant id>": {"name", "callback_url", "secret"}}), so
+secrets never travel in URLs.
 """
 
 from __future__ import annotations

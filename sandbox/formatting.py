@@ -18,10 +18,12 @@ import re
 from typing import Any
 
 from sandbox import tdjson
+from sandbox.entities import EntityParseError, byte_offset, sort_entities, utf16_len
 from sandbox.errors import BotApiError, td_error
-from sandbox.html_check import EntityParseError, byte_offset, parse_html, sort_entities, utf16_len
+from sandbox.html_check import parse_html
 from sandbox.links import UrlError, check_link, link_user_id, mentioned_user
-from sandbox.markdown import parse_markdown, parse_markdown_v2
+from sandbox.markdown import parse_markdown
+from sandbox.markdown_v2 import parse_markdown_v2
 from sandbox.tdjson import JsonError, is_utf8
 
 MAX_TEXT_BYTES = 1 << 15

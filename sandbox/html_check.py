@@ -13,9 +13,15 @@ dropped silently (its text stays).
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
+from sandbox.entities import (
+    DATE_FORMAT_CHARS,
+    SPACES,
+    EntityParseError,
+    byte_offset,
+    sort_entities,
+)
 from sandbox.errors import BotApiError
 from sandbox.links import checked_link_or_empty, link_user_id, mentioned_user
 from sandbox.tdjson import is_utf8, to_integer, to_integer_safe
@@ -53,69 +59,6 @@ SIMPLE_ENTITY_OF_TAG: dict[str, str] = {
     "ins": "underline",
     "tg-spoiler": "spoiler",
 }
-TAG_OF_ENTITY: dict[str, str] = {
-    "bold": "b",
-    "italic": "i",
-    "underline": "u",
-    "strikethrough": "s",
-    "spoiler": "tg-spoiler",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "expandable_blockquote": "blockquote",
-}
-_SPACES = " \t\r\n\0\v"  # td::is_space
-DATE_FORMAT_CHARS = frozenset("tTdDwW")
-# Sort order of entity types at the same offset and length (td's get_entity_type_priority).
-TYPE_PRIORITY = {
-    "mention": 50,
-    "hashtag": 50,
-    "bot_command": 50,
-    "url": 50,
-    "email": 50,
-    "bold": 90,
-    "italic": 91,
-    "underline": 92,
-    "strikethrough": 93,
-    "blockquote": 0,
-    "code": 20,
-    "pre": 11,
-    "text_link": 49,
-    "text_mention": 49,
-    "cashtag": 50,
-    "phone_number": 50,
-    "bank_card_number": 50,
-    "spoiler": 94,
-    "custom_emoji": 99,
-    "expandable_blockquote": 0,
-    "date_time": 30,
-}
-
-
-class EntityParseError(Exception):
-    """A parse_mode text td refuses; the message is td's, without "Can't parse entities: "."""
-
-
-def utf16_len(text: str) -> int:
-    """Return the length of `text` in UTF-16 code units, the unit entity offsets count in."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def byte_offset(text: str, index: int) -> int:
-    """Return the UTF-8 byte offset of `text[index]` (td reports positions in bytes)."""
-    return len(text[:index].encode("utf-8", "surrogatepass"))
-
-
-def sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sort like td: by offset, longer first, then by type priority."""
-    return sorted(entities, key=lambda e: (e["offset"], -e["length"], type_priority(e)))
-
-
-def type_priority(entity: dict[str, Any]) -> int:
-    """Return td's priority of an entity's type (a pre block with a language comes first)."""
-    if entity["type"] == "pre" and entity.get("language"):
-        return 10
-    return TYPE_PRIORITY.get(entity["type"], 50)
 
 
 def decode_html_entity(text: str, pos: int) -> tuple[int, int]:
@@ -263,7 +206,7 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         begin = i
         i += 1
         if at(i) != "/":
-            while at(i) not in _SPACES and at(i) != ">":
+            while at(i) not in SPACES and at(i) != ">":
                 i += 1
             if at(i) == "\0":
                 raise EntityParseError(f"Unclosed start tag at byte offset {offset_of(begin)}")
@@ -274,19 +217,19 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 )
             argument, date = "", 0
             while at(i) != ">":
-                while at(i) != "\0" and at(i) in _SPACES:
+                while at(i) != "\0" and at(i) in SPACES:
                     i += 1
                 if at(i) == ">":
                     break
                 name_begin = i
-                while at(i) not in _SPACES and at(i) not in "=>/\"'":
+                while at(i) not in SPACES and at(i) not in "=>/\"'":
                     i += 1
                 attribute = text[name_begin:i]
                 if not attribute:
                     raise EntityParseError(
                         f'Empty attribute name in the tag "{tag}" at byte offset {offset_of(begin)}'
                     )
-                while at(i) != "\0" and at(i) in _SPACES:
+                while at(i) != "\0" and at(i) in SPACES:
                     i += 1
                 if at(i) != "=":
                     if at(i) == "\0":
@@ -297,7 +240,7 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                         argument = "1"
                     continue
                 i += 1
-                while at(i) != "\0" and at(i) in _SPACES:
+                while at(i) != "\0" and at(i) in SPACES:
                     i += 1
                 if at(i) == "\0":
                     raise EntityParseError(
@@ -308,7 +251,7 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                     while (at(i).isascii() and at(i).isalnum()) or at(i) in ".-":
                         i += 1
                     value = _ascii_lower(text[token_begin:i])
-                    if at(i) not in _SPACES and at(i) != ">":
+                    if at(i) not in SPACES and at(i) != ">":
                         raise EntityParseError(
                             f"Unexpected end of name token at byte offset {offset_of(token_begin)}"
                         )
@@ -353,10 +296,10 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             continue
         if not stack:
             raise EntityParseError(f"Unexpected end tag at byte offset {offset_of(begin)}")
-        while at(i) not in _SPACES and at(i) != ">":
+        while at(i) not in SPACES and at(i) != ">":
             i += 1
         end_tag = _ascii_lower(text[begin + 2 : i])
-        while at(i) != "\0" and at(i) in _SPACES:
+        while at(i) != "\0" and at(i) in SPACES:
             i += 1
         if at(i) != ">":
             raise EntityParseError(f"Unclosed end tag at byte offset {offset_of(begin)}")
@@ -384,37 +327,3 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             "unmatched surrogate code units"
         )
     return result, sort_entities(entities)
-
-
-def render_html(text: str, entities: list[dict[str, Any]]) -> str:
-    """Render text with entities back to Telegram-style HTML (for the chat page)."""
-    units = text.encode("utf-16-le", "surrogatepass")
-    opens: dict[int, list[tuple[int, str]]] = {}
-    closes: dict[int, list[str]] = {}
-    for index, entity in enumerate(sort_entities(entities)):
-        kind = entity["type"]
-        if kind == "text_link":
-            open_tag, close_tag = f'<a href="{html.escape(entity["url"])}">', "</a>"
-        elif kind == "pre" and entity.get("language"):
-            language = html.escape(entity["language"])
-            open_tag, close_tag = f'<pre><code class="language-{language}">', "</code></pre>"
-        elif kind in TAG_OF_ENTITY:
-            name = TAG_OF_ENTITY[kind]
-            extra = " expandable" if kind == "expandable_blockquote" else ""
-            open_tag, close_tag = f"<{name}{extra}>", f"</{name}>"
-        else:
-            continue
-        opens.setdefault(entity["offset"], []).append((index, open_tag))
-        closes.setdefault(entity["offset"] + entity["length"], []).insert(0, close_tag)
-    pieces: list[str] = []
-    for position in range(len(units) // 2 + 1):
-        pieces.extend(closes.get(position, []))
-        pieces.extend(tag for _, tag in opens.get(position, []))
-        if position < len(units) // 2:
-            unit = units[position * 2 : position * 2 + 2]
-            if 0xDC00 <= int.from_bytes(unit, "little") <= 0xDFFF:
-                continue  # second half of a surrogate pair, emitted with the first half
-            if 0xD800 <= int.from_bytes(unit, "little") <= 0xDBFF:
-                unit = units[position * 2 : position * 2 + 4]
-            pieces.append(html.escape(unit.decode("utf-16-le", "surrogatepass"), quote=False))
-    return "".join(pieces)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.html_check import render_html
+from sandbox.html_render import render_html
 from sandbox.records import StoredMessage
 from sandbox.state import BotState, Sandbox
 

@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sandbox.chats import add_message
-from sandbox.content import MAX_TEXT, callback_data_of
+from sandbox.content import MAX_TEXT
+from sandbox.entities import utf16_len
 from sandbox.errors import BotApiError, SimError
-from sandbox.html_check import utf16_len
+from sandbox.keyboards import callback_data_of
 from sandbox.media import store_upload
 from sandbox.objects import api_message, transcript_entry
 from sandbox.records import CallbackRecord, InlineRecord, SimUser

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import DomainError
 from bot.domain.money import DEFAULT_MAX_PRICE_FEN, MAX_STOCK, validate_price_fen, validate_stock
-from bot.domain.partners import PartnerLink
+from bot.domain.partner_links import PartnerLink
 
 TITLE_MIN_CHARS = 4
 TITLE_MAX_CHARS = 60

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.commissions import rate_in_force
 from bot.domain.errors import DomainError
 from bot.domain.money import parse_price_to_fen, parse_stock
-from bot.domain.partners import DEFAULT_PARTNERS, Partner, PartnerLink, parse_partner_link
+from bot.domain.partner_links import PartnerLink, parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS, Partner
 from bot.domain.publishing import (
     validate_draft,
     validate_photo_file_id,

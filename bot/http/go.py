@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from bot.domain.errors import DomainError
 from bot.domain.language import is_supported
-from bot.domain.partners import find_partner, is_whitelisted_url, with_attribution
+from bot.domain.partner_links import is_whitelisted_url, with_attribution
+from bot.domain.partners import find_partner
 from bot.domain.tokens import (
     CLICK_TAG_CHARS,
     BuyToken,

@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 
 from bot.context import VitrineContext
 from bot.delivery.photo_upload import NoPhotoCopy, PhotoValue, Send, send_photo
-from bot.demo import draw_item_photo
+from bot.demo.photos import draw_item_photo
 from bot.domain.buying import is_buyable, is_listed, is_sold_out
 from bot.domain.callbacks import (
     CartAdd,

@@ -13,7 +13,8 @@ from typing import Any
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
 from bot.campaigns.service import Draft, create_campaign
-from bot.demo import DEMO_EXPERT_ID, seed_into
+from bot.demo.catalogue import DEMO_EXPERT_ID
+from bot.demo.seed import seed_into
 from bot.domain.tokens import BuyToken, derive_key, verify_buy_token
 from bot.links import BUY_TOKEN_PURPOSE
 from storage.repositories.experts import Expert

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.demo import seed_into, write_checkout_config
+from bot.demo.seed import seed_into, write_checkout_config
 from bot.domain.orders import OrderOutcome
 from bot.http import HttpContext, routes_for
 from bot.links import buy_url

@@ -70,7 +70,7 @@ async def seed_campaign_audience(
 
     from sqlalchemy import insert, select
 
-    from bot.demo import seed_into
+    from bot.demo.seed import seed_into
     from storage.schema import fan_settings, follows, users
 
     await seed_into(repos, photo_dir)

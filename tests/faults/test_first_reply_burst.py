@@ -48,7 +48,7 @@ def _apologies(sandbox: Any, apology: str) -> list[int]:
 async def test_500_new_fans_starting_at_once_all_get_their_welcome_and_no_apology(
     strict_sandbox: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.demo import seed_into
+    from bot.demo.seed import seed_into
 
     await make_sim_users(strict_sandbox.url, FANS)
     async with bot_against(strict_sandbox, fast_settings(tmp_path)) as runtime:

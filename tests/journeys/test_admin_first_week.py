@@ -8,7 +8,8 @@ import asyncio
 from bot.admin.callbacks import AuditView
 from bot.app import Runtime
 from bot.domain.callbacks import AdminApprove, AdminSuspend, encode
-from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from bot.domain.partner_links import parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.experts.callbacks import AdminUnsuspend, ApplyTagsDone, ApplyVertical
 from tests.auxil.sim import Message, Sim, SimUser, buttons_of, plant_button, text_of
 from tests.conftest import ADMIN_TELEGRAM_ID

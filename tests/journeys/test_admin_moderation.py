@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.app import Runtime
 from bot.domain.callbacks import AdminApprove, AdminReject, AdminSuspend, encode
-from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from bot.domain.partner_links import parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.experts.callbacks import AdminUnsuspend
 from handlers.admin import report_button
 from tests.auxil.sim import Sim, buttons_of, text_of

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from bot.app import BotEndpoint, Runtime, running
-from bot.demo import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, seed_into, write_checkout_config
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID
+from bot.demo.seed import seed_into, write_checkout_config
 from sandbox.checkout import checkout_routes
 from tests.auxil.sim import Sim, buttons_of, text_of
 from tests.conftest import BOT_TOKEN, make_settings

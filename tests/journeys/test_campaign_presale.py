@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
 from bot.campaigns.service import Draft, create_campaign
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import ReservePresale, encode
 from tests.auxil.sim import Sim, buttons_of, text_of
 from tests.journeys.test_campaign_push import seed_fan

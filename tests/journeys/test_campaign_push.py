@@ -18,7 +18,8 @@ from bot.campaigns.callbacks import (
     WizardTagToggle,
 )
 from bot.campaigns.jobs import campaigns_of
-from bot.demo import DEMO_EXPERT_ID, seed_into
+from bot.demo.catalogue import DEMO_EXPERT_ID
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import CampaignCancel, CampaignPause, encode
 from storage.repositories.fan_settings import FanSettingsRow
 from tests.auxil.sim import Sim, SimUser, buttons_of, text_of

@@ -16,7 +16,7 @@ from bot.campaigns.callbacks import (
     WizardSchedule,
 )
 from bot.config import Settings
-from bot.demo import DEMO_EXPERT_ID
+from bot.demo.catalogue import DEMO_EXPERT_ID
 from bot.domain.callbacks import encode
 from tests.auxil.campaigns import lina_in, toast
 from tests.auxil.sim import Sim, buttons_of, plant_button, text_of

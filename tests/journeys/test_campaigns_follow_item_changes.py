@@ -22,7 +22,8 @@ from bot.campaigns.callbacks import (
 from bot.campaigns.jobs import campaigns_of
 from bot.conversations import position
 from bot.delivery.dispatcher import Withdrawn
-from bot.demo import DEMO_EXPERT_ID, seed_into
+from bot.demo.catalogue import DEMO_EXPERT_ID
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import CampaignResume, encode
 from storage.repositories.outbox import OutboxRow
 from storage.schema import outbox

@@ -14,7 +14,8 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.app import BotEndpoint, Runtime, running
-from bot.demo import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, DEMO_SHOPS, seed_into, write_checkout_config
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, DEMO_SHOPS
+from bot.demo.seed import seed_into, write_checkout_config
 from sandbox.checkout import (
     CallbackAnswer,
     CheckoutShop,

@@ -6,17 +6,15 @@ from pathlib import Path
 
 from bot.app import Runtime
 from bot.config import Settings
-from bot.demo import (
+from bot.demo.catalogue import (
     DEMO_ADMIN_ID,
     DEMO_EXPERT_ID,
     DEMO_EXPERTS,
     DEMO_FAN_ID,
     DEMO_MERCHANT_ID,
     DEMO_SHOPS,
-    create_demo_users,
-    refresh_demo_menus,
-    seed_into,
 )
+from bot.demo.seed import create_demo_users, refresh_demo_menus, seed_into
 from tests.auxil.sim import Sim
 
 

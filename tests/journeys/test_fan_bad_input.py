@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import Runtime
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import (
     CartAdd,
     CartPage,

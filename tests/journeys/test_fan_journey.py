@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import Runtime
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import (
     CartAdd,
     FavouriteToggle,

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from bot.app import Runtime
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from bot.domain.callbacks import decode, encode
 from bot.domain.webhooks import decode_secret, sign_webhook
 from bot.orders.callbacks import AgreementAnswer, MerchantReview

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from bot.app import BotEndpoint, Runtime, running
-from bot.demo import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, demo_secret, seed_into, write_checkout_config
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID
+from bot.demo.seed import demo_secret, seed_into, write_checkout_config
 from tests.auxil.sim import Sim, SimUser, buttons_of, text_of
 from tests.conftest import ADMIN_TELEGRAM_ID, BOT_TOKEN, make_settings
 from tests.journeys.test_buy_loop import form_fields, mount_checkout

@@ -12,14 +12,8 @@ from sqlalchemy import update
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
 from bot.campaigns.service import Draft, create_campaign
-from bot.demo import (
-    DEMO_EXPERT_ID,
-    DEMO_MERCHANT_ID,
-    DEMO_SHOPS,
-    create_demo_users,
-    demo_people,
-    seed_into,
-)
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, DEMO_SHOPS, demo_people
+from bot.demo.seed import create_demo_users, seed_into
 from bot.domain.callbacks import ReservePresale, TopPage, decode, encode
 from bot.orders.settlement import send_daily_summaries
 from storage.schema import users

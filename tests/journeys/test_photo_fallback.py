@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import Runtime
 from bot.campaigns.jobs import campaigns_of
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from tests.auxil.sim import Sim, text_of
 from tests.faults.conftest import create_push, make_sim_users, seed_campaign_audience, wait_for
 

@@ -15,7 +15,8 @@ from sqlalchemy import insert, select
 
 from bot.analytics.export import parse_csv
 from bot.app import Runtime
-from bot.demo import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, seed_into
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID
+from bot.demo.seed import seed_into
 from storage.schema import campaigns, clicks, commissions, events, items, orders, outbox, users
 from tests.auxil.sim import Sim, SimUser, buttons_of, text_of
 from tests.conftest import ADMIN_TELEGRAM_ID

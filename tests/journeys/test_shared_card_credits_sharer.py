@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from bot.domain.tokens import derive_key, verify_buy_token
 from bot.links import BUY_TOKEN_PURPOSE
 from storage.schema import clicks

@@ -12,7 +12,8 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import BotEndpoint, running
-from bot.demo import DEMO_SHOPS, demo_secret, seed_into
+from bot.demo.catalogue import DEMO_SHOPS
+from bot.demo.seed import demo_secret, seed_into
 from bot.domain.webhooks import decode_secret, sign_webhook
 from bot.orders.announce import announcer_of
 from storage.database import create_engine

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.entities import utf16_len
 from sandbox.errors import BotApiError
 from sandbox.formatting import fix_formatted_text
-from sandbox.html_check import parse_html, render_html, utf16_len
+from sandbox.html_check import parse_html
+from sandbox.html_render import render_html
 
 
 def test_nested_tags_become_entities_with_utf16_offsets() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, DEMO_SHOPS, seed_into
+from bot.demo.catalogue import DEMO_EXPERT_ID, DEMO_MERCHANT_ID, DEMO_SHOPS
+from bot.demo.seed import seed_into
 from bot.domain.errors import DomainError
 from bot.domain.orders import OrderEvent
 from bot.domain.states import AgreementStatus

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Table, func, select
 
-from bot.demo import DEMO_SHOPS, seed_into
+from bot.demo.catalogue import DEMO_SHOPS
+from bot.demo.seed import seed_into
 from bot.domain.errors import DomainError
 from bot.domain.orders import OrderEvent, OrderOutcome, OrderStatus
 from bot.orders.intake import order_rules

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from bot.demo import seed_into
+from bot.demo.seed import seed_into
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.fan_settings import FanSettingsRow

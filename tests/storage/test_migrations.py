@@ -63,7 +63,7 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> No
 
 
 def test_schema_matches_the_migrations(tmp_path: Path) -> None:
-    """A change to storage/schema.py without a migration fails here."""
+    """A change to storage/schema/ without a migration fails here."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine as create_sync_engine

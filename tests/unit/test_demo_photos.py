@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from bot.demo import DEMO_EXPERTS, TITLE_WIDTH, _font, draw_item_photo, title_lines, wrap_text
+from bot.demo.catalogue import DEMO_EXPERTS
+from bot.demo.photos import TITLE_WIDTH, _font, draw_item_photo, title_lines, wrap_text
 
 
 def at_most(characters: int):  # type: ignore[no-untyped-def]

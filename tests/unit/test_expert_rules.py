@@ -8,7 +8,8 @@ import pytest
 
 from bot.domain.errors import DomainError
 from bot.domain.money import parse_price_to_fen, parse_stock
-from bot.domain.partners import DEFAULT_PARTNERS, parse_partner_link
+from bot.domain.partner_links import parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.domain.publishing import validate_reason, validate_title
 from bot.experts.rules import (
     MAX_TAGS,

@@ -8,17 +8,19 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from bot.domain.errors import DomainError
-from bot.domain.partners import (
-    DEFAULT_PARTNERS,
+from bot.domain.partner_links import (
     MAX_LINK_CHARS,
-    Partner,
     PartnerLink,
-    accepted_partner_names,
-    find_partner,
     is_whitelisted_url,
-    load_partners,
     parse_partner_link,
     with_attribution,
+)
+from bot.domain.partners import (
+    DEFAULT_PARTNERS,
+    Partner,
+    accepted_partner_names,
+    find_partner,
+    load_partners,
 )
 
 TMALL_ITEM = "https://detail.tmall.com/item.htm?id=123456"

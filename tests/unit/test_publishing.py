@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import DomainError
-from bot.domain.partners import DEFAULT_PARTNERS, PartnerLink, parse_partner_link
+from bot.domain.partner_links import PartnerLink, parse_partner_link
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.domain.publishing import (
     Draft,
     count_emoji,

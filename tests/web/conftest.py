@@ -13,7 +13,8 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.demo import DEMO_SHOPS, demo_secret, seed_into
+from bot.demo.catalogue import DEMO_SHOPS
+from bot.demo.seed import demo_secret, seed_into
 from bot.domain.orders import OrderOutcome
 from bot.domain.webhooks import decode_secret, sign_webhook
 from bot.http import HttpContext, routes_for

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.errors import DomainError
-from bot.domain.partners import DEFAULT_PARTNERS, with_attribution
+from bot.domain.partner_links import with_attribution
+from bot.domain.partners import DEFAULT_PARTNERS
 from bot.domain.tokens import CLICK_ID_ALPHABET, CLICK_ID_CHARS, is_click_id
 from storage.schema import clicks, orders
 from tests.web.conftest import MoneyPath, order

@@ -322,7 +322,7 @@ async def test_a_thousand_hostile_callbacks_change_nothing(money: MoneyPath) -> 
             response = await money.client.post(url, content=valid, headers=headers)
         else:  # a valid signature over one body, sent with another
             msg_id, ts = f"s{number}", int(time.time())
-            from bot.demo import demo_secret
+            from bot.demo.seed import demo_secret
             from bot.domain.webhooks import decode_secret, sign_webhook
 
             signature = sign_webhook(decode_secret(demo_secret("lumiere")), msg_id, ts, valid)
@@ -374,7 +374,7 @@ async def test_the_same_callback_delivered_ten_times_and_concurrently_counts_onc
 
 
 async def test_the_daily_summary_counts_the_day_for_each_merchant(money: MoneyPath) -> None:
-    from bot.demo import DEMO_SHOPS
+    from bot.demo.catalogue import DEMO_SHOPS
     from bot.orders.settlement import send_daily_summaries
     from storage.schema import outbox
 
