@@ -48,9 +48,14 @@ WORDS = {
 }
 
 
-async def window_of_two(runtime: Runtime) -> tuple[Expert, Item, Item]:
-    """Chef Mei's window: a wok with a long reason from a verified shop, and a sold-out pan."""
+async def window_of_two(runtime: Runtime, sim: Sim) -> tuple[Expert, Item, Item]:
+    """Chef Mei's window: a wok with a long reason from a verified shop, and a sold-out pan.
+
+    The shop's owner is a Telegram user like any merchant: the bot's credentials job may write
+    to them at any moment (a send to a chat Telegram doesn't know would be refused).
+    """
     repos = runtime.services.repos
+    await sim.user(6201, "Bo", "en")
     await repos.partners.sync([("tmall", "Tmall", {})])
     owner = await repos.users.upsert_from_telegram(6201, "Bo", None, "en")
     shop = await repos.merchants.create(
@@ -110,7 +115,7 @@ async def test_details_show_what_the_card_does_not_and_lead_back(
     vitrine: Runtime, sim: Sim, sandbox: Any, language: str, code: str
 ) -> None:
     words = WORDS[language]
-    expert, wok, pan = await window_of_two(vitrine)
+    expert, wok, pan = await window_of_two(vitrine, sim)
     fan = await sim.user(5201, "Ann", code)
     card = await fan.ask("/window wok_mei", lambda m: m.get("photo") is not None)
     assert "END-OF-REASON" not in text_of(card)  # the card cuts the reason at 400 characters
@@ -165,7 +170,7 @@ async def test_details_of_a_card_opened_from_favourites_lead_back_to_that_card(
     vitrine: Runtime, sim: Sim
 ) -> None:
     words = WORDS["en"]
-    expert, wok, _pan = await window_of_two(vitrine)
+    expert, wok, _pan = await window_of_two(vitrine, sim)
     fan = await sim.user(5202, "Ann", "en")
     window = await fan.ask("/window wok_mei", lambda m: m.get("photo") is not None)
     await fan.press_answered(window, encode(FavouriteToggle(wok.id)))
