@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 
@@ -50,11 +51,27 @@ class BotEndpoint:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn without its own signal capture: the runner owns SIGINT/SIGTERM."""
+    """uvicorn without its own signal capture (the runner owns SIGINT/SIGTERM), and without its
+    `sys.exit(3)` when the address is taken.
+
+    That SystemExit, raised in the server's task, would escape the event loop itself, past
+    every `except Exception` of the caller (in the test suite it broke the event-loop runner of
+    every test after it). The operator gets an OSError naming the address instead, which
+    `vitrine run` prints.
+    """
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        except SystemExit:
+            raise OSError(
+                f"the HTTP side could not listen on {self.config.host}:{self.config.port}"
+                " (is another process using that port?)"
+            ) from None
 
 
 def build_application(
@@ -144,6 +161,13 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
     server = _Server(config)
     try:
         async with application:
+            # The HTTP side first: a taken port stops the start before anything runs.
+            server_task = asyncio.create_task(server.serve(), name="vitrine-http")
+            while not server.started:
+                if server_task.done():
+                    server_task.result()  # raise why the HTTP server could not start
+                    raise RuntimeError("the HTTP server stopped before it started listening")
+                await asyncio.sleep(0.02)
             await register_commands(application, services)
             await application.start()
             await start_delivery(application, services)  # outbox dispatcher + campaign jobs
@@ -159,11 +183,6 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await application.updater.start_polling(
                     allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
                 )
-            server_task = asyncio.create_task(server.serve(), name="vitrine-http")
-            while not server.started:
-                if server_task.done():
-                    server_task.result()  # re-raise why the HTTP server could not start
-                await asyncio.sleep(0.02)
             log.info("Vitrine is up as @%s", application.bot.username)
             try:
                 yield Runtime(application, services, server, server_task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,11 +17,22 @@ BOT_TOKEN = "100001:vitrine-test-token-0000000000"
 ADMIN_TELEGRAM_ID = 1004
 
 
+# Below Linux's ephemeral range (32768-60999), from which every outgoing connection takes its
+# local port: a port picked there and freed for the bot to bind a moment later can be taken by
+# one of the many loopback connections the tests open meanwhile.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nobody listens on right now, outside the range outgoing connections use."""
+    for port in random.sample(LISTEN_PORTS, 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
 
 
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:

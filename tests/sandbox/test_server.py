@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest
@@ -14,17 +13,12 @@ from starlette.routing import Route
 from sandbox import registry
 from sandbox.registry import Call
 from sandbox.server import SandboxServer, create_app, serve
+from tests.conftest import free_port
 from tests.sandbox.harness import TOKEN, Api
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_serve_runs_in_the_current_loop_until_cancelled() -> None:
-    port = _free_port()
+    port = free_port()
     task = asyncio.create_task(serve("127.0.0.1", port, "off"))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         for _ in range(200):
