@@ -16,6 +16,7 @@ from datetime import timedelta
 from telegram.error import TelegramError
 
 from bot.admin.moderation import decide_merchant
+from bot.admin.notices import admins_in
 from bot.config import Settings
 from bot.domain.errors import DomainError
 from bot.domain.partners import Partner, find_partner, match_partner
@@ -153,11 +154,14 @@ async def register_shop(
             if reopened is None:  # the row we just updated: only a broken database loses it
                 raise RuntimeError(f"merchant {existing.id} vanished while re-applying")
             merchant = reopened
-        reviewers = []
-        for telegram_id in sorted(services.settings.admin_ids):
-            admin = await uow.users.by_telegram_id(telegram_id)
-            reviewers.append(Reviewer(telegram_id, admin.language if admin else "en"))
-    return Registered(merchant, tuple(reviewers))
+        # Only admins who have talked to the bot have a chat to write to (as for every admin
+        # notice); the others find the shop in the queue their first /start shows.
+        reviewers = tuple(
+            Reviewer(admin.telegram_id, admin.language)
+            for admin in await admins_in(uow, services.settings.admin_ids)
+            if admin.telegram_id is not None
+        )
+    return Registered(merchant, reviewers)
 
 
 async def review_shop(
