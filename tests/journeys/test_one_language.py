@@ -29,7 +29,7 @@ async def test_a_new_demo_merchant_reads_their_first_notice_in_their_client_lang
     # Seeded before they ever wrote: the stored language must already be their client's.
     await seed_into(vitrine.services.repos, tmp_path / "photos")
     await create_demo_users(sandbox.url, vitrine.services.settings)  # type: ignore[attr-defined]
-    assert await send_daily_summaries(vitrine.application, vitrine.services) == len(DEMO_SHOPS)
+    assert await send_daily_summaries(vitrine.services) == len(DEMO_SHOPS)
 
     english = await SimUser(sim, DEMO_MERCHANT_ID).wait_for(lambda m: "24" in text_of(m))
     assert "Last 24 hours at Lumière" in text_of(english)
@@ -46,7 +46,7 @@ async def test_a_notice_follows_the_client_language_seen_last(
     # The Chinese owner switches their client to English and writes once.
     owner = await sim.user(CHINESE_OWNER, "小王", "en")
     await owner.ask("/help")
-    await send_daily_summaries(vitrine.application, vitrine.services)
+    await send_daily_summaries(vitrine.services)
     summary = await owner.wait_for(lambda m: "24" in text_of(m))
     assert "Last 24 hours at 小王数码铺" in text_of(summary)
 
