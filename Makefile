@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint run-deps test-deps system-deps bench bench-deps clean
+.PHONY: run test soak audit lint run-deps test-deps system-deps bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
@@ -44,6 +44,15 @@ run: $(STAMP) run-deps
 
 test: $(STAMP) test-deps
 	$(VENV)/bin/python -m pytest -q
+
+# The soak-marked tests at full size (`make test` runs them at CI size): minutes, not seconds.
+soak: $(STAMP) test-deps
+	VITRINE_SOAK=1 $(VENV)/bin/python -m pytest -q -s -m soak
+
+# Known vulnerabilities in the installed set (pip-audit asks the package index's advisory data,
+# so it needs the network). A report, not a gate: .ci/run prints it and goes on.
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit --local --skip-editable --progress-spinner off
 
 # The lint gate: ruff's rules and formatting, and mypy's types (pyproject.toml chooses them).
 lint: $(STAMP)

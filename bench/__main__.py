@@ -28,6 +28,7 @@ BENCHMARKS = {
     "orders": "bench.bench_orders",
     "stats": "bench.bench_stats",
     "memory": "bench.bench_memory",
+    "abuse": "bench.bench_abuse",
 }
 
 

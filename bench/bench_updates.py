@@ -52,6 +52,7 @@ class Side:
     timeouts: int
     errors: int
     peak_rss_mb: float
+    abuser: dict[str, int]  # the `abuse` benchmark's flood: posted, messages_received
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -98,9 +99,17 @@ def seed_browsing(folder: Path, quick: bool) -> tuple[Path, list[dict[str, Any]]
 
 
 def measure(
-    folder: Path, database: Path, browsing: list[dict[str, Any]], mode: str, seconds: float
+    folder: Path,
+    database: Path,
+    browsing: list[dict[str, Any]],
+    mode: str,
+    seconds: float,
+    *,
+    concurrency: int = CONCURRENCY,
+    abuser: dict[str, Any] | None = None,
+    label: str = "",
 ) -> Side:
-    """Run the presses against one bot process (`vitrine` or `echo`)."""
+    """Run the presses against one bot process (`vitrine` or `echo`), optionally with a flood."""
     sink_port, bot_port = free_port(), free_port()
     env = {
         **bot_env(folder, database, bot_port, f"http://127.0.0.1:{sink_port}/bot"),
@@ -115,12 +124,14 @@ def measure(
         "webhook_path": f"/telegram/{secret[:32]}",
         "secret": secret,
         "fans": browsing,
-        "concurrency": CONCURRENCY,
+        "concurrency": concurrency,
         "seconds": seconds,
+        "abuser": abuser,
     }
-    config_file, out = folder / f"fans-{mode}.json", folder / f"fans-{mode}-out.json"
+    run_name = f"{mode}{label}"
+    config_file, out = folder / f"fans-{run_name}.json", folder / f"fans-{run_name}-out.json"
     config_file.write_text(json.dumps(config))
-    fans_log, bot_log = folder / f"fans-{mode}.log", folder / f"bot-{mode}.log"
+    fans_log, bot_log = folder / f"fans-{run_name}.log", folder / f"bot-{run_name}.log"
     fans = spawn("bench.fans", [str(config_file), str(out)], {}, fans_log)
     try:
         wait_http(f"http://127.0.0.1:{sink_port}/__bench/stats", fans, fans_log)
@@ -146,6 +157,7 @@ def measure(
         result["timeouts"],
         result["errors"],
         rss,
+        result["abuser"],
     )
 
 

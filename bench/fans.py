@@ -8,7 +8,11 @@ webhook route — next page of the window, an item's details, ♥ — and waits 
 calls for it reached the sink (the answer to the press, and the edited or new message). The
 time from post to the second call is the press's latency.
 
-Writes {"completed", "seconds", "latencies_ms", "timeouts", "errors", "methods"} to OUT.
+With an "abuser" in CONFIG ({"telegram_id", "per_second"}), one more person meanwhile posts
+`/help` at that rate without waiting for answers (the `abuse` benchmark); the messages the bot
+sends to their chat are counted.
+
+Writes {"completed", "seconds", "latencies_ms", "timeouts", "errors", "methods", "abuser"} to OUT.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from bot.domain.callbacks import FavouriteToggle, ItemDetail, WindowPage, encode
 
 PRESS_TIMEOUT_SECONDS = 30.0
 WARMUP_SECONDS = 2.0
+ABUSE_CONNECTIONS = 20  # the flood's connections: a slow route answer must not slow the flood
 
 
 @dataclass
@@ -77,11 +82,30 @@ def _press(telegram_id: int, query_id: str, data: str, message_id: int) -> bytes
     return json.dumps(update).encode()
 
 
+def _command(telegram_id: int, number: int, text: str) -> bytes:
+    """A command typed in a private chat, as Telegram posts it to a webhook."""
+    update = {
+        "update_id": 50_000_000_000 + number,  # apart from the presses' ids
+        "message": {
+            "message_id": 500_000 + number,
+            "date": int(time.time()),
+            "chat": {"id": telegram_id, "type": "private", "first_name": "Flood"},
+            "from": {"id": telegram_id, "is_bot": False, "first_name": "Flood"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+    return json.dumps(update).encode()
+
+
 async def run(config: dict[str, Any]) -> dict[str, Any]:
     """Serve the sink, wait for the bot, press buttons, measure."""
     sink = Sink()
     states: dict[int, FanState] = {}
     by_query: dict[str, int] = {}
+    abuser = config.get("abuser")
+    abuser_id = int(abuser["telegram_id"]) if abuser else None
+    abuse = {"posted": 0, "messages_received": 0}
 
     def listener(method: str, chat_id: int | None, query_id: str | None) -> None:
         if method == "answercallbackquery" and query_id is not None:
@@ -90,6 +114,8 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
                 states[fan].answered = True
                 states[fan].check()
         elif chat_id is not None and (method in MESSAGE_METHODS or method in EDIT_METHODS):
+            if chat_id == abuser_id:
+                abuse["messages_received"] += 1
             state = states.get(chat_id)
             if state is not None and state.query_id:
                 state.messaged = True
@@ -168,8 +194,30 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         state.query_id = ""
         await connection.close()
 
+    async def abuse_loop(telegram_id: int, per_second: float, lane: int, lanes: int) -> None:
+        # One of `lanes` connections, each posting its share of the rate without waiting for
+        # the bot's answers (only for the route's 200, as Telegram does).
+        connection = Connection(host, port)
+        number = lane
+        next_at = time.monotonic()
+        while time.monotonic() < stop_at:
+            number += lanes
+            await connection.request(
+                "POST", config["webhook_path"], _command(telegram_id, number, "/help"), headers
+            )
+            abuse["posted"] += 1
+            next_at += lanes / per_second
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        await connection.close()
+
     fans = config["fans"][: int(config["concurrency"])]
-    await asyncio.gather(*(fan_loop(fan, n) for n, fan in enumerate(fans)))
+    loops = [fan_loop(fan, n) for n, fan in enumerate(fans)]
+    if abuser_id is not None:
+        lanes = ABUSE_CONNECTIONS
+        loops += [
+            abuse_loop(abuser_id, float(abuser["per_second"]), n, lanes) for n in range(lanes)
+        ]
+    await asyncio.gather(*loops)
     server.close()
     return {
         "completed": completed,
@@ -178,6 +226,7 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         "timeouts": timeouts,
         "errors": errors,
         "methods": dict(sink.methods),
+        "abuser": abuse,
     }
 
 

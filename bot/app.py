@@ -26,6 +26,7 @@ from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
 from bot.domain.language import CHINESE, ENGLISH
 from bot.http.server import build_web_app, webhook_path
+from bot.logs import REDACTOR
 from bot.orders.notices import drain_notices
 from bot.services import Services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
@@ -142,6 +143,14 @@ class Runtime:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Runtime]:
     """Start the bot and its HTTP server; on exit stop both in order and close the database."""
+    # The webhook path holds the secret's first 32 characters (bot/http/server.py webhook_path).
+    secrets = (
+        endpoint.token,
+        settings.secret_key,
+        settings.webhook_secret,
+        *(partner.app_secret for partner in settings.pull.partners),
+    )
+    REDACTOR.add_secrets((*secrets, settings.webhook_secret[:32]))
     services = await Services.start(settings)
     application = build_application(
         endpoint,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 log = logging.getLogger("vitrine")
 
@@ -19,13 +20,8 @@ SANDBOX_TOKEN = "100001:vitrine-sandbox-demo-token-0000"
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One stderr handler with the secret redactor on it (bot/logs.py).
+    configure_logging(level)
 
 
 async def _run(settings: Settings) -> None:
@@ -35,8 +31,9 @@ async def _run(settings: Settings) -> None:
     demo_handles: list[str] = []
     if settings.sandbox_mode:
         from bot.demo.catalogue import DEMO_ADMIN_ID
-        from bot.demo.seed import seed_demo, write_checkout_config
+        from bot.demo.seed import DEMO_PULL_PARTNER, seed_demo, write_checkout_config
         from sandbox.checkout import checkout_routes
+        from sandbox.partner_api import partner_api_routes
         from sandbox.server import SandboxServer
 
         sandbox_url = f"http://{settings.http_host}:{settings.sandbox_port}"
@@ -47,13 +44,20 @@ async def _run(settings: Settings) -> None:
             # Partner hosts can't be reached here: Continue leads to the simulated checkout.
             demo_checkout_url=settings.demo_checkout_url or f"{sandbox_url}/checkout",
         )
+        books = {}
+        if settings.demo_pull:
+            from bot.demo.seed import DEMO_PULL_APP_KEY, demo_pull_secret, with_demo_pull
+            from sandbox.partner_book import PartnerOrderBook
+
+            settings = with_demo_pull(settings, sandbox_url)
+            books[DEMO_PULL_PARTNER] = PartnerOrderBook({DEMO_PULL_APP_KEY: demo_pull_secret()})
         demo_handles = list(await seed_demo(settings))
         checkout_config = await write_checkout_config(settings)
         sandbox = SandboxServer(
             host=settings.http_host,
             port=settings.sandbox_port,
             limits=settings.sandbox_limits,
-            extra_routes=checkout_routes(checkout_config),
+            extra_routes=[*checkout_routes(checkout_config, books), *partner_api_routes(books)],
             # Users, chats and file ids outlive a restart, as on Telegram.
             state_dir=settings.data_dir / "sandbox",
         )
@@ -117,6 +121,83 @@ def _migrate(settings: Settings) -> None:
     print("Database is up to date.")
 
 
+def _print_check(path: Path) -> bool:
+    from storage.backup import check_copy
+
+    check = check_copy(path)
+    print(f"integrity_check: {', '.join(check.integrity)[:200]}")
+    print(f"foreign key violations: {check.foreign_key_violations}")
+    for name, value in check.figures.items():
+        print(f"  {name}: {value}")
+    return check.ok
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    """`vitrine backup <file>`: an online copy, checked; 1 when the copy fails its checks."""
+    from storage.backup import copy_database, sqlite_path
+
+    try:
+        source = sqlite_path(settings.database_url)
+    except ValueError as exc:
+        print(f"vitrine: {exc}", file=sys.stderr)
+        return 2
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        percent = 100 * done // max(total, 1)
+        if total > 2 * 2048 and percent // 10 != shown:  # big files: every 10 %
+            shown = percent // 10
+            print(f"copied {done} of {total} pages ({percent} %)", flush=True)
+
+    copy_database(source, target, progress)
+    print(f"Backup written to {target} ({target.stat().st_size} bytes).")
+    if not _print_check(target):
+        print("vitrine: the copy failed its checks; do not rely on it", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore(settings: Settings, backup: Path) -> int:
+    """`vitrine restore <file>`: put a backup back (bot stopped), then forget the forgotten."""
+    from datetime import UTC, datetime
+
+    from bot.fan.privacy import reapply_forgets
+    from bot.services import Services
+    from storage.backup import put_back, sqlite_path
+
+    if not backup.exists():
+        print(f"vitrine: no backup at {backup}", file=sys.stderr)
+        return 1
+    print(f"Checking {backup}…")
+    if not _print_check(backup):
+        print("vitrine: the backup failed its checks; nothing was changed", file=sys.stderr)
+        return 1
+    try:
+        database = sqlite_path(settings.database_url)
+    except ValueError as exc:
+        print(f"vitrine: {exc}", file=sys.stderr)
+        return 2
+    aside = database.with_name(f"{database.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    put_back(backup, database, aside)
+    if aside.exists():
+        print(f"The database it replaced was kept as {aside}.")
+
+    async def reapply() -> None:
+        services = await Services.start(settings)  # migrates an older backup forward too
+        try:
+            done = await reapply_forgets(services)
+        finally:
+            await services.close()
+        print(
+            f"Forgets re-applied: {done.forgotten} forgotten again, {done.already} already "
+            f"forgotten in the backup, {done.absent} joined after it."
+        )
+
+    asyncio.run(reapply())
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> None:
     from sandbox.server import run_forever
 
@@ -136,7 +217,7 @@ async def _seed_demo(settings: Settings, bot_username: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `vitrine run | migrate | sandbox | seed-demo`."""
+    """The command line: `vitrine run | migrate | backup | restore | sandbox | seed-demo`."""
     parser = argparse.ArgumentParser(
         prog="vitrine",
         description="Vitrine: a fan-service social-commerce Telegram bot.",
@@ -147,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot (no TELEGRAM_BOT_TOKEN: local sandbox with demo data)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database while the bot runs, and check the copy"
+    )
+    backup.add_argument("file", type=Path)
+    restore = commands.add_parser(
+        "restore", help="put a backup back (stop the bot first), then re-apply every /forget"
+    )
+    restore.add_argument("file", type=Path)
     sandbox = commands.add_parser("sandbox", help="run only the local Telegram sandbox")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
@@ -183,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings.log_level)
     if args.command == "migrate":
         _migrate(settings)
+    elif args.command == "backup":
+        return _backup(settings, args.file)
+    elif args.command == "restore":
+        return _restore(settings, args.file)
     elif args.command == "seed-demo":
         asyncio.run(_seed_demo(settings, args.bot_username.lstrip("@")))
     elif args.command == "run":

@@ -44,6 +44,32 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class PullPartner:
+    """One partner platform whose order API Vitrine polls (bot/orders/pull.py)."""
+
+    key: str  # the partner's key in the whitelist, e.g. "taobao"
+    api_url: str  # the order API's base URL; orders are at <api_url>/orders
+    app_key: str
+    app_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PullSettings:
+    """How partners' order APIs are polled; no partners: push callbacks only."""
+
+    partners: tuple[PullPartner, ...] = ()
+    window_minutes: int = 180  # Taobao Alliance's limit; a partner's 400 shrinks it at run time
+    overlap_minutes: int = 10  # each window re-reads the previous one's last minutes
+    settle_lag_seconds: int = 120  # never ask about the last minutes, the partner is still writing
+    page_size: int = 100
+    interval_seconds: int = 300
+    initial_lookback_hours: int = 24  # where the first ever walk starts
+    recheck_days: int = 15  # re-read orders this far back for late refunds (default: refund window)
+    recheck_interval_minutes: int = 60
+    requests_per_second: float = 5.0  # the partner's own rate limit, kept on our side too
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Vitrine is configured with."""
 
@@ -70,8 +96,16 @@ class Settings:
     low_stock_threshold: int = 3
     merchant_summary_hour: int = 21
     demo_checkout_url: str | None = None  # honoured only in sandbox mode, see demo_checkout
+    # Sandbox mode only: the demo's Taobao shop reports orders through the sandbox's partner
+    # order API, polled by the bot, instead of signed callbacks (issue 17).
+    demo_pull: bool = False
+    # The per-person throttle (issue 18): updates a person may send per window; 0 turns it off.
+    throttle_updates: int = 20
+    throttle_window_seconds: int = 10
     # The delivery engine and the flood rules (issue 7).
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
+    # Polling partners' order APIs (issue 17).
+    pull: PullSettings = field(default_factory=lambda: PullSettings())
 
     @property
     def sandbox_mode(self) -> bool:
@@ -241,7 +275,65 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         low_stock_threshold=get("VITRINE_LOW_STOCK_THRESHOLD", "3", _int_in_range(0, 1_000_000)),
         merchant_summary_hour=get("VITRINE_MERCHANT_SUMMARY_HOUR", "21", _int_in_range(0, 23)),
         demo_checkout_url=get("VITRINE_DEMO_CHECKOUT_URL", None, _parse_http_url),
+        demo_pull=_parse_bool("VITRINE_DEMO_PULL", str(get("VITRINE_DEMO_PULL", "false"))),
+        throttle_updates=get("VITRINE_THROTTLE_UPDATES", "20", _int_in_range(0, 10_000)),
+        throttle_window_seconds=get(
+            "VITRINE_THROTTLE_WINDOW_SECONDS", "10", _int_in_range(1, 3600)
+        ),
         delivery=_delivery_settings(get),
+        pull=_pull_settings(
+            get, refund_window_days=get("VITRINE_REFUND_WINDOW_DAYS", "15", _int_in_range(0, 180))
+        ),
+    )
+
+
+_PULL_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
+
+
+def _pull_settings(get: Callable[..., Any], *, refund_window_days: int) -> PullSettings:
+    """VITRINE_PULL_PARTNERS=taobao,... and per partner VITRINE_PULL_<KEY>_URL/_APP_KEY/_APP_SECRET."""
+    partners = []
+    for key in filter(
+        None, (k.strip().lower() for k in str(get("VITRINE_PULL_PARTNERS", "")).split(","))
+    ):
+        if not _PULL_KEY.match(key):
+            raise ConfigError("VITRINE_PULL_PARTNERS", f"not a partner key: {key!r}")
+        prefix = f"VITRINE_PULL_{key.upper()}"
+        url = get(f"{prefix}_URL", None, _parse_http_url)
+        app_key = get(f"{prefix}_APP_KEY")
+        app_secret = get(f"{prefix}_APP_SECRET")
+        for name, value in (("_URL", url), ("_APP_KEY", app_key), ("_APP_SECRET", app_secret)):
+            if not value:
+                raise ConfigError(prefix + name, f"required when {key} is in VITRINE_PULL_PARTNERS")
+        partners.append(PullPartner(key, str(url).rstrip("/"), str(app_key), str(app_secret)))
+
+    def count(name: str, default: int, low: int, high: int) -> int:
+        return _int_in_range(low, high)(name, str(get(name, str(default))))
+
+    window = count("VITRINE_PULL_WINDOW_MINUTES", 180, 1, 1440)
+    overlap = count("VITRINE_PULL_OVERLAP_MINUTES", 10, 0, 1439)
+    if overlap >= window:
+        raise ConfigError("VITRINE_PULL_OVERLAP_MINUTES", "must be shorter than the window")
+    raw_rate = str(get("VITRINE_PULL_REQUESTS_PER_SECOND", "5"))
+    try:
+        rate = float(raw_rate)
+    except ValueError:
+        rate = -1.0
+    if not 0.1 <= rate <= 1000:  # also refuses nan
+        raise ConfigError(
+            "VITRINE_PULL_REQUESTS_PER_SECOND", f"expected 0.1-1000, got {raw_rate!r}"
+        )
+    return PullSettings(
+        partners=tuple(partners),
+        window_minutes=window,
+        overlap_minutes=overlap,
+        settle_lag_seconds=count("VITRINE_PULL_SETTLE_LAG_SECONDS", 120, 0, 3600),
+        page_size=count("VITRINE_PULL_PAGE_SIZE", 100, 1, 100),
+        interval_seconds=count("VITRINE_PULL_INTERVAL_SECONDS", 300, 1, 86400),
+        initial_lookback_hours=count("VITRINE_PULL_INITIAL_LOOKBACK_HOURS", 24, 0, 24 * 90),
+        recheck_days=count("VITRINE_PULL_RECHECK_DAYS", refund_window_days, 0, 180),
+        recheck_interval_minutes=count("VITRINE_PULL_RECHECK_INTERVAL_MINUTES", 60, 1, 10080),
+        requests_per_second=rate,
     )
 
 

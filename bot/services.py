@@ -9,10 +9,12 @@ from bot.attribution.click_log import ClickLog
 from bot.config import DeliverySettings, Settings
 from bot.delivery.gate import MemorySendGate, SendGate
 from bot.delivery.outbox import Outbox
+from bot.domain.throttle import UpdateThrottle
 from bot.experts.publishing import partner_whitelist
 from bot.texts import Texts
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
+from storage.repositories.buy_page_cache import BuyPageCache
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Services:
     outbox: Outbox
     gate: SendGate  # every message the bot sends waits here (bot/delivery/gate.py)
     click_log: ClickLog  # every Buy-link visit's click, group-committed (bot/attribution)
+    buy_pages: BuyPageCache  # the /go page's item and expert, a few seconds in memory
+    throttle: UpdateThrottle | None  # per-person update limit; None when configured off
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -39,6 +43,8 @@ class Services:
             outbox=Outbox(repos.outbox),
             gate=build_gate(settings.delivery),
             click_log=ClickLog(repos),
+            buy_pages=BuyPageCache(engine),
+            throttle=build_throttle(settings),
         )
         # Shops, items and orders refer to the partners table: from the first start, not from the
         # first published item, else a shop registered on a new platform has nothing to refer to.
@@ -64,6 +70,13 @@ class Services:
     def is_admin(self, telegram_id: int) -> bool:
         """Admins are configured by Telegram id."""
         return telegram_id in self.settings.admin_ids
+
+
+def build_throttle(settings: Settings) -> UpdateThrottle | None:
+    """The per-person update throttle of the settings (None when VITRINE_THROTTLE_UPDATES=0)."""
+    if settings.throttle_updates == 0:
+        return None
+    return UpdateThrottle(settings.throttle_updates, settings.throttle_window_seconds)
 
 
 FREE_BROADCAST_RATE = 30.0  # Telegram's per-bot limit without paid broadcast

@@ -6,9 +6,10 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.context import VitrineApp
-from handlers import admin, analytics, campaigns, common, expert, fan, flows, merchant
+from handlers import admin, analytics, campaigns, common, expert, fan, flows, merchant, throttle
 
 # Handler groups run in ascending order; one handler per group handles an update.
+GROUP_THROTTLE = -20  # a person over the update limit is stopped before anything else runs
 GROUP_LOAD_USER = -10  # every update first loads (or creates) the Vitrine user
 GROUP_FLOWS = -5  # a message that answers the person's current flow step goes there, and stops
 GROUP_MAIN = 0
@@ -16,6 +17,7 @@ GROUP_MAIN = 0
 
 def register_handlers(application: VitrineApp) -> None:
     """Attach every handler of every role to the application."""
+    application.add_handler(TypeHandler(Update, throttle.throttle), group=GROUP_THROTTLE)
     application.add_handler(TypeHandler(Update, common.load_user), group=GROUP_LOAD_USER)
     flows.register(application, route_group=GROUP_FLOWS)
 

@@ -6,8 +6,9 @@ import html
 import logging
 import re
 
-from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram import Chat, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import people
 from bot.context import VitrineContext
@@ -17,13 +18,23 @@ from handlers.ui import reply
 log = logging.getLogger(__name__)
 
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Bot API refusals that mean the update named something gone: a press or inline query answered
+# too late (or an id Telegram never issued), a message deleted before the edit.
+EXPIRED_REFERENCES = ("query is too old", "message to edit not found")
+
+
+def _update_id(update: object) -> object:
+    return update.update_id if isinstance(update, Update) else type(update).__name__
 
 
 async def load_user(update: Update, context: VitrineContext) -> None:
     """Find or create the Vitrine user behind every update (runs before all other handlers)."""
     tg_user = update.effective_user
-    if tg_user is None or tg_user.is_bot:
-        return
+    chat = update.effective_chat
+    if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != Chat.PRIVATE):
+        # Vitrine talks to people in private chats only: a reply in a group or channel would
+        # show a person's cart, orders or data to everyone there. Nothing else runs.
+        raise ApplicationHandlerStop
     context.vitrine_user = await people.meet(
         context.services,
         telegram_id=tg_user.id,
@@ -80,6 +91,12 @@ async def on_error(update: object, context: VitrineContext) -> None:
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         # The user blocked the bot while we were answering: remember it, nobody to apologise to.
         await people.blocked_us(context.services, telegram_id=update.effective_user.id)
+        return
+    if isinstance(error, BadRequest) and any(
+        gone in error.message.lower() for gone in EXPIRED_REFERENCES
+    ):
+        # The person has moved on (or the update was forged): nothing to apologise for.
+        log.info("update %s named something gone: %s", _update_id(update), error.message)
         return
     log.error(
         "handler failed for update %s",

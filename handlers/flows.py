@@ -37,10 +37,15 @@ from handlers.ui import reply
 
 @dataclass(frozen=True)
 class Next:
-    """Go to `step`, adding `data` to what the person entered."""
+    """Go to `step`, adding `data` to what the person entered; then `ask` the step's question.
+
+    The question is sent only once the move is stored: an answer typed the moment it shows (or
+    taken by another process) finds the person already at the step it answers.
+    """
 
     step: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    ask: Callable[[], Awaitable[object]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,8 @@ async def go(context: VitrineContext, current: Position, outcome: Outcome) -> No
         await conversations.move(
             context.services, context.user.id, current, outcome.step, **outcome.data
         )
+        if outcome.ask is not None:
+            await outcome.ask()
     elif isinstance(outcome, Done):
         now_at = await conversations.position(context.services, context.user.id)
         # A handler that put the person into another flow has moved them on: keep that one.

@@ -52,16 +52,41 @@ def decoded(update: Update, kind: type[T]) -> T | None:
         return None
 
 
+def _shown_html(message: Message) -> str | None:
+    """What the message shows as HTML: its text, or its caption (None: a bare photo)."""
+    if message.text is not None:
+        return message.text_html
+    return message.caption_html if message.caption is not None else None
+
+
 def shows_already(message: Message, text: str, markup: object) -> bool:
-    """Whether a text message already shows the HTML `text` with `markup`.
+    """Whether the message already shows the HTML `text` (as its text, or as its caption when it
+    is a photo or other media) with `markup`.
 
     Telegram refuses an edit that changes nothing ("message is not modified"), so such an edit is
     not sent at all; both sides are compared unescaped, as entities and escapes may be spelt apart.
     """
-    if message.text is None:
+    shown = _shown_html(message)
+    if shown is None:
         return False
-    same_text = html.unescape(message.text_html).strip() == html.unescape(text).strip()
+    same_text = html.unescape(shown).strip() == html.unescape(text).strip()
     return same_text and message.reply_markup == markup
+
+
+async def edit_pressed(message: Message, text: str, markup: Keyboard) -> None:
+    """Show `text` and `markup` in the pressed message: a text message's text is edited, any
+    other message's caption (Telegram: "there is no text in the message to edit"); an edit that
+    would change nothing is not sent."""
+    if shows_already(message, text, markup):
+        return
+    try:
+        if message.text is not None:
+            await message.edit_text(text, reply_markup=markup)
+        else:
+            await message.edit_caption(text, reply_markup=markup)
+    except BadRequest as error:  # a double tap's second edit: the first one showed it already
+        if "not modified" not in error.message.lower():
+            raise
 
 
 async def reply(update: Update, context: VitrineContext, template: str, **values: object) -> None:
@@ -88,13 +113,7 @@ async def show_text(
     query = update.callback_query
     message = query.message if query else None
     if edit and isinstance(message, Message) and message.text is not None:
-        if shows_already(message, text, markup):
-            return  # pressing what is already shown (the chosen board, the same page)
-        try:
-            await message.edit_text(text, reply_markup=markup)
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
+        await edit_pressed(message, text, markup)  # nothing sent when it shows this already
         return
     chat = update.effective_chat
     if chat is not None:

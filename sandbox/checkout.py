@@ -5,6 +5,11 @@ for ``GET /checkout``, ``POST /checkout/pay`` and ``POST /checkout/refund``. Whi
 secret belong to a shop comes from a demo-only JSON file written by
 ``bot.demo.seed.write_checkout_config`` ({"<merchant id>": {"name", "callback_url", "secret"}}), so
 secrets never travel in URLs.
+
+A shop's entry may instead say ``{"name", "mode": "pull", "platform", "shop_id",
+"commission_rate_bp"}``: then Pay records the order in that platform's `PartnerOrderBook` (the
+click id as sub_id) and Refund refunds it there, and Vitrine hears of it only when it polls the
+partner's order-details API (sandbox/partner_checkout.py, sandbox/partner_api.py).
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from starlette.routing import Route
 
 from bot.domain.money import format_fen
 from bot.domain.webhooks import decode_secret, sign_webhook
+from sandbox.partner_book import PartnerOrderBook
+from sandbox.partner_checkout import pull_result_page, record_with_partner
+from sandbox.partner_orders import MAX_RATE_BP, TEXT_ID
 
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CLICK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -37,11 +45,15 @@ MAX_QUANTITY = 99
 
 @dataclass(frozen=True)
 class CheckoutShop:
-    """Where one demo shop's callbacks go and how they are signed."""
+    """Where one demo shop's orders go: signed callbacks (push) or its partner's book (pull)."""
 
     name: str
-    callback_url: str
-    secret: str
+    callback_url: str = ""
+    secret: str = ""
+    mode: str = "push"  # "pull": recorded in `platform`'s PartnerOrderBook instead
+    platform: str = ""
+    shop_id: str = ""
+    commission_rate_bp: int = 0
 
 
 ShopSource = Callable[[], Mapping[str, CheckoutShop]]
@@ -107,13 +119,37 @@ def shops_from_file(path: Path) -> ShopSource:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return {
-            str(key): CheckoutShop(str(v["name"]), str(v["callback_url"]), str(v["secret"]))
-            for key, v in raw.items()
-            if isinstance(v, dict) and {"name", "callback_url", "secret"} <= set(v)
-        }
+        if not isinstance(raw, dict):
+            return {}
+        shops = {str(key): _shop_entry(entry) for key, entry in raw.items()}
+        return {key: shop for key, shop in shops.items() if shop is not None}
 
     return load
+
+
+def _shop_entry(entry: object) -> CheckoutShop | None:
+    """One shop of the checkout file, or None if its entry is unusable (it is then left out)."""
+    if not isinstance(entry, dict) or "name" not in entry:
+        return None
+    if entry.get("mode") == "pull":
+        platform, shop_id = entry.get("platform"), entry.get("shop_id")
+        rate = entry.get("commission_rate_bp")
+        if not isinstance(platform, str) or not platform:
+            return None
+        if not isinstance(shop_id, str) or not TEXT_ID.fullmatch(shop_id):
+            return None
+        if not isinstance(rate, int) or isinstance(rate, bool) or not 0 <= rate <= MAX_RATE_BP:
+            return None
+        return CheckoutShop(
+            str(entry["name"]),
+            mode="pull",
+            platform=platform,
+            shop_id=shop_id,
+            commission_rate_bp=rate,
+        )
+    if not {"callback_url", "secret"} <= set(entry):
+        return None
+    return CheckoutShop(str(entry["name"]), str(entry["callback_url"]), str(entry["secret"]))
 
 
 def _environment() -> Environment:
@@ -224,7 +260,9 @@ async def checkout_page(shops: ShopSource, request: Request) -> Response:
     return _page(step="checkout", **fields)
 
 
-async def _callback(shops: ShopSource, request: Request, status: str) -> Response:
+async def _callback(
+    shops: ShopSource, books: Mapping[str, PartnerOrderBook], request: Request, status: str
+) -> Response:
     form = await request.form()
     known = shops()
     fields = _order_fields({k: str(v) for k, v in form.items()}, known)
@@ -235,9 +273,19 @@ async def _callback(shops: ShopSource, request: Request, status: str) -> Respons
     )
     if not ORDER_ID.fullmatch(order_id):
         return _page(400, error="Unknown order. 未知订单。")
-    answer = await send_signed_order(
-        known[fields["merchant"]], order_id=order_id, status=status, fields=fields
-    )
+    shop = known[fields["merchant"]]
+    if shop.mode == "pull":
+        pulled = record_with_partner(
+            books,
+            platform=shop.platform,
+            shop_id=shop.shop_id,
+            commission_rate_bp=shop.commission_rate_bp,
+            order_id=order_id,
+            status=status,
+            fields=fields,
+        )
+        return pull_result_page(order_id=order_id, status=status, outcome=pulled, fields=fields)
+    answer = await send_signed_order(shop, order_id=order_id, status=status, fields=fields)
     return _page(
         step="result",
         order_id=order_id,
@@ -248,11 +296,20 @@ async def _callback(shops: ShopSource, request: Request, status: str) -> Respons
     )
 
 
-def checkout_routes(config: Path | ShopSource) -> list[Route]:
-    """The simulated checkout's routes; mount them on the sandbox's Starlette app."""
+def checkout_routes(
+    config: Path | ShopSource, books: Mapping[str, PartnerOrderBook] | None = None
+) -> list[Route]:
+    """The simulated checkout's routes; mount them on the sandbox's Starlette app.
+
+    `books` (platform key -> PartnerOrderBook) are where pull-mode shops record their orders;
+    a pull-mode shop whose platform is not among them gets a refusal on its result page.
+    """
     shops = shops_from_file(config) if isinstance(config, Path) else config
+    partner_books: Mapping[str, PartnerOrderBook] = books if books is not None else {}
+    pay = partial(_callback, shops, partner_books, status="paid")
+    refund = partial(_callback, shops, partner_books, status="refunded")
     return [
         Route("/checkout", partial(checkout_page, shops), methods=["GET"]),
-        Route("/checkout/pay", partial(_callback, shops, status="paid"), methods=["POST"]),
-        Route("/checkout/refund", partial(_callback, shops, status="refunded"), methods=["POST"]),
+        Route("/checkout/pay", pay, methods=["POST"]),
+        Route("/checkout/refund", refund, methods=["POST"]),
     ]

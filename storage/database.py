@@ -71,7 +71,8 @@ def tune_sync_engine(engine: Engine) -> None:
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine with SQLite tuned for one writer and many readers."""
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    # hide_parameters: errors and SQL logs never carry values (secrets and keys are parameters).
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True)
     tune_sync_engine(engine.sync_engine)
     return engine
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +12,7 @@ import pytest
 
 from bot.app import BotEndpoint, Runtime, running
 from bot.config import Settings, load_settings
+from bot.logs import QUIET_LOGGERS
 from tests.auxil.sim import Sim
 
 BOT_TOKEN = "100001:vitrine-test-token-0000000000"
@@ -42,9 +44,31 @@ def make_settings(tmp_path: Path, **overrides: str) -> Settings:
         "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'vitrine.sqlite3'}",
         "VITRINE_HTTP_PORT": str(free_port()),
         "VITRINE_ADMIN_IDS": str(ADMIN_TELEGRAM_ID),
+        # The tests drive people at machine speed (a first day's 60 presses and commands in a few
+        # seconds), which the per-person throttle exists to stop: it stays in every update's path
+        # here, with a limit no test's person reaches. Its own tests set Telegram-like defaults.
+        "VITRINE_THROTTLE_UPDATES": "1000",
         **overrides,
     }
     return load_settings(env)
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """Undo what a test's in-process `vitrine` command did to logging (bot/logs.py).
+
+    `cli.main` installs a stderr handler on the root logger and sets its level, as a process
+    should; left behind, the handler writes to a stream pytest has since closed, and the level
+    lets INFO records into the next tests' caplog.
+    """
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in ("", *QUIET_LOGGERS)}
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture

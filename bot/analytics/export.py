@@ -37,7 +37,7 @@ def _time(moment: datetime | None, timezone: tzinfo) -> str:
     return "" if moment is None else moment.astimezone(timezone).isoformat(timespec="seconds")
 
 
-def _yuan(fen: int) -> str:
+def yuan_text(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
@@ -46,12 +46,12 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
-def _safe_text(text: str) -> str:
+def safe_text(text: str) -> str:
     # A title starting with =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+def csv_document(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -62,7 +62,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 def deliveries_csv(rows: Iterable[DeliveryRow], timezone: tzinfo) -> bytes:
     """One line per message: campaign, status, times, attempts and an error class — no recipient."""
-    return _csv(
+    return csv_document(
         DELIVERY_COLUMNS,
         (
             (
@@ -80,14 +80,14 @@ def deliveries_csv(rows: Iterable[DeliveryRow], timezone: tzinfo) -> bytes:
 
 def clicks_csv(rows: Iterable[ClickRow], timezone: tzinfo) -> bytes:
     """One line per click: time, source, item and campaign — no fan, no click id."""
-    return _csv(
+    return csv_document(
         CLICK_COLUMNS,
         (
             (
                 _time(row.at, timezone),
                 row.source,
                 row.item_id,
-                _safe_text(row.item_title),
+                safe_text(row.item_title),
                 _blank(row.campaign_id),
             )
             for row in rows
@@ -97,21 +97,21 @@ def clicks_csv(rows: Iterable[ClickRow], timezone: tzinfo) -> bytes:
 
 def orders_csv(rows: Iterable[OrderRow], timezone: tzinfo) -> bytes:
     """One line per order: time, partner order id, item, expert, amount, status, commission."""
-    return _csv(
+    return csv_document(
         ORDER_COLUMNS,
         (
             (
                 _time(row.occurred_at, timezone),
                 row.partner_key,
-                _safe_text(row.partner_order_id),
+                safe_text(row.partner_order_id),
                 _blank(row.item_id),
-                _safe_text(row.item_title),
+                safe_text(row.item_title),
                 row.expert_handle,
                 _blank(row.campaign_id),
                 row.quantity,
-                _yuan(row.amount_fen),
+                yuan_text(row.amount_fen),
                 row.status,
-                _yuan(row.commission_fen),
+                yuan_text(row.commission_fen),
             )
             for row in rows
         ),

@@ -7,12 +7,12 @@ wait for a concurrency slot -> send through PTB, whose rate limiter makes the ca
 gate (bot/delivery/gate.py) in the row's lane -> hand the outcome to the `StatusWriter` (group
 commits) -> free the slot.
 
-The duplicate bound: a row holds its slot until its outcome is handed over, and the writer lets
-at most `send_concurrency` handed-over outcomes wait for their commit (`duplicate_bound`). So at
-any instant at most 2 × `send_concurrency` rows can have reached Telegram without their 'sent'
-status on disk: those in flight and those handed over. A crash (SIGKILL) therefore re-sends at
-most 2 × `send_concurrency` messages on restart, when `requeue_in_flight` returns the 'sending'
-rows to the queue. Senders do not wait for their commit: one commit per batch serves them all.
+The duplicate bound counts messages repeated after a crash: sent, but 'sent' not on disk, so
+`requeue_in_flight` re-queues them at the restart. A row is claimed only with a send slot
+(`_take_slots`) and holds it until its outcome is handed over; the writer lets at most
+`send_concurrency` outcomes wait for their commit. So at most 2 × `send_concurrency` rows are
+'sending' on disk, and a crash repeats at most that many messages (`duplicate_bound`, 16 by
+default). Senders do not wait for their commit: one commit per batch serves them all.
 
 Errors: 429 pauses the whole gate for `retry_after` and re-queues the row (no attempt counted);
 403 marks the fan unreachable and drops their pending rows as 'blocked'; 400 fails the row at
@@ -227,12 +227,13 @@ class Dispatcher:
                 later.setdefault(min(max(wait, 0.05), 60.0), []).append(row.id)
         for wait, ids in later.items():
             await self._repo.defer(ids, now + timedelta(seconds=wait))
+        ready = await self._take_slots(ready)
         claimed = await self._repo.claim([row.id for row in ready])
         for row in ready:
             if row.id not in claimed:
                 self._busy_chats.discard(row.chat_id)
+                self._slots.release()
                 continue
-            await self._slots.acquire()
             await self._wait_if_paused()
             task = asyncio.create_task(self._send(row))
             self._in_flight.add(task)
@@ -241,6 +242,17 @@ class Dispatcher:
             # Everything due is paced: wait for the soonest chat instead of spinning.
             await asyncio.sleep(min(min(later), IDLE_POLL_SECONDS))
         return bool(ready)
+
+    async def _take_slots(self, ready: list[OutboxRow]) -> list[OutboxRow]:
+        """The first rows of `ready` that got a send slot (one waited for, then those free now):
+        a row is claimed only with its slot; the others stay queued for the next batch."""
+        taken = 0
+        while taken < len(ready) and (taken == 0 or not self._slots.locked()):
+            await self._slots.acquire()  # after the first, free ones: returns at once
+            taken += 1
+        for row in ready[taken:]:
+            self._busy_chats.discard(row.chat_id)
+        return ready[:taken]
 
     async def _send(self, row: OutboxRow) -> None:
         """Send one claimed row and write its outcome before freeing the slot."""

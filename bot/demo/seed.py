@@ -4,6 +4,7 @@ the sandbox's demo checkout config and people, and the demo people's menus."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import httpx
 from telegram import Bot
 
-from bot.config import Settings
+from bot.config import PullPartner, Settings
 from bot.demo.catalogue import DEMO_EXPERTS, DEMO_SHOPS, demo_people
 from bot.demo.photos import draw_item_photo
 from bot.domain.partner_links import parse_partner_link
@@ -31,6 +32,36 @@ def demo_secret(shop_key: str) -> str:
     return "whsec_" + base64.b64encode(digest).decode("ascii")
 
 
+# The demo's pull mode (VITRINE_DEMO_PULL): this platform's shop reports through the sandbox's
+# simulated partner order API, with these public demo credentials.
+DEMO_PULL_PARTNER = "taobao"
+DEMO_PULL_APP_KEY = "vitrine-demo"
+DEMO_PULL_RATE_BP = 800  # what the simulated partner pays: the demo shops' agreed default rate
+
+
+def demo_pull_secret() -> str:
+    """The fixed, public app secret of the demo's partner API: never use demo data in production."""
+    return hashlib.sha256(b"vitrine-demo-partner-app").hexdigest()
+
+
+def with_demo_pull(settings: Settings, sandbox_url: str) -> Settings:
+    """`settings` polling the sandbox's partner API for the demo platform, at a demo's pace."""
+    partner = PullPartner(
+        DEMO_PULL_PARTNER,
+        f"{sandbox_url}/partner/{DEMO_PULL_PARTNER}",
+        DEMO_PULL_APP_KEY,
+        demo_pull_secret(),
+    )
+    pull = dataclasses.replace(
+        settings.pull,
+        partners=(*settings.pull.partners, partner),
+        # The sandbox writes an order at once: no need to stay minutes behind, or wait long.
+        settle_lag_seconds=0,
+        interval_seconds=min(settings.pull.interval_seconds, 5),
+    )
+    return dataclasses.replace(settings, pull=pull)
+
+
 async def write_checkout_config(settings: Settings) -> Path:
     """Tell the sandbox's simulated checkout how to sign for each demo shop (a demo-only file).
 
@@ -40,10 +71,18 @@ async def write_checkout_config(settings: Settings) -> Path:
     engine = create_engine(settings.database_url)
     try:
         repos = Repositories.build(engine, default_timezone=settings.default_timezone)
-        config: dict[str, dict[str, str]] = {}
+        config: dict[str, dict[str, object]] = {}
         for shop_key, (partner, shop_id, _name, _owner) in DEMO_SHOPS.items():
             merchant = await repos.merchants.by_shop(partner, shop_id)
-            if merchant is not None:
+            if merchant is not None and settings.demo_pull and partner == DEMO_PULL_PARTNER:
+                config[str(merchant.id)] = {
+                    "name": merchant.name,
+                    "mode": "pull",
+                    "platform": partner,
+                    "shop_id": shop_id,
+                    "commission_rate_bp": DEMO_PULL_RATE_BP,
+                }
+            elif merchant is not None:
                 config[str(merchant.id)] = {
                     "name": merchant.name,
                     "callback_url": f"{settings.public_url}/hooks/orders/{merchant.callback_key}",

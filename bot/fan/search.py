@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 EXPERTS_PAGE_SIZE = 6
 INLINE_PAGE_SIZE = 10
+MAX_INLINE_OFFSET = 1_000  # a hundred pages of results; deeper offsets are answered with nothing
 MAX_INLINE_QUERY = 64
 _ITEM_QUERY = re.compile(r"^\s*#(\d{1,15})\s*$")
 

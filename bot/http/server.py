@@ -14,6 +14,8 @@ from telegram import Update
 
 from bot.context import VitrineApp
 from bot.http import buy_routes
+from bot.http.updates import well_typed
+from bot.inbound import first_delivery
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,12 @@ def build_web_app(application: VitrineApp, services: Services) -> Starlette:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
             update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError):
+        except Exception:  # PTB's parsers raise anything on hostile JSON (AttributeError, ...)
             return JSONResponse({"error": "malformed update"}, status_code=400)
+        if not well_typed(update):
+            return JSONResponse({"error": "malformed update"}, status_code=400)
+        if not await first_delivery(services, update.update_id):
+            return Response(status_code=200)  # delivered again: taken once already
         await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.orders.reconcile import ReconciledOrder, expert_flagged
 from storage.repositories.commissions import Earnings
 from storage.repositories.merchants import Merchant
 from storage.repositories.orders import OrderRow
@@ -36,6 +37,8 @@ class EarningsView:
     rows: tuple[Earnings, ...]
     period_days: int | None  # None: all time
     refund_days: int
+    # The latest orders whose commission differs from the partner's report, with the reason.
+    flagged: tuple[ReconciledOrder, ...] = ()
 
 
 def period_days(text: str | None) -> int | None:
@@ -67,4 +70,5 @@ async def expert_earnings(
         days = period_days(period)
         since = None if days is None else now - timedelta(days=days)
         rows = tuple(await uow.commissions.earnings(expert.id, since=since))
-    return EarningsView(True, rows, days, refund_days)
+    flagged = await expert_flagged(services, expert.id)
+    return EarningsView(True, rows, days, refund_days, flagged)

@@ -70,11 +70,40 @@ async def apply_order_event(
     orders, but its refunds of orders we hold must still cancel their commissions).
     """
     async with services.unit_of_work(write=True) as uow:
-        # The receipt is the unit's first write: on SQLite the unit already holds the write
-        # lock (BEGIN IMMEDIATE), so deliveries of one order apply one after the other.
-        if not await uow.orders.receive(merchant_id, message_id, now):
-            return REPLAYED
-        return await _apply(uow, merchant_id, partner_key, event, rules, now, new_orders)
+        return await apply_order_event_in(
+            uow,
+            merchant_id=merchant_id,
+            partner_key=partner_key,
+            message_id=message_id,
+            event=event,
+            rules=rules,
+            now=now,
+            new_orders=new_orders,
+        )
+
+
+async def apply_order_event_in(
+    uow: Repositories,
+    *,
+    merchant_id: int,
+    partner_key: str,
+    message_id: str,
+    event: OrderEvent,
+    rules: OrderRules,
+    now: datetime,
+    new_orders: bool = True,
+) -> OrderOutcome:
+    """`apply_order_event` inside the caller's writing unit of work.
+
+    The pull side keeps the partner's report of the order in the same transaction. Raises as
+    `apply_order_event` does; the caller must then let the unit roll back, since the receipt was
+    written first.
+    """
+    # The receipt is the unit's first write: on SQLite the unit already holds the write
+    # lock (BEGIN IMMEDIATE), so deliveries of one order apply one after the other.
+    if not await uow.orders.receive(merchant_id, message_id, now):
+        return REPLAYED
+    return await _apply(uow, merchant_id, partner_key, event, rules, now, new_orders)
 
 
 async def _apply(
@@ -175,7 +204,12 @@ def _state_of(
     """The stored order as the status machine sees it."""
     commission = None
     if live is not None:
-        commission = commission_status(live.created_at, now, rules.refund_window_seconds)
+        # Confirmed in storage (the refund window closed, or the partner settled it) stays so.
+        commission = (
+            "confirmed"
+            if live.status == "confirmed"
+            else commission_status(live.created_at, now, rules.refund_window_seconds)
+        )
     held = held_stock(
         stored.status,
         has_item=stored.item_id is not None,

@@ -10,8 +10,7 @@ from telegram import Update
 
 from bot.context import VitrineContext
 from bot.domain.errors import DomainError
-
-MAX_CAMPAIGN_DIGITS = 15
+from bot.domain.numbers import MAX_ID, whole_number
 
 
 async def refuse(update: Update, context: VitrineContext, code: str, **values: object) -> None:
@@ -29,7 +28,5 @@ async def refuse_error(update: Update, context: VitrineContext, error: DomainErr
 
 def campaign_number(text: str) -> int | None:
     """A campaign id typed by a person ("12" or "#12"), or None if it is not one."""
-    digits = text.strip().removeprefix("#")
-    if not digits.isdigit() or len(digits) > MAX_CAMPAIGN_DIGITS:
-        return None
-    return int(digits)
+    # ASCII digits only: "²" passes isdigit() and breaks int().
+    return whole_number(text.strip().removeprefix("#"), low=1, high=MAX_ID)

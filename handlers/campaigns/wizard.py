@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -147,8 +148,9 @@ async def _show(update: Update, context: VitrineContext, result: Screen | Confir
         await show_text(update, context, text)
         return Done()
     text, markup = _screen(context, result)
-    await show_text(update, context, text, markup)
-    return Next(result.step, result.draft.to_data())
+    return Next(
+        result.step, result.draft.to_data(), ask=partial(show_text, update, context, text, markup)
+    )
 
 
 async def _refused(update: Update, context: VitrineContext, error: DomainError) -> Outcome:
@@ -180,7 +182,8 @@ async def start(update: Update, context: VitrineContext) -> None:
             await go(context, current, outcome)
         return
     await begin(context, WIZARD, screen.step, **screen.draft.to_data())
-    await _show(update, context, screen)
+    text, markup = _screen(context, screen)
+    await show_text(update, context, text, markup)
 
 
 async def _press(

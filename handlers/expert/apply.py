@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -70,8 +71,8 @@ async def got_handle(update: Update, context: VitrineContext, _at: Position) -> 
     except DomainError as error:
         await reply_error(update, context, error)
         return Stay()
-    await reply(update, context, "expert/apply_prompt", step=NAME)
-    return Next(NAME, {"handle": handle})
+    ask = partial(reply, update, context, "expert/apply_prompt", step=NAME)
+    return Next(NAME, {"handle": handle}, ask=ask)
 
 
 async def got_name(update: Update, context: VitrineContext, _at: Position) -> Outcome:
@@ -83,8 +84,8 @@ async def got_name(update: Update, context: VitrineContext, _at: Position) -> Ou
         return Stay()
     buttons = [button(v.label(context.language), ApplyVertical(v.key)) for v in VERTICALS]
     text = context.services.texts.render("expert/apply_prompt", context.language, step=VERTICAL)
-    await show_text(update, context, text, keyboard(rows_of(buttons, 2)), edit=False)
-    return Next(VERTICAL, {"display_name": name})
+    ask = partial(show_text, update, context, text, keyboard(rows_of(buttons, 2)), edit=False)
+    return Next(VERTICAL, {"display_name": name}, ask=ask)
 
 
 def _tags_screen(
@@ -198,8 +199,9 @@ async def got_bio(update: Update, context: VitrineContext, current: Position) ->
     except DomainError as error:
         await reply_error(update, context, error)
         if error.code.startswith("handle."):
-            await reply(update, context, "expert/apply_prompt", step=HANDLE)
-            return Next(HANDLE)
+            return Next(
+                HANDLE, ask=partial(reply, update, context, "expert/apply_prompt", step=HANDLE)
+            )
         if error.code == "apply.already":
             return Done()
         return Stay()

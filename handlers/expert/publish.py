@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from telegram import PhotoSize, Update
@@ -90,8 +91,7 @@ async def got_photo(update: Update, context: VitrineContext, _at: Position) -> O
         )
     except DomainError as error:
         return await _refused(update, context, error)
-    await _prompt(update, context, TITLE)
-    return Next(TITLE)
+    return Next(TITLE, ask=partial(_prompt, update, context, TITLE))
 
 
 async def _keep_photo_copy(context: VitrineContext, photo: PhotoSize) -> str | None:
@@ -119,8 +119,7 @@ async def got_text(update: Update, context: VitrineContext, current: Position) -
         )
     except DomainError as error:
         return await _refused(update, context, error)
-    await _prompt(update, context, next_step)
-    return Next(next_step)
+    return Next(next_step, ask=partial(_prompt, update, context, next_step))
 
 
 async def _shown(update: Update, context: VitrineContext, use_case: Awaitable[Screen]) -> Outcome:
@@ -129,8 +128,7 @@ async def _shown(update: Update, context: VitrineContext, use_case: Awaitable[Sc
         screen = await use_case
     except DomainError as error:
         return await _refused(update, context, error)
-    await show_screen(update, context, screen)
-    return Next(step_of(screen))
+    return Next(step_of(screen), ask=partial(show_screen, update, context, screen))
 
 
 async def got_link(update: Update, context: VitrineContext, _at: Position) -> Outcome:

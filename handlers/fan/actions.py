@@ -19,8 +19,11 @@ async def _relabel(message: Message, data: str, text: str) -> None:
     """Change the label of the pressed button (e.g. ♡ -> ♥) without touching the card."""
     if message.reply_markup is None:
         return
+    markup = relabelled(message.reply_markup, data, text)
+    if markup == message.reply_markup:
+        return  # the button says this already (pressed twice): an edit would change nothing
     try:
-        await message.edit_reply_markup(relabelled(message.reply_markup, data, text))
+        await message.edit_reply_markup(markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise

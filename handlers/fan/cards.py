@@ -4,7 +4,6 @@ photo (uploaded once, then by file_id)."""
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +37,7 @@ from bot.photos import photo_folder
 from bot.texts import MessageTooLong, Texts
 from handlers.fan.ui import caption, label, nav_row, short
 from handlers.keyboards import Button, Keyboard, button, keyboard, share_button, url_button
+from handlers.ui import edit_pressed, shows_already
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +263,8 @@ async def edit_item_card(
     if not isinstance(message, Message) or not message.photo:
         await send_item_card(update, context, item, text, markup)
         return
+    if _shows_item_already(message, item, text, markup):
+        return  # the page or card pressed is the one shown: an edit would change nothing
 
     async def edit(photo: PhotoValue) -> object:
         return await message.edit_media(InputMediaPhoto(photo, caption=text), reply_markup=markup)
@@ -275,12 +277,12 @@ async def edit_item_card(
         raise
 
 
-def _shows_already(message: Message, text: str, markup: Keyboard) -> bool:
-    """Whether the photo message already has this caption and these buttons."""
-    if message.caption is None:
-        return False
-    same = html.unescape(message.caption_html).strip() == html.unescape(text).strip()
-    return same and message.reply_markup == markup
+def _shows_item_already(message: Message, item: Item, text: str, markup: Keyboard) -> bool:
+    """Whether the photo message already is this card: its caption, buttons and the item's photo."""
+    same_photo = item.photo_file_id is None or any(
+        size.file_id == item.photo_file_id for size in message.photo
+    )
+    return same_photo and shows_already(message, text, markup)
 
 
 async def edit_card_caption(
@@ -293,10 +295,4 @@ async def edit_card_caption(
     if not isinstance(message, Message) or not message.photo:
         await send_item_card(update, context, item, text, markup)
         return
-    if _shows_already(message, text, markup):
-        return  # pressed twice: the message shows this already
-    try:
-        await message.edit_caption(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await edit_pressed(message, text, markup)  # nothing sent when it shows this already

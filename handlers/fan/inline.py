@@ -16,8 +16,9 @@ from telegram import (
 from bot.context import VitrineContext
 from bot.domain.buying import is_sold_out
 from bot.domain.money import format_fen
+from bot.domain.numbers import whole_number
 from bot.fan.records import Item
-from bot.fan.search import INLINE_PAGE_SIZE, shareable_items
+from bot.fan.search import INLINE_PAGE_SIZE, MAX_INLINE_OFFSET, shareable_items
 from bot.links import buy_url, deep_link
 from handlers.fan.cards import item_caption
 from handlers.fan.ui import label
@@ -44,7 +45,11 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
     query = update.inline_query
     if query is None:
         return
-    offset = int(query.offset) if query.offset.isdigit() else 0
+    # The offset is the next_offset we gave, or empty; anything else is answered with nothing.
+    offset = whole_number(query.offset or "0", high=MAX_INLINE_OFFSET)
+    if offset is None:
+        await query.answer([], cache_time=0, is_personal=True)
+        return
     found = await shareable_items(context.services, query=query.query, offset=offset)
     items = found.items
     username = context.bot.username

@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import VitrineApp
 from bot.domain.callbacks import callback_pattern
 from bot.orders.callbacks import AgreementAnswer, MerchantPlatform, MerchantReview
+from bot.orders.pull_jobs import schedule_pulling
 from bot.orders.settlement import schedule_settlement
 from handlers.merchant import money, shop, terms
 
@@ -23,6 +24,7 @@ def register(application: VitrineApp) -> None:
     application.add_handler(CommandHandler("agreements", terms.agreements))
     application.add_handler(CommandHandler("orders", money.orders))
     application.add_handler(CommandHandler("earnings", money.earnings))
+    application.add_handler(CommandHandler("reconcile", money.reconcile))
     application.add_handler(
         CallbackQueryHandler(shop.review, pattern=callback_pattern(MerchantReview))
     )
@@ -30,6 +32,7 @@ def register(application: VitrineApp) -> None:
         CallbackQueryHandler(terms.answer, pattern=callback_pattern(AgreementAnswer))
     )
     schedule_settlement(application)
+    schedule_pulling(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             shop.credentials_job,

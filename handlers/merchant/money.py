@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import Update
+from telegram import InputFile, Update
 
 from bot.context import VitrineContext
 from bot.merchants import money
+from bot.orders.rates import format_rate
+from bot.orders.reconcile import reconciliation_view
 from handlers.ui import reply
 
 
@@ -40,4 +42,34 @@ async def earnings(update: Update, context: VitrineContext) -> None:
         period=view.period_days,
         not_expert=False,
         refund_days=view.refund_days,
+        flagged=view.flagged,
+        rate=format_rate,
     )
+
+
+async def reconcile(update: Update, context: VitrineContext) -> None:
+    """/reconcile: our commissions beside the partners' reports, totals per reason and a CSV."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    view = await reconciliation_view(
+        context.services,
+        user_id=context.user.id,
+        is_admin=update.effective_user is not None
+        and context.services.is_admin(update.effective_user.id),
+        timezone=context.user.timezone,
+    )
+    if view.scope == "none":
+        await reply(update, context, "merchant/earnings", rows=[], period=None, not_expert=True)
+        return
+    await reply(
+        update,
+        context,
+        "merchant/reconcile",
+        scope=view.scope,
+        checked=view.checked,
+        totals=view.totals,
+    )
+    if view.checked:
+        name = "reconciliation-all.csv" if view.scope == "platform" else "reconciliation.csv"
+        await context.bot.send_document(chat.id, InputFile(view.csv, filename=name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -11,6 +12,7 @@ from telegram.error import TelegramError
 from bot.context import SERVICES_KEY, VitrineContext
 from bot.conversations import Position
 from bot.domain.errors import DomainError
+from bot.domain.numbers import group_chat_id
 from bot.domain.partners import find_partner
 from bot.experts.publishing import partner_whitelist
 from bot.merchants.shops import (
@@ -33,6 +35,7 @@ from handlers.ui import answer, decoded, reply
 log = logging.getLogger(__name__)
 
 PLATFORM, SHOP, NAME, CHAT = "platform", "shop", "name", "chat"
+PROMPT = "merchant/register_prompt"
 HERE_WORDS = {"here", "this", "me", "private", "这里", "私聊", "本聊天"}
 
 
@@ -75,9 +78,7 @@ async def start_registration(update: Update, context: VitrineContext) -> None:
     services, language = context.services, context.language
     whitelist = partner_whitelist(services)
     names = [platform_label(services, language, p) for p in whitelist]
-    text = services.texts.render(
-        "merchant/register_prompt", language, step="platform", partners=names
-    )
+    text = services.texts.render(PROMPT, language, step="platform", partners=names)
     buttons = [
         button(name, MerchantPlatform(p.key)) for p, name in zip(whitelist, names, strict=True)
     ]
@@ -94,10 +95,8 @@ async def _platform_chosen(update: Update, context: VitrineContext, partner_key:
     if partner is None:  # check_platform only returns whitelisted keys
         raise DomainError("merchant.bad_platform")
     chosen = platform_label(context.services, context.language, partner)
-    await reply(
-        update, context, "merchant/register_prompt", step="shop", partners=[], platform=chosen
-    )
-    return Next(SHOP, {"partner_key": partner_key})
+    ask = partial(reply, update, context, PROMPT, step="shop", partners=[], platform=chosen)
+    return Next(SHOP, {"partner_key": partner_key}, ask=ask)
 
 
 async def got_platform(update: Update, context: VitrineContext, _at: Position) -> Outcome:
@@ -144,8 +143,11 @@ async def got_shop(update: Update, context: VitrineContext, _at: Position) -> Ou
     except DomainError as error:
         await reply_error(update, context, error)
         return Stay()
-    await reply(update, context, "merchant/register_prompt", step="name", partners=[])
-    return Next(NAME, {"shop_id": shop_id})
+    return Next(
+        NAME,
+        {"shop_id": shop_id},
+        ask=partial(reply, update, context, PROMPT, step="name", partners=[]),
+    )
 
 
 async def got_name(update: Update, context: VitrineContext, _at: Position) -> Outcome:
@@ -155,8 +157,9 @@ async def got_name(update: Update, context: VitrineContext, _at: Position) -> Ou
     except DomainError as error:
         await reply_error(update, context, error)
         return Stay()
-    await reply(update, context, "merchant/register_prompt", step="chat", partners=[])
-    return Next(CHAT, {"name": name})
+    return Next(
+        CHAT, {"name": name}, ask=partial(reply, update, context, PROMPT, step="chat", partners=[])
+    )
 
 
 async def got_chat(update: Update, context: VitrineContext, current: Position) -> Outcome:
@@ -166,14 +169,15 @@ async def got_chat(update: Update, context: VitrineContext, current: Position) -
     if text.lower() in HERE_WORDS and here is not None:
         chat_id = here
     else:
+        typed = group_chat_id(text)
         try:
-            chat_id = int(text)
-            if chat_id >= 0:
-                raise ValueError
-            await context.bot.get_chat(chat_id)  # the bot must be able to write there
+            if typed is None:
+                raise ValueError(text)
+            await context.bot.get_chat(typed)  # the bot must be able to write there
         except (ValueError, TelegramError):
             await reply_error(update, context, DomainError("merchant.bad_chat"))
             return Stay()
+        chat_id = typed
     draft = current.data
     await _finish(update, context, draft["partner_key"], draft["shop_id"], draft["name"], chat_id)
     return Done()
@@ -201,11 +205,11 @@ async def _finish(
 
 
 async def _cancelled(update: Update, context: VitrineContext, _at: Position) -> None:
-    await reply(update, context, "merchant/register_prompt", step="cancelled", partners=[])
+    await reply(update, context, PROMPT, step="cancelled", partners=[])
 
 
 async def _expired(update: Update, context: VitrineContext, _at: Position) -> None:
-    await reply(update, context, "merchant/register_prompt", step="expired", partners=[])
+    await reply(update, context, PROMPT, step="expired", partners=[])
 
 
 # /become_merchant: platform -> shop id -> name -> where notices go. Left for 30 minutes, it ends.

@@ -30,8 +30,10 @@ from storage.repositories.merchants import MerchantRepository
 from storage.repositories.moderation import ModerationRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.partner_pull import PartnerPullRepository
 from storage.repositories.partners import PartnerRepository
 from storage.repositories.reservations import ReservationRepository
+from storage.repositories.seen_updates import SeenUpdateRepository
 from storage.repositories.users import UserRepository
 from storage.unit_of_work import Database, unit_of_work
 
@@ -67,6 +69,8 @@ class Repositories:
     analytics: AnalyticsRepository
     outbox: OutboxRepository
     campaigns: CampaignRepository
+    seen_updates: SeenUpdateRepository
+    partner_pull: PartnerPullRepository
 
     @classmethod
     def build(cls, engine: AsyncEngine, *, default_timezone: str) -> Repositories:
@@ -104,6 +108,8 @@ class Repositories:
             analytics=AnalyticsRepository(db),
             outbox=OutboxRepository(db),
             campaigns=CampaignRepository(db),
+            seen_updates=SeenUpdateRepository(db),
+            partner_pull=PartnerPullRepository(db),
         )
 
     @asynccontextmanager

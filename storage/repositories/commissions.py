@@ -146,6 +146,20 @@ class CommissionRepository:
                 )
             )
 
+    async def confirm_settled(self, order_id: int, now: datetime) -> bool:
+        """The partner settled the order: its pending commission is confirmed now; False if none."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(commissions)
+                .where(
+                    commissions.c.order_id == order_id,
+                    commissions.c.kind == "commission",
+                    commissions.c.status == "pending",
+                )
+                .values(status="confirmed", confirmed_at=now)
+            )
+        return bool(result.rowcount)
+
     async def confirm_due(self, *, now: datetime, refund_window: timedelta) -> list[Confirmation]:
         """Confirm every pending commission whose refund window has closed; return exactly those."""
         cutoff = int((now - refund_window).timestamp())

@@ -206,6 +206,14 @@ class FanPrivacyRepository:
             ],
         }
 
+    async def forgotten(self, user_id: int) -> bool | None:
+        """Whether the user was forgotten already; None when there is no such user."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(users.c.forgotten_at).where(users.c.id == user_id))
+            ).first()
+        return None if row is None else row[0] is not None
+
     async def forget(self, user_id: int) -> None:
         """Delete the user's personal data and anonymise their row, in one transaction."""
         async with self._engine.begin() as conn:

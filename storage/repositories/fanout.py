@@ -49,6 +49,7 @@ from storage.repositories.audience import (
     _audience_where,
     _ts,
 )
+from storage.repositories.campaign_counters import count_new_outbox_rows
 from storage.schema import campaigns, fan_settings, outbox, users
 from storage.unit_of_work import Database
 
@@ -238,6 +239,7 @@ class FanOutQueries:
                 .on_conflict_do_nothing(index_elements=["dedup_key"])
             )
             inserted = int(result.rowcount)
+            await count_new_outbox_rows(conn, inserted)
             if inserted == 0 and scheduled_campaign is not None:
                 status = (
                     await conn.execute(

@@ -6,7 +6,8 @@ A row is only ever claimed from 'queued', so a message is sent twice only if the
 between the HTTP call and the status write; `requeue_in_flight` puts those back at start-up.
 
 Events are not written separately: the outbox row *is* the delivery event (campaign, user,
-status, sent_at), and reports count rows by (campaign_id, status) on ix_outbox_campaign_status.
+status, sent_at). The campaign counters follow its status changes by trigger; an INSERT here
+counts its new rows itself, in its transaction (storage/schema/counters.py says why).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.states import OutboxStatus
+from storage.repositories.campaign_counters import count_new_outbox_rows
 from storage.schema import UtcTimestamp, campaigns, outbox, users
 from storage.unit_of_work import Database
 
@@ -101,6 +103,7 @@ class OutboxRepository:
                 .on_conflict_do_nothing(index_elements=["dedup_key"])
             )
             result = await conn.execute(statement)
+            await count_new_outbox_rows(conn, int(result.rowcount))
         return result.rowcount == 1
 
     async def requeue_in_flight(self) -> int:
@@ -378,6 +381,7 @@ class OutboxRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["dedup_key"])
             )
+            await count_new_outbox_rows(conn, int(inserted.rowcount))
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "digest")

@@ -5,7 +5,9 @@ stored as integer Unix seconds through `UtcTimestamp`, so SQL can bucket and com
 on both databases. Telegram ids live only in `users.telegram_id` and chat columns; every other
 table refers to people by internal ids.
 
-The tables live by feature in `accounts`, `catalogue`, `campaigns`, `commerce` and `records`, all
+The tables live by feature in `accounts`, `catalogue`, `campaigns`, `commerce`, `counters` (the
+campaign report's pre-aggregates, with their SQLite triggers), `pull` (partner order polling) and
+`records`, all
 on `base.metadata`. Importing this package defines every table, so `metadata` is complete for
 migrations and `create_all`, and every table is importable from here.
 """
@@ -41,10 +43,13 @@ from storage.schema.commerce import (
     orders,
     webhook_receipts,
 )
+from storage.schema.counters import campaign_counters, campaign_timeline
+from storage.schema.pull import partner_order_reports, partner_pull_cursors
 from storage.schema.records import (
     audit_log,
     bot_state,
     events,
+    seen_updates,
 )
 
 __all__ = [
@@ -52,6 +57,8 @@ __all__ = [
     "agreements",
     "audit_log",
     "bot_state",
+    "campaign_counters",
+    "campaign_timeline",
     "campaigns",
     "cart_items",
     "clicks",
@@ -69,8 +76,11 @@ __all__ = [
     "metadata",
     "orders",
     "outbox",
+    "partner_order_reports",
+    "partner_pull_cursors",
     "partners",
     "reservations",
+    "seen_updates",
     "users",
     "webhook_receipts",
 ]

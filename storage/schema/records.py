@@ -56,3 +56,15 @@ bot_state = Table(
     Column("value", JSON, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
 )
+
+
+# Telegram update ids the webhook route has taken, so an update delivered again (Telegram retries
+# a delivery it saw no answer to) is handled once, across restarts and web processes. Pruned after
+# a day: Telegram gives up on an undelivered update within 24 hours.
+seen_updates = Table(
+    "seen_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("seen_at", UtcTimestamp, nullable=False),
+    Index("ix_seen_updates_seen_at", "seen_at"),
+)

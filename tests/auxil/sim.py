@@ -165,9 +165,11 @@ class SimUser:
             await asyncio.sleep(0.05)
         raise AssertionError(f"message {message_id} never matched; last seen {current!r}")
 
-    async def inline(self, query: str) -> dict[str, Any]:
-        """Type "@bot <query>" and return the bot's inline answer."""
-        response = await self.sim.http.post(f"/sim/users/{self.id}/inline", json={"query": query})
+    async def inline(self, query: str, *, offset: str = "") -> dict[str, Any]:
+        """Type "@bot <query>" (scrolled to `offset`) and return the bot's inline answer."""
+        response = await self.sim.http.post(
+            f"/sim/users/{self.id}/inline", json={"query": query, "offset": offset}
+        )
         response.raise_for_status()
         return response.json()
 

@@ -9,7 +9,6 @@ A campaign scheduled for the future survives the restart and fires once.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -70,7 +69,9 @@ async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within
         for telegram_id in segment:  # the future campaign goes to a small interest segment
             user = await repos.users.by_telegram_id(telegram_id)
             await repos.interests.toggle(user.id, "makeup")  # type: ignore[union-attr]
-        later = await create_push(repos, expert_id, window[1].id, starts_in=15, tags=["makeup"])
+        # Due well after the kill even on a loaded machine (the first bot needs a few seconds to
+        # start and send 600): it must fire once, from the restarted bot.
+        later = await create_push(repos, expert_id, window[1].id, starts_in=45, tags=["makeup"])
 
         first = start_bot(sandbox, tmp_path, "first.log")
         try:
@@ -84,6 +85,7 @@ async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within
             first.wait()
         at_kill = sum(bot_messages_per_chat(sandbox).values())
         assert at_kill < 2000, "the campaign finished before the kill; the test proves nothing"
+        assert await repos.outbox.campaign_counts(later) == {}, "the later campaign began too soon"
 
         second = start_bot(sandbox, tmp_path, "second.log")
         try:
@@ -96,7 +98,15 @@ async def test_sigkill_mid_campaign_then_restart_delivers_everything_once_within
                 )
 
             await wait_for(all_done, timeout=120)
-            await asyncio.sleep(4)  # let the progress job mark the campaigns done
+
+            async def both_marked_done() -> bool:  # the progress job marks them, on its period
+                for campaign_id in (big, later):
+                    campaign = await repos.campaigns.get(campaign_id)
+                    if campaign is None or campaign.status != "done":
+                        return False
+                return True
+
+            await wait_for(both_marked_done, timeout=60, interval=0.5)
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=30)

@@ -88,3 +88,33 @@ def test_every_flow_names_a_timeout(tmp_path: Path) -> None:
     from handlers.flows import _FLOWS
 
     assert _FLOWS and all(flow.timeout.total_seconds() > 0 for flow in _FLOWS.values())
+
+
+async def _step(runtime: Runtime, telegram_id: int) -> str:
+    user = await runtime.services.repos.users.by_telegram_id(telegram_id)
+    assert user is not None
+    row: dict[str, Any] = await runtime.services.repos.bot_state.get(f"flow:{user.id}")
+    return str(row["step"])
+
+
+async def test_each_question_arrives_only_once_its_step_is_stored(
+    vitrine: Runtime, sim: Sim
+) -> None:
+    """A person who answers the moment a question shows (or whose answer another process takes)
+    must find the flow already at that question: the step is stored before it is asked."""
+    owner = await sim.user(6205, "Qin", "en")
+    await owner.ask("/become_merchant", has("Which platform"))
+    assert await _step(vitrine, 6205) == "platform"
+    await owner.ask("Tmall", has("shop id"))
+    assert await _step(vitrine, 6205) == "shop"
+    await owner.ask("5550205", has("name"))
+    assert await _step(vitrine, 6205) == "name"
+    await owner.ask("Qin's stall", has("Where should order notices go"))
+    assert await _step(vitrine, 6205) == "chat"
+    applicant = await sim.user(6206, "Ren", "en")
+    await applicant.ask("/become_expert", has("choose your handle"))
+    assert await _step(vitrine, 6206) == "handle"
+    await applicant.ask("Ren_Cooks", has("display name"))
+    assert await _step(vitrine, 6206) == "name"
+    await applicant.ask("Ren Cooks", has("vertical"))
+    assert await _step(vitrine, 6206) == "vertical"

@@ -33,9 +33,18 @@ FAN_COMMANDS = {
     "become_expert",
     "become_merchant",
 }
-EXPERT_COMMANDS = {"publish", "mywindow", "campaign", "campaigns", "stats", "export", "earnings"}
+EXPERT_COMMANDS = {
+    "publish",
+    "mywindow",
+    "campaign",
+    "campaigns",
+    "stats",
+    "export",
+    "earnings",
+    "reconcile",
+}
 MERCHANT_COMMANDS = {"orders", "agreements", "rotate_secret", "export"}
-ADMIN_COMMANDS = {"admin", "audit", "partners", "platform"}
+ADMIN_COMMANDS = {"admin", "audit", "partners", "platform", "reconcile"}
 MENU_METHODS = ("setMyCommands", "deleteMyCommands")
 
 

@@ -10,8 +10,23 @@ import pytest
 import telegram
 from PIL import Image
 
+from sandbox.partner_api import partner_api_routes
+from sandbox.partner_book import PartnerOrderBook
 from sandbox.server import SandboxServer
 from tests.sandbox.harness import FAST_SETTINGS, TOKEN, Api
+from tests.sandbox.partner_client import (
+    APP_KEY,
+    APP_SECRET,
+    OTHER_APP_KEY,
+    OTHER_APP_SECRET,
+    PLATFORM,
+    FakeClock,
+    FakeRateClock,
+    PartnerClient,
+)
+
+# The partner sandbox serves whatever book is in this dict; the `book` fixture puts a fresh one in.
+PARTNER_BOOKS: dict[str, PartnerOrderBook] = {}
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +66,45 @@ def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+# --- the simulated partner's order API (sandbox/partner_api.py) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def partner_server() -> Iterator[SandboxServer]:
+    """One sandbox for the module, serving the partner routes over PARTNER_BOOKS."""
+    with SandboxServer(limits="off", extra_routes=partner_api_routes(PARTNER_BOOKS)) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The partner's calendar, starting at 2026-12-02 10:15:00 Beijing time."""
+    return FakeClock()
+
+
+@pytest.fixture
+def rate_clock() -> FakeRateClock:
+    """The rate limit's clock (it only moves when a test says so)."""
+    return FakeRateClock()
+
+
+@pytest.fixture
+def book(clock: FakeClock, rate_clock: FakeRateClock) -> Iterator[PartnerOrderBook]:
+    """A fresh, well-behaved book (no rate limit) for two publisher apps, being served."""
+    fresh = PartnerOrderBook(
+        {APP_KEY: APP_SECRET, OTHER_APP_KEY: OTHER_APP_SECRET}, clock=clock, rate_clock=rate_clock
+    )
+    fresh.set_faults(rate_per_second=0)
+    PARTNER_BOOKS[PLATFORM] = fresh
+    yield fresh
+    PARTNER_BOOKS.clear()
+
+
+@pytest.fixture
+def partner(partner_server: SandboxServer, clock: FakeClock) -> Iterator[PartnerClient]:
+    """A publisher's client of the partner API."""
+    client = PartnerClient(partner_server.url, clock)
+    yield client
+    client.close()

@@ -1,0 +1,62 @@
+"""The per-person throttle, the first handler group: a flood is stopped before any work is done.
+
+Messages, button presses and inline queries count (bot/domain/throttle.py); membership changes
+and payments always pass, so a block or a checkout is never lost. The first update over the limit
+gets one notice in the person's language, the rest of the window nothing at all: no Bot API call,
+no database work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot import people
+from bot.context import VitrineContext
+from bot.domain.language import language_from_telegram
+from bot.domain.throttle import Verdict
+
+log = logging.getLogger(__name__)
+
+
+def _counted(update: Update) -> bool:
+    """What a person sends at will: messages, edits, button presses and inline queries."""
+    return any((update.message, update.edited_message, update.callback_query, update.inline_query))
+
+
+async def throttle(update: Update, context: VitrineContext) -> None:
+    """Stop a person's updates past the limit; the first one over it gets one polite notice."""
+    limit = context.services.throttle
+    person = update.effective_user
+    if limit is None or person is None or not _counted(update):
+        return
+    verdict = limit.check(person.id, time.monotonic())
+    if verdict is Verdict.PASS:
+        return
+    if verdict is Verdict.NOTICE:
+        log.info("user %s throttled for %s s", person.id, limit.window)
+        await _slow_down(update, context, person)
+    raise ApplicationHandlerStop
+
+
+async def _slow_down(update: Update, context: VitrineContext, person: User) -> None:
+    """The one notice, in the person's chat with the bot (inline queries have none: silence)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    services = context.services
+    language = await people.language_of(services, telegram_id=person.id)
+    text = services.texts.render(
+        "common/slow_down",
+        language or language_from_telegram(person.language_code),
+        seconds=services.settings.throttle_window_seconds,
+    )
+    try:
+        await context.bot.send_message(chat.id, text)
+    except TelegramError as error:  # blocked, or the chat is gone: nobody to tell
+        log.info("throttle notice not delivered to user %s: %s", person.id, error)
