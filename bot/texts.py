@@ -107,6 +107,8 @@ def _environment(language: str) -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
+        # Templates ship with the code: no stat of the file on every render (the /go hot path).
+        auto_reload=False,
     )
     translations = load_translations(language)
     # The i18n extension adds this method when it is installed: not on the static type.

@@ -116,23 +116,23 @@ async def _shown_item(ctx: HttpContext, token: BuyToken) -> tuple[Item | None, b
 async def intermediate_page(ctx: HttpContext, request: Request) -> Response:
     """Verify the token, record the click and show the item before the partner's checkout.
 
-    The hot path of every Buy button: one read (item, expert and the fan's language in one
-    statement) and the click through the group-committed click log.
+    The hot path of every Buy button: the item and its expert from the buy-page cache
+    (storage/repositories/buy_page_cache.py), then the click through the group-committed click
+    log, whose batch also reads the fan's language: no read of the visit's own.
     """
     read = _read_token(ctx, request.path_params["token"])
     if read is None:
         return _not_found(ctx, request)
     token, expired = read
-    shown = await ctx.services.repos.clicks.buy_page(token.item_id, token.fan_ref or None)
+    shown = await ctx.services.buy_pages.page(token.item_id, None)
     if shown is None:
         return _not_found(ctx, request)
     item, expert = shown.item, shown.expert
-    stored = shown.fan_language
-    language = stored if stored and is_supported(stored) else language_from_header(request)
     if not (item.available and expert.is_active):
+        language = await page_language(ctx, request, token.fan_ref or None)
         return await _unavailable(ctx, language, item)
     raw = _fresh(ctx, token) if expired else request.path_params["token"]
-    click = await ctx.services.click_log.record(
+    visit = await ctx.services.click_log.visit(
         ClickRequest(
             link_tag=_link_tag(ctx, request.path_params["token"]),
             click_id=new_click_id(),
@@ -146,6 +146,8 @@ async def intermediate_page(ctx: HttpContext, request: Request) -> Response:
             at=datetime.now(UTC),
         )
     )
+    click, stored = visit.click, visit.fan_language
+    language = stored if stored and is_supported(stored) else language_from_header(request)
     partner = find_partner(item.partner_key, ctx.whitelist())
     return ctx.page(
         "intermediate",

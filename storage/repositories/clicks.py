@@ -48,6 +48,14 @@ class BuyPage:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """A recorded visit: its click, and the stored language of the fan its link names."""
+
+    click: Click
+    fan_language: str | None  # None when the link names no fan, or one who is gone
+
+
+@dataclass(frozen=True)
 class Click:
     """One visit of the intermediate page; `id` is the attribution id handed to the partner."""
 
@@ -214,12 +222,20 @@ class ClickRepository:
     async def record_batch(
         self, requests: Sequence[ClickRequest], *, reuse_for: timedelta
     ) -> list[Click]:
-        """Each request's click, in order, all written in the caller's one transaction.
+        """Each request's click, in order, all written in the caller's one transaction."""
+        return [visit.click for visit in await self.record_visits(requests, reuse_for=reuse_for)]
+
+    async def record_visits(
+        self, requests: Sequence[ClickRequest], *, reuse_for: timedelta
+    ) -> list[Visit]:
+        """Each request's visit, in order, all written in the caller's one transaction.
 
         A request whose link was opened within `reuse_for` (earlier in the table or earlier in
         this batch) gets that click; the others get a new click whose id is the link's tag plus
         their random part. References to people or campaigns that no longer exist are dropped
-        (Buy links live 30 days). The whole batch costs four statements, whatever its size.
+        (Buy links live 30 days). The statement that checks the people also reads the fans'
+        stored languages, so the page needs no read of its own. The whole batch costs four
+        statements, whatever its size.
         """
         for request in requests:
             if not request.link_tag or not request.link_tag.isalnum():
@@ -241,13 +257,15 @@ class ClickRepository:
                     .order_by(clicks.c.created_at)
                 )
             ).all()
-            known_users = set(
-                (
-                    await conn.execute(
-                        select(users.c.id).where(users.c.id.in_([i for i in people if i]))
+            languages: dict[int, str | None] = {
+                row.id: row.language
+                for row in await conn.execute(
+                    select(users.c.id, users.c.language).where(
+                        users.c.id.in_([i for i in people if i])
                     )
-                ).scalars()
-            )
+                )
+            }
+            known_users = languages.keys()
             known_campaigns = set(
                 (
                     await conn.execute(
@@ -261,13 +279,14 @@ class ClickRepository:
             for row in recent:  # oldest first: the newest click of each link and item wins
                 click = _to_click(row)
                 latest[(_tag_of(click.id, tags), click.item_id)] = click
-            results: list[Click] = []
+            results: list[Visit] = []
             new_rows: list[dict[str, object]] = []
             for request in requests:
                 key = (request.link_tag, request.item_id)
                 found = latest.get(key)
+                language = languages.get(request.fan_id) if request.fan_id else None
                 if found is not None and found.created_at >= request.at - reuse_for:
-                    results.append(found)
+                    results.append(Visit(found, language))
                     continue
                 click = Click(
                     id=(request.link_tag + request.click_id)[:CLICK_ID_CHARS],
@@ -295,7 +314,7 @@ class ClickRepository:
                     }
                 )
                 latest[key] = click
-                results.append(click)
+                results.append(Visit(click, language))
             if new_rows:
                 await conn.execute(insert(clicks), new_rows)
         return results

@@ -171,7 +171,7 @@ async def test_concurrent_visits_share_write_transactions_and_all_are_committed(
 ) -> None:
     _, expert, item = await _catalogue(repos)
     sizes: list[int] = []
-    real = ClickRepository.record_batch
+    real = ClickRepository.record_visits
 
     async def counted(
         self: ClickRepository, requests: list[ClickRequest], *, reuse_for: timedelta
@@ -179,7 +179,7 @@ async def test_concurrent_visits_share_write_transactions_and_all_are_committed(
         sizes.append(len(requests))
         return await real(self, requests, reuse_for=reuse_for)
 
-    monkeypatch.setattr(ClickRepository, "record_batch", counted)  # a spy; the writes are real
+    monkeypatch.setattr(ClickRepository, "record_visits", counted)  # a spy; the writes are real
     log = ClickLog(repos)
     visits = [_visit(f"{n:04x}", item, expert, click_id=f"{n:016d}") for n in range(60)]
     visits += [_visit("0000", item, expert, click_id="z" * 16)] * 5  # five reloads of link 0
@@ -203,3 +203,22 @@ async def test_a_failed_batch_fails_its_visits_and_the_log_goes_on(repos: Reposi
     assert await repos.clicks.get(click.id) == click
     with pytest.raises(RuntimeError):
         await log.record(_visit("beef", item, expert))
+
+
+async def test_each_visit_comes_with_its_fans_stored_language(repos: Repositories) -> None:
+    """The /go page reads no row of its own: the batch that writes the clicks tells each visit
+    the language its fan chose (None for a link naming nobody, or somebody gone)."""
+    fan, expert, item = await _catalogue(repos)
+    chinese = await repos.users.upsert_from_telegram(9002, "小林", None, "zh-hans")
+    log = ClickLog(repos)
+    visits = await asyncio.gather(
+        log.visit(_visit("a1", item, expert, fan_id=fan)),
+        log.visit(_visit("b2", item, expert, fan_id=chinese.id, click_id="s" * 16)),
+        log.visit(_visit("c3", item, expert, fan_id=None, click_id="t" * 16)),
+        log.visit(_visit("d4", item, expert, fan_id=chinese.id + 1000, click_id="u" * 16)),
+    )
+    reopened = await log.visit(_visit("b2", item, expert, fan_id=chinese.id, click_id="v" * 16))
+    await log.close()
+    assert [visit.fan_language for visit in visits] == ["en", "zh_Hans", None, None]
+    assert reopened.click == visits[1].click and reopened.fan_language == "zh_Hans"
+    assert visits[3].click.fan_id is None  # the unknown fan is not referenced either
