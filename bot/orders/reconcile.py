@@ -1,4 +1,5 @@
-"""Reconciliation screens, one use case per function: an expert's flagged orders, the platform's.
+"""Reconciliation screens, one use case per function: an expert's flagged orders; the reported
+orders of the platform, an expert or a merchant's shops.
 
 Each reported order (storage/repositories/partner_pull.py) is reconciled by the domain rule
 (bot/domain/reconciliation.py). Nothing here changes money: the ledger pays the agreed rate.
@@ -90,9 +91,11 @@ async def expert_flagged(services: Services, expert_id: int) -> tuple[Reconciled
     return tuple(reconciled(row) for row in rows)
 
 
-async def all_of(services: Services, *, expert_id: int | None) -> list[ReconciledOrder]:
-    """Every reported order (one expert's, or the platform's), oldest first."""
-    rows = await services.repos.partner_pull.rows(expert_id=expert_id)
+async def all_of(
+    services: Services, *, expert_id: int | None, merchant_ids: Sequence[int] | None = None
+) -> list[ReconciledOrder]:
+    """Every reported order (one expert's, these shops', or the platform's), oldest first."""
+    rows = await services.repos.partner_pull.rows(expert_id=expert_id, merchant_ids=merchant_ids)
     return [reconciled(row) for row in rows]
 
 
@@ -109,30 +112,40 @@ def totals(orders: Iterable[ReconciledOrder]) -> tuple[ReasonTotal, ...]:
 
 @dataclass(frozen=True)
 class ReconciliationView:
-    """/reconcile: the platform's (admins) or one expert's reported orders, totals and CSV."""
+    """/reconcile: the reported orders of the platform (admins), an expert or a merchant's shops."""
 
-    scope: str  # "platform", "expert", or "none" (neither an admin nor an active expert)
+    scope: str  # "platform", "expert", "merchant", or "none" (none of those roles)
     checked: int
     totals: tuple[ReasonTotal, ...]
     csv: bytes
 
 
+NOTHING = ReconciliationView("none", 0, (), b"")
+
+
 async def reconciliation_view(
-    services: Services, *, user_id: int, is_admin: bool, timezone: str
+    services: Services, *, user_id: int, is_admin: bool, timezone: str, shops: bool = False
 ) -> ReconciliationView:
-    """Admins see every reported order; an active expert sees theirs; others nothing."""
-    expert_id = None
-    if not is_admin:
-        expert = await services.repos.experts.by_user(user_id)
-        if expert is None or not expert.is_active:
-            return ReconciliationView("none", 0, (), b"")
-        expert_id = expert.id
-    orders = await all_of(services, expert_id=expert_id)
+    """Admins see every reported order, an active expert theirs, a merchant its active shops'.
+
+    `shops` asks for the shops' view first (a person who is also an expert or an admin).
+    """
+    expert_id: int | None = None
+    merchant_ids: list[int] | None = None
+    scope = "platform"
+    if shops or not is_admin:
+        expert = None if shops else await services.repos.experts.by_user(user_id)
+        if expert is not None and expert.is_active:
+            expert_id, scope = expert.id, "expert"
+        else:
+            owned = await services.repos.merchants.of_user(user_id)
+            merchant_ids = [shop.id for shop in owned if shop.is_active]
+            if not merchant_ids:
+                return NOTHING
+            scope = "merchant"
+    orders = await all_of(services, expert_id=expert_id, merchant_ids=merchant_ids)
     return ReconciliationView(
-        "platform" if is_admin else "expert",
-        len(orders),
-        totals(orders),
-        reconciliation_csv(orders, zone(timezone)),
+        scope, len(orders), totals(orders), reconciliation_csv(orders, zone(timezone))
     )
 
 

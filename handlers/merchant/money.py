@@ -12,6 +12,13 @@ from bot.orders.rates import format_rate
 from bot.orders.reconcile import reconciliation_view
 from handlers.ui import reply
 
+SHOP_WORDS = frozenset({"shop", "shops", "店铺"})
+CSV_NAMES = {
+    "platform": "reconciliation-all.csv",
+    "expert": "reconciliation.csv",
+    "merchant": "reconciliation-shop.csv",
+}
+
 
 async def orders(update: Update, context: VitrineContext) -> None:
     """The latest orders of each of the merchant's shops, with their status."""
@@ -48,19 +55,29 @@ async def earnings(update: Update, context: VitrineContext) -> None:
 
 
 async def reconcile(update: Update, context: VitrineContext) -> None:
-    """/reconcile: our commissions beside the partners' reports, totals per reason and a CSV."""
+    """/reconcile [shop]: our commissions beside the partners' reports, totals per reason, a CSV.
+
+    Admins see the platform, experts their orders, merchants their shops' (`shop` asks for the
+    shops' view when the person is also an expert or an admin).
+    """
     chat = update.effective_chat
     if chat is None:
         return
+    args = context.args or []
+    shops = bool(args) and args[0].lower() in SHOP_WORDS
     view = await reconciliation_view(
         context.services,
         user_id=context.user.id,
         is_admin=update.effective_user is not None
         and context.services.is_admin(update.effective_user.id),
         timezone=context.user.timezone,
+        shops=shops,
     )
     if view.scope == "none":
-        await reply(update, context, "merchant/earnings", rows=[], period=None, not_expert=True)
+        if shops:
+            await reply(update, context, "merchant/not_merchant")
+        else:
+            await reply(update, context, "merchant/earnings", rows=[], period=None, not_expert=True)
         return
     await reply(
         update,
@@ -71,5 +88,5 @@ async def reconcile(update: Update, context: VitrineContext) -> None:
         totals=view.totals,
     )
     if view.checked:
-        name = "reconciliation-all.csv" if view.scope == "platform" else "reconciliation.csv"
+        name = CSV_NAMES[view.scope]
         await context.bot.send_document(chat.id, InputFile(view.csv, filename=name))

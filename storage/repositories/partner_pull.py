@@ -108,11 +108,13 @@ class PartnerPullRepository:
         self,
         *,
         expert_id: int | None = None,
+        merchant_ids: Sequence[int] | None = None,
         flagged_only: bool = False,
         newest_first: bool = False,
         limit: int | None = None,
     ) -> list[ReportRow]:
-        """Reported orders beside our booking: one expert's when `expert_id` is set.
+        """Reported orders beside our booking: one expert's when `expert_id` is set, only these
+        shops' when `merchant_ids` is.
 
         `flagged_only` keeps the orders whose two commissions differ (bot/domain/reconciliation:
         a refunded order counts 0 on the partner's side).
@@ -159,6 +161,8 @@ class PartnerPullRepository:
             query = query.where(
                 or_(orders.c.expert_id == expert_id, clicks.c.expert_id == expert_id)
             )
+        if merchant_ids is not None:
+            query = query.where(partner_order_reports.c.merchant_id.in_(merchant_ids))
         if flagged_only:
             theirs = case(
                 (partner_order_reports.c.refunded, 0), else_=partner_order_reports.c.commission_fen

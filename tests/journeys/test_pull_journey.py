@@ -29,6 +29,7 @@ from tests.conftest import BOT_TOKEN, make_settings
 
 WANG_EXPERT = 3001  # techwang: his window lists the demo's Taobao shop
 WANG_SHOP_OWNER = 2001  # who runs 小王数码铺 on Taobao
+MEI_SHOP_OWNER = 2002  # who runs 梅家厨房 on Weimai
 
 
 @pytest.fixture
@@ -131,3 +132,23 @@ async def test_an_order_the_partner_only_records_is_polled_earned_and_settled(
     # The two figures agree (the partner rounds half up, we round down: at most a fen of it).
     report = await wang.ask("/reconcile", lambda m: "Reconciliation" in text_of(m))
     assert "1 reported order checked" in text_of(report)
+
+    # The shop's owner reads the same order from the merchant's side, and only their shops':
+    # the owner of another shop has none reported.
+    shop_report = await shop_owner.ask(
+        "/reconcile", lambda m: "Reconciliation with the partners: your shops" in text_of(m)
+    )
+    assert "1 reported order checked" in text_of(shop_report)
+    sheet = await shop_owner.wait_for(
+        lambda m: "document" in m, after=shop_report["message_id"], timeout=10
+    )
+    assert sheet["document"]["file_name"] == "reconciliation-shop.csv"
+    rows = (await sim.http.get(sheet["document"]["url"])).text.splitlines()
+    assert len(rows) == 2 and order_id in rows[1] and "小王数码铺" in rows[1]
+    other_owner = await sim.user(MEI_SHOP_OWNER, "Mei Jia", "en")
+    other = await other_owner.ask("/reconcile", lambda m: "your shops" in text_of(m))
+    assert "0 reported orders checked" in text_of(other)
+    assert "No partner has reported an order yet" in text_of(other)
+    # An expert asking for the shops' view owns no shop: told so, not shown his own orders.
+    no_shop = await wang.ask("/reconcile shop", lambda m: "verified shop" in text_of(m))
+    assert "You don't have a verified shop yet" in text_of(no_shop)

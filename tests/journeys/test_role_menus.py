@@ -43,7 +43,7 @@ EXPERT_COMMANDS = {
     "earnings",
     "reconcile",
 }
-MERCHANT_COMMANDS = {"orders", "agreements", "rotate_secret", "export"}
+MERCHANT_COMMANDS = {"orders", "agreements", "rotate_secret", "export", "reconcile"}
 ADMIN_COMMANDS = {"admin", "audit", "partners", "platform", "reconcile"}
 MENU_METHODS = ("setMyCommands", "deleteMyCommands")
 
