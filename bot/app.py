@@ -28,6 +28,7 @@ from bot.domain.language import CHINESE, ENGLISH
 from bot.http.server import build_web_app, webhook_path
 from bot.logs import REDACTOR
 from bot.orders.notices import drain_notices
+from bot.orders.pull_jobs import close_pullers
 from bot.services import Services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
 from handlers import register_handlers
@@ -203,6 +204,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await drain_notices(application)  # folded order notices still waiting in memory
                 await stop_delivery(services)  # finishes the sends in flight
                 await application.stop()
+                await close_pullers(application)  # the partner APIs' HTTP clients
     finally:
         await services.close()
 

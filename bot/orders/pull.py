@@ -129,8 +129,13 @@ class PartnerOrderApi:
         self.retries = 0
 
     async def aclose(self) -> None:
+        """Close the HTTP client this API made (one it was given belongs to the giver)."""
         if self._own_client:
             await self._client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
 
     async def page(self, window: Window, page_no: int) -> Page:
         """Page `page_no` of `window`; PartnerRefused or PartnerUnavailable when it cannot be had."""

@@ -44,6 +44,14 @@ def pullers_of(application: AppHandle, services: Services) -> dict[str, PartnerP
     return pullers
 
 
+async def close_pullers(application: AppHandle) -> None:
+    """Close the partner APIs' HTTP clients (at shutdown, once the jobs have stopped)."""
+    pullers = application.bot_data.pop(PULLERS_KEY, None)
+    if isinstance(pullers, dict):
+        for puller in pullers.values():
+            await puller.api.aclose()
+
+
 async def _forward_job(context: VitrineContext) -> None:
     services = context.application.bot_data[SERVICES_KEY]
     for puller in pullers_of(context.application, services).values():

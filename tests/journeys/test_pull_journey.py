@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bot.app import BotEndpoint, Runtime, running
+from bot.config import Settings
 from bot.demo.seed import (
     DEMO_PULL_APP_KEY,
     DEMO_PULL_PARTNER,
@@ -21,6 +22,7 @@ from bot.demo.seed import (
     seed_into,
     write_checkout_config,
 )
+from bot.orders.pull_jobs import pullers_of
 from sandbox.checkout import checkout_routes
 from sandbox.partner_api import partner_api_routes
 from sandbox.partner_book import PartnerOrderBook
@@ -37,13 +39,10 @@ def book() -> PartnerOrderBook:
     return PartnerOrderBook({DEMO_PULL_APP_KEY: demo_pull_secret()})
 
 
-@pytest.fixture
-async def pull_runtime(
-    tmp_path: Path, sandbox: Any, book: PartnerOrderBook
-) -> AsyncIterator[Runtime]:
-    """The real bot polling the sandbox's partner API every second, as `VITRINE_DEMO_PULL` sets up."""
+def pull_settings(tmp_path: Path, sandbox: Any) -> Settings:
+    """The demo's pull mode against the sandbox's partner API, polling every second."""
     key = DEMO_PULL_PARTNER.upper()
-    settings = make_settings(
+    return make_settings(
         tmp_path,
         VITRINE_DEMO_CHECKOUT_URL=f"{sandbox.url}/checkout",
         VITRINE_DEMO_PULL="true",
@@ -56,6 +55,14 @@ async def pull_runtime(
         VITRINE_PULL_INTERVAL_SECONDS="1",
         VITRINE_PULL_SETTLE_LAG_SECONDS="0",
     )
+
+
+@pytest.fixture
+async def pull_runtime(
+    tmp_path: Path, sandbox: Any, book: PartnerOrderBook
+) -> AsyncIterator[Runtime]:
+    """The real bot polling the sandbox's partner API every second, as `VITRINE_DEMO_PULL` sets up."""
+    settings = pull_settings(tmp_path, sandbox)
     endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
     async with running(settings, endpoint) as runtime:
         await seed_into(runtime.services.repos, tmp_path / "photos")
@@ -152,3 +159,11 @@ async def test_an_order_the_partner_only_records_is_polled_earned_and_settled(
     # An expert asking for the shops' view owns no shop: told so, not shown his own orders.
     no_shop = await wang.ask("/reconcile shop", lambda m: "verified shop" in text_of(m))
     assert "You don't have a verified shop yet" in text_of(no_shop)
+
+
+async def test_a_stop_closes_the_partner_apis_http_clients(tmp_path: Path, sandbox: Any) -> None:
+    endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+    async with running(pull_settings(tmp_path, sandbox), endpoint) as runtime:
+        pullers = list(pullers_of(runtime.application, runtime.services).values())
+        assert pullers and not any(puller.api.closed for puller in pullers)
+    assert all(puller.api.closed for puller in pullers)
