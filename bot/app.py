@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 
 import uvicorn
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
@@ -26,6 +26,7 @@ from bot.delivery.lifecycle import start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
 from bot.domain.language import CHINESE, ENGLISH
 from bot.http.server import build_web_app, webhook_path
+from bot.links import miniapp_url
 from bot.logs import REDACTOR
 from bot.orders.notices import drain_notices
 from bot.orders.pull_jobs import close_pullers
@@ -123,6 +124,19 @@ async def register_commands(application: VitrineApp, services: Services) -> None
         )
     default = [BotCommand(c, d) for c, d in services.texts.commands(DEFAULT_LANGUAGE)]
     await application.bot.set_my_commands(default)
+    await register_menu_button(application, services)
+
+
+async def register_menu_button(application: VitrineApp, services: Services) -> None:
+    """The chat's menu button opens the Mini App, in every chat (where Telegram takes its URL).
+
+    The text is the bot's name, the same in every language, so one default serves every chat.
+    """
+    url = miniapp_url(services.settings)
+    if url is None:
+        return
+    text = services.texts.label(DEFAULT_LANGUAGE, "fan.menu_app")
+    await application.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text, WebAppInfo(url)))
 
 
 @dataclass

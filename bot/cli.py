@@ -62,6 +62,9 @@ async def _run(settings: Settings) -> None:
             state_dir=settings.data_dir / "sandbox",
         )
         sandbox.start()
+        from bot.demo.miniapp import with_sandbox_miniapp
+
+        settings = await with_sandbox_miniapp(settings, sandbox.url)
         endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
     else:
         assert settings.telegram_bot_token is not None
@@ -71,12 +74,19 @@ async def _run(settings: Settings) -> None:
     try:
         async with running(settings, endpoint) as runtime:
             if sandbox is not None:
+                from bot.demo.miniapp import register_sandbox_app
                 from bot.demo.seed import create_demo_users, refresh_demo_menus
 
                 await create_demo_users(sandbox.url, settings)
                 await refresh_demo_menus(runtime.application.bot, runtime.services)
                 bot_username = runtime.application.bot.username
-                print(sandbox_banner(sandbox.url, bot_username, demo_handles), flush=True)
+                await register_sandbox_app(sandbox.url, settings, bot_username)
+                print(
+                    sandbox_banner(
+                        sandbox.url, bot_username, demo_handles, settings.miniapp.short_name
+                    ),
+                    flush=True,
+                )
             else:
                 print(f"Vitrine is running. HTTP on {runtime.http_url}", flush=True)
             stop = asyncio.create_task(wait_for_stop_signal())
@@ -90,7 +100,9 @@ async def _run(settings: Settings) -> None:
     print("Vitrine stopped cleanly.", flush=True)
 
 
-def sandbox_banner(chat_url: str, bot_username: str, handles: Sequence[str]) -> str:
+def sandbox_banner(
+    chat_url: str, bot_username: str, handles: Sequence[str], app_short_name: str | None = None
+) -> str:
     """The block `vitrine run` ends with in sandbox mode: where to chat, and whom to follow."""
     from bot.links import deep_link
 
@@ -107,6 +119,18 @@ def sandbox_banner(chat_url: str, bot_username: str, handles: Sequence[str]) -> 
         *(
             f"    {link.ljust(width)}   or send /start {handle}"
             for link, handle in zip(links, handles, strict=True)
+        ),
+        *(
+            [
+                "",
+                "  The Mini App (the menu button in the fan's chat, or a direct link):",
+                *(
+                    f"    https://t.me/{bot_username}/{app_short_name}?startapp={handle}"
+                    for handle in handles
+                ),
+            ]
+            if app_short_name
+            else []
         ),
         "",
         "Press Ctrl+C to stop.",

@@ -69,6 +69,30 @@ class PullSettings:
     requests_per_second: float = 5.0  # the partner's own rate limit, kept on our side too
 
 
+TELEGRAM_WEB_APP_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+TELEGRAM_WEB_ORIGINS = ("https://web.telegram.org",)
+# Telegram's key for Mini App third-party validation (core.telegram.org/bots/webapps).
+TELEGRAM_WEB_APP_PUBLIC_KEY = "e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d"
+
+
+@dataclass(frozen=True)
+class MiniAppSettings:
+    """The Mini App storefront (issue 16)."""
+
+    # The script that is Telegram.WebApp: Telegram's own in production, the sandbox's in the demo.
+    script_url: str = TELEGRAM_WEB_APP_SCRIPT
+    # The Ed25519 key initData `signature` fields are checked with.
+    public_key: str = TELEGRAM_WEB_APP_PUBLIC_KEY
+    max_age_seconds: int = 86400  # how old an initData's auth_date may be
+    # The app's short name registered with @BotFather /newapp: t.me/<bot>/<short_name> links.
+    short_name: str | None = None
+    # Pages allowed to frame the app (Telegram Web's origins; the sandbox's chat page in the demo).
+    frame_origins: tuple[str, ...] = TELEGRAM_WEB_ORIGINS
+    # Telegram's test environment (and the sandbox) accept http:// Web App URLs; production
+    # Telegram refuses them, so the buttons only appear there when the public URL is https.
+    allow_http: bool = False
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Vitrine is configured with."""
@@ -106,6 +130,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # Polling partners' order APIs (issue 17).
     pull: PullSettings = field(default_factory=lambda: PullSettings())
+    miniapp: MiniAppSettings = field(default_factory=lambda: MiniAppSettings())
 
     @property
     def sandbox_mode(self) -> bool:
@@ -284,6 +309,31 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pull=_pull_settings(
             get, refund_window_days=get("VITRINE_REFUND_WINDOW_DAYS", "15", _int_in_range(0, 180))
         ),
+        miniapp=_miniapp_settings(get),
+    )
+
+
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{64}\Z")
+_APP_SHORT_NAME = re.compile(r"[A-Za-z0-9_]{3,30}\Z")
+
+
+def _miniapp_settings(get: Callable[..., Any]) -> MiniAppSettings:
+    """VITRINE_MINIAPP_*: the script, Telegram's public key, the initData age, the app's name."""
+    public_key = str(get("VITRINE_MINIAPP_PUBLIC_KEY", TELEGRAM_WEB_APP_PUBLIC_KEY))
+    if not _HEX_KEY.match(public_key):
+        raise ConfigError("VITRINE_MINIAPP_PUBLIC_KEY", "expected 64 hex digits (an Ed25519 key)")
+    short_name = get("VITRINE_MINIAPP_SHORT_NAME")
+    if short_name is not None and not _APP_SHORT_NAME.match(short_name):
+        raise ConfigError(
+            "VITRINE_MINIAPP_SHORT_NAME", "3-30 letters, digits or _, as @BotFather allows"
+        )
+    return MiniAppSettings(
+        script_url=get("VITRINE_MINIAPP_SCRIPT_URL", TELEGRAM_WEB_APP_SCRIPT, _parse_http_url),
+        public_key=public_key.lower(),
+        max_age_seconds=get(
+            "VITRINE_MINIAPP_MAX_AGE_SECONDS", "86400", _int_in_range(60, 30 * 86400)
+        ),
+        short_name=short_name,
     )
 
 

@@ -35,6 +35,24 @@ def buy_url(
     return f"{settings.public_url}/go/{sign_buy_token(token, key)}"
 
 
+def miniapp_url(settings: Settings, *, handle: str | None = None) -> str | None:
+    """The Mini App's URL for web_app buttons (opening `handle`'s window), or None where Telegram
+    would refuse it: production Telegram takes only https Web App URLs."""
+    if not (settings.public_url.startswith("https://") or settings.miniapp.allow_http):
+        return None
+    url = f"{settings.public_url}/app"
+    return f"{url}?expert={handle}" if handle else url
+
+
+def miniapp_link(settings: Settings, bot_username: str, handle: str) -> str | None:
+    """t.me/<bot>/<app>?startapp=<handle>: opens the Mini App at the expert's window (None until
+    the app is registered with @BotFather and VITRINE_MINIAPP_SHORT_NAME names it)."""
+    short_name = settings.miniapp.short_name
+    if short_name is None:
+        return None
+    return f"https://t.me/{bot_username}/{short_name}?startapp={handle}"
+
+
 def deep_link(bot_username: str, handle: str) -> str:
     """t.me link that opens the bot and follows the expert (`/start <handle>`)."""
     return f"https://t.me/{bot_username}?start={handle}"

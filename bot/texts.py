@@ -154,6 +154,10 @@ class Texts:
         """Render a web page `web/<name>.html.j2`."""
         return self.env(language).get_template(f"web/{name}.html.j2").render(**context)
 
+    def render_app(self, name: str, language: str, /, **context: Any) -> str:
+        """Render a Mini App fragment or page `miniapp/<name>.html.j2`."""
+        return self.env(language).get_template(f"miniapp/{name}.html.j2").render(**context)
+
     def labels(self, language: str, audience: str = "common") -> Mapping[str, str]:
         """Button labels (short texts) from `messages/<audience>/labels.j2`, translated."""
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -13,7 +13,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot import people
 from bot.context import VitrineContext
 from bot.menus import roles_of
-from handlers.ui import reply
+from handlers.keyboards import keyboard
+from handlers.ui import reply, show_text
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,17 @@ async def start(update: Update, context: VitrineContext) -> None:
         log.info("malformed deep-link payload ignored")
     followed = await onboarding.start(update, context, payload, DEEP_LINK_PAYLOAD)
     if not followed:
-        await reply(
-            update,
-            context,
+        from handlers.fan.ui import app_button
+
+        text = context.services.texts.render(
             "common/start",
+            context.language,
             first_name=context.user.first_name,
             returning=context.user.onboarded,
             unknown_payload=payload is not None,
         )
+        opener = app_button(context)
+        await show_text(update, context, text, keyboard([[opener]]) if opener else None, edit=False)
     first_time = await people.greeted(context.services, user_id=context.user.id)
     await onboarding.ask_interests_once(update, context, first_time)
 

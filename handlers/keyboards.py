@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.domain.callbacks import encode
 
@@ -32,6 +32,11 @@ def button(text: str, value: object) -> Button:
 def url_button(text: str, url: str) -> Button:
     """A button that opens `url`."""
     return InlineKeyboardButton(text, url=url)
+
+
+def web_app_button(text: str, url: str) -> Button:
+    """A button that opens the Mini App at `url` inside Telegram (private chats only)."""
+    return InlineKeyboardButton(text, web_app=WebAppInfo(url))
 
 
 def share_button(text: str, query: str) -> Button:

@@ -36,8 +36,16 @@ MAX_TOKEN_CHARS = 200
 DEFAULT_MAX_AGE = 30 * 86400
 MAX_FIELD_VALUE = 2**63 - 1  # fits a signed 64-bit database column
 
-BuySource = Literal["window", "feed", "cart", "share", "campaign"]
-_SOURCE_CODES: dict[str, int] = {"window": 0, "feed": 1, "cart": 2, "share": 3, "campaign": 4}
+# "app": a Buy in the Mini App (issue 16).
+BuySource = Literal["window", "feed", "cart", "share", "campaign", "app"]
+_SOURCE_CODES: dict[str, int] = {
+    "window": 0,
+    "feed": 1,
+    "cart": 2,
+    "share": 3,
+    "campaign": 4,
+    "app": 5,
+}
 _SOURCES_BY_CODE: dict[int, str] = {code: name for name, code in _SOURCE_CODES.items()}
 _SOURCE_MASK = 0x07
 _HAS_CAMPAIGN = 0x10

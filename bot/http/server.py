@@ -13,9 +13,12 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.context import VitrineApp
-from bot.http import buy_routes
+from bot.http import routes_for
+from bot.http.dependencies import from_application as http_context
 from bot.http.updates import well_typed
 from bot.inbound import first_delivery
+from bot.miniapp.routes import miniapp_routes
+from bot.miniapp.telegram_side import from_application as miniapp_context
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -65,5 +68,7 @@ def build_web_app(application: VitrineApp, services: Services) -> Starlette:
         Route("/metrics", metrics),
         Route(webhook_path(services), telegram_webhook, methods=["POST"]),
     ]
-    routes += buy_routes(application, services)
+    http = http_context(application, services)
+    routes += routes_for(http)
+    routes += miniapp_routes(miniapp_context(application, http))
     return Starlette(routes=routes)

@@ -35,7 +35,7 @@ from bot.fan.records import Expert, Item
 from bot.links import buy_url
 from bot.photos import photo_folder
 from bot.texts import MessageTooLong, Texts
-from handlers.fan.ui import caption, label, nav_row, short
+from handlers.fan.ui import label, nav_row, short
 from handlers.keyboards import Button, Keyboard, button, keyboard, share_button, url_button
 from handlers.ui import edit_pressed, shows_already
 
@@ -70,7 +70,30 @@ def item_caption(
     language: str | None = None,
 ) -> str:
     """The card's caption; `count` > 0 adds "item i of n in the window"."""
-    language = language or context.language
+    return card_caption(
+        context.services.texts,
+        language or context.language,
+        item,
+        expert,
+        timezone=context.user.timezone,
+        position=position,
+        count=count,
+        presale_opens=presale_opens,
+    )
+
+
+def card_caption(
+    texts: Texts,
+    language: str,
+    item: Item,
+    expert: Expert | None,
+    *,
+    timezone: str,
+    position: int = 0,
+    count: int = 0,
+    presale_opens: datetime | None = None,
+) -> str:
+    """The card's caption in `language`, times in `timezone` (the reader's)."""
     values = {
         "title": item.title,
         "price_fen": item.price_fen,
@@ -86,10 +109,10 @@ def item_caption(
         "position": position,
         "count": count,
         "presale_opens": (  # in the reader's zone (issue 12)
-            local_text(presale_opens, context.user.timezone) if presale_opens else None
+            local_text(presale_opens, timezone) if presale_opens else None
         ),
     }
-    return caption(context, "item_card", language=language, **values)
+    return texts.render("fan/item_card", language, caption=True, **values)
 
 
 def details_text(texts: Texts, language: str, *, reason: str, **values: object) -> str:

@@ -22,6 +22,7 @@ from bot.fan import follows, search
 from bot.fan.follows import ExpertCardView, FollowChanged, FollowingView
 from bot.fan.records import Expert
 from bot.fan.search import search_words
+from bot.links import miniapp_link
 from handlers.fan.cards import tag_labels
 from handlers.fan.ui import (
     label,
@@ -33,6 +34,7 @@ from handlers.fan.ui import (
     render,
     short,
     stale,
+    with_app_button,
 )
 from handlers.keyboards import Button, Keyboard, button, keyboard, rows_of
 from handlers.ui import answer, decoded, show_text
@@ -163,8 +165,13 @@ async def draw_card(
         items=card.items,
         following=card.following,
         muted=card.muted,
+        app_link=miniapp_link(context.services.settings, context.bot.username, expert.handle),
     )
-    markup = card_keyboard(context, expert, following=card.following, muted=card.muted)
+    markup = with_app_button(
+        context,
+        card_keyboard(context, expert, following=card.following, muted=card.muted),
+        handle=expert.handle,
+    )
     await show_text(update, context, text, markup, edit=edit)
 
 

@@ -17,27 +17,72 @@ from bot.context import VitrineContext
 from bot.domain.buying import is_sold_out
 from bot.domain.money import format_fen
 from bot.domain.numbers import whole_number
-from bot.fan.records import Item
+from bot.fan.records import Expert, Item
 from bot.fan.search import INLINE_PAGE_SIZE, MAX_INLINE_OFFSET, shareable_items
 from bot.links import buy_url, deep_link
-from handlers.fan.cards import item_caption
-from handlers.fan.ui import label
-from handlers.keyboards import Button, keyboard, url_button
+from bot.services import Services
+from handlers.fan.cards import card_caption
+from handlers.keyboards import keyboard, url_button
+from storage.repositories.users import User
 
 UNKNOWN_FAN = 0  # fan_ref of a link whose reader we cannot know
 
 
-def shared_buy_button(context: VitrineContext, item: Item) -> Button:
-    """The Buy button of a shared card: no fan, this fan as the sharer."""
-    url = buy_url(
-        context.services.settings,
-        item_id=item.id,
-        fan_id=UNKNOWN_FAN,
-        source="share",
-        sharer_id=context.user.id,
+SharedCard = InlineQueryResultCachedPhoto | InlineQueryResultArticle
+
+
+def shared_card(
+    services: Services,
+    *,
+    language: str,
+    sharer: User,
+    item: Item,
+    expert: Expert | None,
+    bot_username: str,
+) -> SharedCard:
+    """An item card to drop into any chat: its Buy button names no fan and credits the sharer.
+
+    Inline mode answers with these, and the Mini App saves one as a prepared message.
+    """
+    texts = services.texts
+    rows = []
+    if not is_sold_out(item):
+        url = buy_url(
+            services.settings,
+            item_id=item.id,
+            fan_id=UNKNOWN_FAN,
+            source="share",
+            sharer_id=sharer.id,
+        )
+        rows.append(
+            [url_button(texts.label(language, "fan.buy", price=format_fen(item.price_fen)), url)]
+        )
+    if expert is not None:
+        rows.append(
+            [
+                url_button(
+                    texts.label(language, "fan.open_in_bot"),
+                    deep_link(bot_username, expert.handle),
+                )
+            ]
+        )
+    markup = keyboard(rows)
+    text = card_caption(texts, language, item, expert, timezone=sharer.timezone)
+    if item.photo_file_id:
+        return InlineQueryResultCachedPhoto(
+            id=str(item.id),
+            photo_file_id=item.photo_file_id,
+            title=item.title,
+            caption=text,
+            reply_markup=markup,
+        )
+    return InlineQueryResultArticle(
+        id=str(item.id),
+        title=item.title,
+        description=format_fen(item.price_fen),
+        input_message_content=InputTextMessageContent(text),
+        reply_markup=markup,
     )
-    text = label(context, "fan.buy", price=format_fen(item.price_fen))
-    return url_button(text, url)
 
 
 async def inline_query(update: Update, context: VitrineContext) -> None:
@@ -53,38 +98,17 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
     found = await shareable_items(context.services, query=query.query, offset=offset)
     items = found.items
     username = context.bot.username
-    results: list[InlineQueryResultCachedPhoto | InlineQueryResultArticle] = []
-    for item in items:
-        expert = found.experts.get(item.expert_id)
-        rows = []
-        if not is_sold_out(item):
-            rows.append([shared_buy_button(context, item)])
-        if expert is not None:
-            rows.append(
-                [url_button(label(context, "fan.open_in_bot"), deep_link(username, expert.handle))]
-            )
-        markup = keyboard(rows)
-        text = item_caption(context, item, expert)
-        if item.photo_file_id:
-            results.append(
-                InlineQueryResultCachedPhoto(
-                    id=str(item.id),
-                    photo_file_id=item.photo_file_id,
-                    title=item.title,
-                    caption=text,
-                    reply_markup=markup,
-                )
-            )
-        else:
-            results.append(
-                InlineQueryResultArticle(
-                    id=str(item.id),
-                    title=item.title,
-                    description=format_fen(item.price_fen),
-                    input_message_content=InputTextMessageContent(text),
-                    reply_markup=markup,
-                )
-            )
+    results = [
+        shared_card(
+            context.services,
+            language=context.language,
+            sharer=context.user,
+            item=item,
+            expert=found.experts.get(item.expert_id),
+            bot_username=username,
+        )
+        for item in items
+    ]
     next_offset = str(offset + INLINE_PAGE_SIZE) if len(items) == INLINE_PAGE_SIZE else ""
     # Personal and uncached: every result's Buy button carries this fan as the sharer.
     await query.answer(results, cache_time=0, is_personal=True, next_offset=next_offset)

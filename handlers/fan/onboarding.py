@@ -12,7 +12,7 @@ from bot.domain.errors import DomainError
 from bot.fan import follows
 from handlers.fan.experts import card_keyboard, vertical_label
 from handlers.fan.interests import show_interests
-from handlers.fan.ui import render
+from handlers.fan.ui import render, with_app_button
 from handlers.fan.window import draw_window
 from handlers.ui import show_text
 
@@ -46,8 +46,10 @@ async def start(
         vertical_label=vertical_label(expert.vertical, context.language),
         bio=expert.bio,
     )
-    keyboard = card_keyboard(
-        context, expert, following=True, muted=followed.card.muted, source="link"
+    keyboard = with_app_button(
+        context,
+        card_keyboard(context, expert, following=True, muted=followed.card.muted, source="link"),
+        handle=expert.handle,
     )
     await show_text(update, context, text, keyboard, edit=False)
     await draw_window(update, context, followed.window, edit=False)

@@ -11,7 +11,8 @@ from telegram import Update
 from bot.context import VitrineContext
 from bot.domain.callbacks import Noop, decode_as
 from bot.domain.errors import DomainError
-from handlers.keyboards import Button, button
+from bot.links import miniapp_url
+from handlers.keyboards import Button, Keyboard, button, keyboard, web_app_button
 from handlers.ui import answer, decoded
 
 log = logging.getLogger(__name__)
@@ -141,3 +142,20 @@ def page_button(
 
     handle.__doc__ = f"A page button of the list behind {kind.__name__}."
     return handle
+
+
+def app_button(context: VitrineContext, *, handle: str | None = None) -> Button | None:
+    """The button that opens the Mini App (at `handle`'s window), where Telegram would take it."""
+    url = miniapp_url(context.services.settings, handle=handle)
+    return None if url is None else web_app_button(label(context, "fan.open_app"), url)
+
+
+def with_app_button(
+    context: VitrineContext, markup: Keyboard, *, handle: str | None = None
+) -> Keyboard:
+    """`markup` with a last row opening the Mini App (unchanged where there is no app)."""
+    opener = app_button(context, handle=handle)
+    if opener is None:
+        return markup
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    return keyboard([*rows, [opener]])

@@ -20,7 +20,16 @@ from handlers.fan.cards import (
     item_keyboard,
     send_item_card,
 )
-from handlers.fan.ui import label, notice, refusal, refuse, render, short, stale
+from handlers.fan.ui import (
+    label,
+    notice,
+    refusal,
+    refuse,
+    render,
+    short,
+    stale,
+    with_app_button,
+)
 from handlers.keyboards import button, keyboard
 from handlers.ui import answer, decoded, show_text
 
@@ -41,12 +50,16 @@ async def draw_window(
         await show_text(update, context, text, edit=False)
         return not view.out_of_range
     text = item_caption(context, item, expert, position=paging.page + 1, count=paging.total)
-    markup = item_keyboard(
+    markup = with_app_button(
         context,
-        item,
-        source="window",
-        favourite=view.favourite,
-        window_page=(paging.page, paging.pages),
+        item_keyboard(
+            context,
+            item,
+            source="window",
+            favourite=view.favourite,
+            window_page=(paging.page, paging.pages),
+        ),
+        handle=expert.handle,
     )
     if edit:
         await edit_item_card(update, context, item, text, markup)
