@@ -70,6 +70,7 @@
       if (trail.length) tg.BackButton.show(); else tg.BackButton.hide();
     }
     var notice = screen.querySelector("[data-toast]");
+    toast.hidden = true;
     if (notice) say(notice.textContent);
     window.scrollTo(0, 0);
   }

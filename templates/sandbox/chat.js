@@ -13,6 +13,7 @@
   const POLL_INTERVAL_MS = 1000;
   const TOAST_MS = 2600;
   const { ChatPanel } = window.SandboxPanel;
+  const { WebAppHost } = window.SandboxWebApp;
 
   /** Returns the users named by `?users=id:Name[:lang],…`, or the default four. */
   function usersFromQuery(search) {
@@ -89,7 +90,9 @@
     try { data = raw ? JSON.parse(raw) : null; } catch (_) { data = { description: raw }; }
     if (!response.ok || (data && data.ok === false)) {
       const reason = (data && (data.description || data.error || data.detail)) || `HTTP ${response.status}`;
-      throw new Error(typeof reason === "string" ? reason : JSON.stringify(reason));
+      const error = new Error(typeof reason === "string" ? reason : JSON.stringify(reason));
+      error.status = response.status;
+      throw error;
     }
     return data;
   }
@@ -170,8 +173,14 @@
     const tabs = document.getElementById("user-tabs");
     const template = document.getElementById("panel-template");
     const panelsById = new Map();
+    const themeSwitch = document.getElementById("theme-switch");
+    themeSwitch.checked = new URLSearchParams(location.search).get("theme") === "dark";
+    const webApps = new WebAppHost(document.getElementById("webapp-panel"), {
+      callApi, theme: themeSwitch.checked ? "dark" : "light",
+    });
+    themeSwitch.addEventListener("change", () => webApps.setTheme(themeSwitch.checked ? "dark" : "light"));
     const context = {
-      callApi, toastMs: TOAST_MS, languages: LANGUAGES,
+      callApi, webApps, toastMs: TOAST_MS, languages: LANGUAGES,
       rememberLanguage: (userId, lang) => safeStorageSet(`sandbox.lang.${userId}`, lang),
     };
 
@@ -179,6 +188,9 @@
     for (const user of users) {
       if (!user.known) user.lang = initialLanguage(user);
       const panel = new ChatPanel(user, template, context);
+      // The first chat's menu button is #menu-button (the one tests press), the others'
+      // #menu-button-<user id>.
+      panel.menuButton.id = panelsById.size ? `menu-button-${user.id}` : "menu-button";
       panelsHost.appendChild(panel.root);
       panelsById.set(user.id, panel);
 

@@ -3,6 +3,7 @@
 
 (function () {
   const { renderMessage, isFromBot, el } = window.SandboxMessages;
+  const { isDirectAppLink } = window.SandboxWebApp;
 
   /** A user's chat panel; talks to the sandbox through `context.callApi`. */
   class ChatPanel {
@@ -18,8 +19,10 @@
       this.refreshAgain = false;
       this.toastTimer = null;
       this.botId = undefined; // the bot whose chat the transcript shows
+      this.menu = { type: "default" }; // the chat's menu button (setChatMenuButton)
       this.messageHandlers = {
         press: (messageId, data, node) => this.press(messageId, data, node),
+        openWebApp: (url, source) => this.openWebApp(url, source),
         imageLoaded: (height) => this.scrollToBottomIfNear(height),
       };
 
@@ -52,7 +55,17 @@
       this.textInput.addEventListener("keydown", (event) => {
         if (event.key === "Escape") this.closeMenu();
       });
-      this.menuButton.addEventListener("click", () => this.toggleMenu());
+      this.menuButton.addEventListener("click", () => {
+        if (this.menu.type === "web_app") this.openWebApp(this.menu.web_app.url, "menu");
+        else this.toggleMenu();
+      });
+      // A link to a bot's Mini App opens the app in the panel, as Telegram does, not a tab.
+      this.log.addEventListener("click", (event) => {
+        const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+        if (!link || !isDirectAppLink(link.href)) return;
+        event.preventDefault();
+        this.context.webApps.openLink(this, link.href);
+      });
       $(".photo-input").addEventListener("change", (event) => {
         const file = event.target.files && event.target.files[0];
         event.target.value = "";
@@ -115,6 +128,7 @@
             const messages = Array.isArray(data) ? data : (data && (data.messages || data.result)) || [];
             this.reconcile(messages);
             if (data && typeof data.blocked === "boolean") this.showBlocked(data.blocked);
+            if (data && data.menu_button) this.showMenuButton(data.menu_button);
             // A bot that appears (or changes) after the page loaded brings its own commands.
             const botId = data && data.bot ? data.bot.id : null;
             if (botId !== this.botId) {
@@ -192,14 +206,33 @@
           if (typeof text !== "string") continue;
           const node = el("button", "reply-button", text);
           node.type = "button";
+          const webAppUrl = button && button.web_app && button.web_app.url;
+          if (typeof webAppUrl === "string") node.classList.add("webapp-button");
           node.addEventListener("click", () => {
             if (current.one_time_keyboard) this.usedOneTimeKeyboard = currentKey;
-            this.send(text);
+            if (typeof webAppUrl === "string") this.openWebApp(webAppUrl, "keyboard_button");
+            else this.send(text);
           });
           line.appendChild(node);
         }
         this.replyKeyboard.appendChild(line);
       }
+    }
+
+    /** Opens a Mini App of the bot (a web_app button or the menu button) in the panel. */
+    openWebApp(url, source) {
+      this.closeMenu();
+      return this.context.webApps.openButton(this, url, source);
+    }
+
+    /** Shows the chat's menu button: a Mini App's text, or "/" for the command menu. */
+    showMenuButton(menu) {
+      const isWebApp = menu && menu.type === "web_app" && menu.web_app && typeof menu.web_app.url === "string";
+      this.menu = isWebApp ? menu : { type: menu && menu.type === "commands" ? "commands" : "default" };
+      this.menuButton.classList.toggle("web-app", isWebApp);
+      this.menuButton.textContent = isWebApp ? menu.text : "/";
+      this.menuButton.title = isWebApp ? `Open ${menu.text}` : "Commands";
+      this.menuButton.setAttribute("aria-haspopup", isWebApp ? "dialog" : "menu");
     }
 
     async send(text) {

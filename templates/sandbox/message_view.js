@@ -86,8 +86,9 @@
     return link;
   }
 
-  /** Returns one inline button: a new-tab link for URL buttons, a pressable button for callbacks. */
-  function renderInlineButton(messageId, button, onPress) {
+  /** Returns one inline button: a new-tab link for URL buttons, a pressable button for callbacks
+   * and Mini Apps (web_app buttons open the app in the panel). */
+  function renderInlineButton(messageId, button, handlers) {
     if (typeof button.url === "string") {
       const link = el("a", "inline-button url-button", button.text);
       if (SAFE_LINK_RE.test(button.url)) {
@@ -102,9 +103,15 @@
     }
     const node = el("button", "inline-button", button.text);
     node.type = "button";
+    const webAppUrl = button.web_app && button.web_app.url;
     if (typeof button.callback_data === "string") {
       node.dataset.callbackData = button.callback_data;
-      node.addEventListener("click", () => onPress(messageId, button.callback_data, node));
+      node.addEventListener("click", () => handlers.press(messageId, button.callback_data, node));
+    } else if (typeof webAppUrl === "string" && SAFE_LINK_RE.test(webAppUrl)) {
+      node.classList.add("webapp-button");
+      node.dataset.webAppUrl = webAppUrl;
+      node.appendChild(el("span", "corner-app"));
+      node.addEventListener("click", () => handlers.openWebApp(webAppUrl, "inline_button"));
     } else {
       node.disabled = true;
       node.title = "This kind of button is not simulated";
@@ -112,24 +119,40 @@
     return node;
   }
 
-  function renderInlineKeyboard(messageId, rows, onPress) {
+  function renderInlineKeyboard(messageId, rows, handlers) {
     const keyboard = el("div", "inline-keyboard");
     for (const row of rows) {
       const line = el("div", "keyboard-row");
       for (const button of row || []) {
         if (!button || typeof button.text !== "string") continue;
-        line.appendChild(renderInlineButton(messageId, button, onPress));
+        line.appendChild(renderInlineButton(messageId, button, handlers));
       }
       keyboard.appendChild(line);
     }
     return keyboard;
   }
 
+  // What a service message says, by its field (the sandbox makes few kinds).
+  const SERVICE_TEXTS = {
+    write_access_allowed: "You allowed this bot to message you.",
+  };
+
+  /** Returns the centred note of a service message (no bubble, as in Telegram). */
+  function renderService(message) {
+    const row = el("div", "message-row service-row");
+    row.dataset.messageId = String(message.message_id);
+    const kind = Object.keys(message.service)[0] || "";
+    row.appendChild(el("div", "service", SERVICE_TEXTS[kind] || kind.replace(/_/g, " ")));
+    return row;
+  }
+
   /**
    * Builds the row of one transcript message. `handlers.press(messageId, data, node)` runs when
-   * a callback button is pressed; `handlers.imageLoaded(height)` when a photo has loaded.
+   * a callback button is pressed, `handlers.openWebApp(url, source)` when a web_app button is;
+   * `handlers.imageLoaded(height)` when a photo has loaded.
    */
   function renderMessage(message, handlers) {
+    if (message.service && typeof message.service === "object") return renderService(message);
     const fromBot = isFromBot(message);
     const row = el("div", `message-row ${fromBot ? "from-bot" : "from-user"}`);
     row.dataset.messageId = String(message.message_id);
@@ -171,7 +194,7 @@
 
     const markup = message.reply_markup;
     if (markup && Array.isArray(markup.inline_keyboard) && markup.inline_keyboard.length) {
-      row.appendChild(renderInlineKeyboard(message.message_id, markup.inline_keyboard, handlers.press));
+      row.appendChild(renderInlineKeyboard(message.message_id, markup.inline_keyboard, handlers));
     }
     return row;
   }
