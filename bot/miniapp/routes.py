@@ -366,17 +366,26 @@ async def following_screen(ctx: MiniAppContext, caller: Caller, request: Request
 
 
 async def follow_action(ctx: MiniAppContext, caller: Caller, request: Request) -> dict[str, Any]:
-    """Follow or unfollow: POST /app/api/window/<handle>/follow|unfollow; answers the window."""
+    """Follow: POST /app/api/window/<handle>/follow; answers the window as it is now."""
     services = ctx.http.services
     grid = await window_grid(
         services, fan_id=caller.user.id, handle=request.path_params["handle"], page=0
     )
-    change = (
-        follows.follow_expert
-        if request.path_params["verb"] == "follow"
-        else follows.unfollow_expert
+    await follows.follow_expert(
+        services, fan_id=caller.user.id, expert_id=grid.expert.id, source="app"
     )
-    await change(services, fan_id=caller.user.id, expert_id=grid.expert.id, source="app")
+    return await window_screen(ctx, caller, request)
+
+
+async def unfollow_action(ctx: MiniAppContext, caller: Caller, request: Request) -> dict[str, Any]:
+    """Unfollow: POST /app/api/window/<handle>/unfollow; answers the window as it is now."""
+    services = ctx.http.services
+    grid = await window_grid(
+        services, fan_id=caller.user.id, handle=request.path_params["handle"], page=0
+    )
+    await follows.unfollow_expert(
+        services, fan_id=caller.user.id, expert_id=grid.expert.id, source="app"
+    )
     return await window_screen(ctx, caller, request)
 
 
@@ -391,11 +400,8 @@ def miniapp_routes(ctx: MiniAppContext) -> list[BaseRoute]:
         Route("/app", partial(shell, ctx), methods=["GET"]),
         Route("/app/static/{name}", partial(static_file, ctx), methods=["GET"]),
         Route("/app/api/window/{handle}", api(ctx, window_screen), methods=["GET"]),
-        Route(
-            "/app/api/window/{handle}/{verb:str}",
-            api(ctx, _follow_verb),
-            methods=["POST"],
-        ),
+        Route("/app/api/window/{handle}/follow", api(ctx, follow_action), methods=["POST"]),
+        Route("/app/api/window/{handle}/unfollow", api(ctx, unfollow_action), methods=["POST"]),
         Route("/app/api/items/{item_id:int}", api(ctx, item_screen), methods=["GET"]),
         Route(
             "/app/api/items/{item_id:int}/favourite", api(ctx, favourite_action), methods=["POST"]
@@ -409,9 +415,3 @@ def miniapp_routes(ctx: MiniAppContext) -> list[BaseRoute]:
         ),
         Route("/app/api/following", api(ctx, following_screen), methods=["GET"]),
     ]
-
-
-async def _follow_verb(ctx: MiniAppContext, caller: Caller, request: Request) -> dict[str, Any]:
-    if request.path_params["verb"] not in ("follow", "unfollow"):
-        raise BadRequest("verb")
-    return await follow_action(ctx, caller, request)

@@ -25,7 +25,8 @@ def from_application(application: VitrineApp, http: HttpContext) -> MiniAppConte
         card = shared_card(
             services,
             language=sharer.language,
-            sharer=sharer,
+            sharer_id=sharer.id,
+            timezone=sharer.timezone,
             item=item,
             expert=found.experts.get(item.expert_id),
             bot_username=application.bot.username,

@@ -23,7 +23,6 @@ from bot.links import buy_url, deep_link
 from bot.services import Services
 from handlers.fan.cards import card_caption
 from handlers.keyboards import keyboard, url_button
-from storage.repositories.users import User
 
 UNKNOWN_FAN = 0  # fan_ref of a link whose reader we cannot know
 
@@ -35,7 +34,8 @@ def shared_card(
     services: Services,
     *,
     language: str,
-    sharer: User,
+    sharer_id: int,
+    timezone: str,
     item: Item,
     expert: Expert | None,
     bot_username: str,
@@ -52,7 +52,7 @@ def shared_card(
             item_id=item.id,
             fan_id=UNKNOWN_FAN,
             source="share",
-            sharer_id=sharer.id,
+            sharer_id=sharer_id,
         )
         rows.append(
             [url_button(texts.label(language, "fan.buy", price=format_fen(item.price_fen)), url)]
@@ -67,7 +67,7 @@ def shared_card(
             ]
         )
     markup = keyboard(rows)
-    text = card_caption(texts, language, item, expert, timezone=sharer.timezone)
+    text = card_caption(texts, language, item, expert, timezone=timezone)
     if item.photo_file_id:
         return InlineQueryResultCachedPhoto(
             id=str(item.id),
@@ -102,7 +102,8 @@ async def inline_query(update: Update, context: VitrineContext) -> None:
         shared_card(
             context.services,
             language=context.language,
-            sharer=context.user,
+            sharer_id=context.user.id,
+            timezone=context.user.timezone,
             item=item,
             expert=found.experts.get(item.expert_id),
             bot_username=username,

@@ -30,6 +30,7 @@ from tests.browser.conftest import BackgroundService
 from tests.conftest import BOT_TOKEN, make_settings
 
 FAN = 5301
+FRIEND = 5302  # someone Ann shares a card with
 WANGTECH_OWNER = 2001  # the owner of TechWang's shop (bot/demo/catalogue.py)
 TECHWANG_ID = 3001
 
@@ -81,7 +82,7 @@ def app(page: Page) -> FrameLocator:
 
 
 def open_chat(page: Page, demo: Demo, theme: str = "light") -> Locator:
-    page.goto(f"{demo.sandbox.url}/?users={FAN}:Ann:en&theme={theme}")
+    page.goto(f"{demo.sandbox.url}/?users={FAN}:Ann:en,{FRIEND}:Bo:en&theme={theme}")
     fan = chat(page, FAN)
     expect(fan).to_be_visible()
     return fan
@@ -207,6 +208,18 @@ def test_a_startapp_link_opens_that_experts_window_and_dark_theme_follows_telegr
     link.click()
     expect(app(page).locator("h1")).to_contain_text("Wang", timeout=15_000)
     page.locator("#webapp-panel").screenshot(path=str(artifacts_dir / "miniapp-window-light.png"))
+
+    # Share an item card from the app into Bo's chat: it arrives via the bot, with a Buy button.
+    app(page).locator("#window-grid .tile button.open").first.click()
+    title = app(page).locator("article.item h1").inner_text()
+    app(page).locator("#share").click()
+    chooser = page.locator("#webapp-share-chooser")
+    expect(chooser).to_be_visible()
+    chooser.locator("button", has_text="Bo").click()
+    expect(app(page).locator("#toast")).to_have_text("Shared.")
+    card = chat(page, FRIEND).locator(".message-row", has_text=title).last
+    expect(card).to_be_visible(timeout=15_000)
+    expect(card.locator(".inline-button", has_text="Buy")).to_be_visible()
 
 
 def test_an_xss_title_is_shown_as_text_in_the_app(page: Page, demo: Demo) -> None:

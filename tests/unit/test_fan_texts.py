@@ -46,6 +46,7 @@ SCREENS: dict[str, dict[str, object]] = {
         items=5,
         following=True,
         muted=True,
+        app_link="https://t.me/vitrine_bot/shop?startapp=lina",
     ),
     "fan/experts_list": dict(
         query="",

@@ -174,7 +174,7 @@ def test_non_minimal_varint_is_rejected_even_when_signed() -> None:
 
 
 def test_unknown_head_bits_or_source_are_rejected_even_when_signed() -> None:
-    for head in (0x05, 0x07, 0x40, 0x80):
+    for head in (0x06, 0x07, 0x40, 0x80):  # sources 0-5 exist (5: the Mini App)
         body = bytes([1, head, 5, 1, 1])
         forged = b64(body + hmac.new(KEY, body, hashlib.sha256).digest()[:12])
         assert code_of(forged) == "token.malformed", head
