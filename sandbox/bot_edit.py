@@ -100,7 +100,7 @@ async def edit_message_text(call: Call) -> dict[str, Any] | bool:
     _can_edit(message)
     if message.text is None:
         raise BotApiError(400, errors.NO_TEXT_TO_EDIT)
-    markup = keyboards.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True, test_environment=call.test_environment)
     text, entities = content.td_text(parsed)
     content.check_text_length(text, edit=True)
     keyboards.server_markup_checks(markup)
@@ -124,7 +124,7 @@ async def edit_message_caption(call: Call) -> dict[str, Any] | bool:
     if not _has_media(message):
         raise BotApiError(400, errors.NO_CAPTION_TO_EDIT)
     caption, entities = content.td_caption(parsed)
-    markup = keyboards.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True, test_environment=call.test_environment)
     content.check_caption_length(caption, edit=True)
     keyboards.server_markup_checks(markup)
     _server_checks(
@@ -162,7 +162,7 @@ async def edit_message_media(call: Call) -> dict[str, Any] | bool:
         "photo" if message.photo is not None else "document"
     ):
         raise td_error(400, "Can't change media type in the album")
-    markup = keyboards.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True, test_environment=call.test_environment)
     keyboards.server_markup_checks(markup)
     current = message.photo if item.kind == "photo" else message.document
     _server_checks(
@@ -188,7 +188,7 @@ async def edit_message_reply_markup(call: Call) -> dict[str, Any] | bool:
     markup = keyboards.reply_markup_argument(call.params)
     message = _target(call)
     _can_edit(message)
-    markup = keyboards.td_markup(markup, inline_only=True)
+    markup = keyboards.td_markup(markup, inline_only=True, test_environment=call.test_environment)
     keyboards.server_markup_checks(markup)
     _server_checks(call, message, markup == message.reply_markup)
     message.reply_markup = markup

@@ -8,7 +8,7 @@ from sandbox import tdjson
 from sandbox.chats import resolve_user_chat
 from sandbox.errors import td_error
 from sandbox.formatting import clean_input_string
-from sandbox.links import UrlError, check_link
+from sandbox.links import UrlError, check_web_app_link
 from sandbox.params import Params
 from sandbox.registry import Call, bot_method
 from sandbox.state import BotState
@@ -236,7 +236,8 @@ def _menu_button(params: Params) -> dict[str, Any]:
     return {"type": "web_app", "text": text, "web_app": {"url": url}}
 
 
-def _td_menu_button(button: dict[str, Any]) -> dict[str, Any]:
+def _td_menu_button(button: dict[str, Any], test_environment: bool) -> dict[str, Any]:
+    """td's set_menu_button: the text, then the URL (check_link(url, true, !is_test_dc()))."""
     if button["type"] != "web_app":
         return button
     text, url = clean_input_string(button["text"]), button["web_app"]["url"]
@@ -247,7 +248,7 @@ def _td_menu_button(button: dict[str, Any]) -> dict[str, Any]:
     if not is_utf8(url):
         raise td_error(400, "Menu button URL must be encoded in UTF-8")
     try:
-        checked = check_link(url, True, True)
+        checked = check_web_app_link(url, test_environment)
     except UrlError as exc:
         raise td_error(400, f"Menu button Web App {exc}") from exc
     return {"type": "web_app", "text": text, "web_app": {"url": checked}}
@@ -268,16 +269,22 @@ async def set_chat_menu_button(call: Call) -> bool:
     """Store the menu button for one chat or (no chat_id) the default one."""
     button = _menu_button(call.params)
     chat_id = _menu_chat(call)
-    call.bot.menu_buttons[chat_id] = _td_menu_button(button)
+    call.bot.menu_buttons[chat_id] = _td_menu_button(button, call.test_environment)
+    # Chat pages redraw the menu button beside the input (None: every chat without its own).
+    call.sandbox.emit({"type": "menu_button", "user_id": chat_id, "bot_id": call.bot.id})
     return True
+
+
+def menu_button_for(bot: BotState, chat_id: int | None) -> dict[str, Any]:
+    """Return the menu button of a chat, else the bot's default one, else Telegram's default."""
+    buttons = bot.menu_buttons
+    return buttons.get(chat_id) or buttons.get(None) or {"type": "default"}
 
 
 @bot_method("getChatMenuButton")
 async def get_chat_menu_button(call: Call) -> dict[str, Any]:
     """Return the menu button of a chat, else the default one."""
-    chat_id = _menu_chat(call)
-    buttons = call.bot.menu_buttons
-    return buttons.get(chat_id) or buttons.get(None) or {"type": "default"}
+    return menu_button_for(call.bot, _menu_chat(call))
 
 
 def _profile_method(field: str) -> None:

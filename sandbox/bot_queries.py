@@ -1,4 +1,5 @@
-"""Bot API answers to people's queries: answerCallbackQuery and answerInlineQuery.
+"""Bot API answers to people's queries: answerCallbackQuery, answerInlineQuery and the
+prepared inline messages Mini Apps share (savePreparedInlineMessage).
 
 The Bot API server parses (`process_answer_*_query`, `get_inline_query_result`), td checks
 strings and results (`Requests::on_request`, `InlineQueriesManager`), and Telegram's servers
@@ -9,15 +10,18 @@ result ids.
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
 from sandbox import content, keyboards, tdjson
+from sandbox.bot_misc import user_id_argument
 from sandbox.errors import BotApiError, td_error
 from sandbox.formatting import clean_input_string, client_formatted_text
-from sandbox.links import UrlError, check_link, link_user_id
+from sandbox.links import MAX_USER_ID, UrlError, check_web_app_link, link_user_id
 from sandbox.media import SANDBOX_FILE_ID, foreign_file_id_error, kind_of
 from sandbox.params import Params
+from sandbox.records import PreparedMessage
 from sandbox.registry import Call, bot_method
 from sandbox.tdjson import JsonError, is_utf8
 
@@ -105,7 +109,7 @@ def _results_button(raw: str) -> dict[str, Any] | None:
     return button
 
 
-def _td_results_button(button: dict[str, Any] | None) -> None:
+def _td_results_button(button: dict[str, Any] | None, test_environment: bool) -> None:
     """InlineQueriesManager::answer_inline_query's checks of the results button."""
     if button is None:
         return
@@ -124,7 +128,7 @@ def _td_results_button(button: dict[str, Any] | None) -> None:
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in the Web App button")
         try:
-            check_link(url, True, True)
+            check_web_app_link(url, test_environment)
         except UrlError as exc:
             raise td_error(400, f"Inline query button Web App {exc}") from exc
 
@@ -223,7 +227,9 @@ def _td_result(call: Call, parsed: dict[str, Any], raw: dict[str, Any]) -> dict[
 
     Returns what a chosen result posts: text or caption (parsed and cleaned) and the keyboard.
     """
-    markup = keyboards.td_markup(parsed["markup"], inline_only=True)
+    markup = keyboards.td_markup(
+        parsed["markup"], inline_only=True, test_environment=call.test_environment
+    )
     message: dict[str, Any] = {"reply_markup": markup}
     if parsed["text"] is not None:
         message["text"], message["entities"] = content.td_text(parsed["text"])
@@ -304,7 +310,7 @@ async def answer_inline_query(call: Call) -> bool:
             raise td_error(400, f"Can't parse inline query result: {exc}") from exc
     if not is_utf8(next_offset):
         raise td_error(400, "Strings must be encoded in UTF-8")
-    _td_results_button(button)
+    _td_results_button(button, call.test_environment)
     messages = [_td_result(call, p, v) for p, v in zip(parsed, values, strict=True)]
     record = call.bot.inline_queries.get(query_id)
     max_age = call.sandbox.settings.callback_query_max_age_seconds
@@ -328,3 +334,67 @@ async def answer_inline_query(call: Call) -> bool:
     }
     record.answered.set()
     return True
+
+
+# --- savePreparedInlineMessage: a result a Mini App's user may share ---------------------------
+
+CHAT_TYPE_FLAGS = (
+    "allow_user_chats",
+    "allow_bot_chats",
+    "allow_group_chats",
+    "allow_channel_chats",
+)
+
+
+def _single_result(params: Params) -> tuple[dict[str, Any], Any]:
+    """Client::get_inline_query_result(query): one result, its errors not prefixed."""
+    raw = params.arg("result")
+    if not raw:
+        raise td_error(400, "Result isn't specified")
+    try:
+        value = tdjson.decode(raw)
+    except JsonError as exc:
+        raise td_error(400, f"Can't parse JSON encoded web view query results {exc}") from exc
+    try:
+        return _client_result(value), value
+    except JsonError as exc:
+        raise td_error(400, str(exc)) from exc
+
+
+@bot_method("savePreparedInlineMessage")
+async def save_prepared_inline_message(call: Call) -> dict[str, Any]:
+    """Keep a result for the person to share from a Mini App (shareMessage); return its id.
+
+    Client::process_save_prepared_inline_message_query (user_id, result, the four chat types),
+    then td's InlineQueriesManager::save_prepared_inline_message (the user, the result as
+    answerInlineQuery's are checked, TargetDialogTypes: at least one chat type), then Telegram's
+    servers (USER_ID_INVALID for a person Telegram does not know, the result id's limits).
+    """
+    params = call.params
+    user_id = user_id_argument(params)
+    parsed, value = _single_result(params)
+    chat_types = {flag: params.to_bool(flag) for flag in CHAT_TYPE_FLAGS}
+    if user_id > MAX_USER_ID:  # td's UserManager::get_input_user: not a valid UserId
+        raise td_error(400, "User not found")
+    message = _td_result(call, parsed, value)
+    if not any(chat_types.values()):
+        raise td_error(400, "At least one chat type must be allowed")
+    if user_id not in call.sandbox.users:
+        raise td_error(400, "USER_ID_INVALID")
+    _server_result(message, parsed, set())
+    now = int(time.time())
+    prepared = PreparedMessage(
+        id=secrets.token_urlsafe(12),
+        user_id=user_id,
+        result={**value, "reply_markup": message["reply_markup"]}
+        if "reply_markup" in value
+        else value,
+        message=message,
+        chat_types=chat_types,
+        expiration_date=now + int(call.sandbox.settings.prepared_message_ttl_seconds),
+    )
+    kept = call.bot.prepared_messages
+    for stale in [key for key, item in kept.items() if item.expiration_date <= now]:
+        del kept[stale]
+    kept[prepared.id] = prepared
+    return {"id": prepared.id, "expiration_date": prepared.expiration_date}

@@ -122,7 +122,11 @@ def outgoing(call: Call, *, with_markup: bool = True) -> Outgoing:
     chat_id = call.params.arg("chat_id")
     user = resolve_user_chat(call.sandbox, chat_id)
     reply_to = checked_reply(call, reply, chat_id, user)
-    return Outgoing(user, keyboards.td_markup(markup, inline_only=False), reply_to)
+    return Outgoing(
+        user,
+        keyboards.td_markup(markup, inline_only=False, test_environment=call.test_environment),
+        reply_to,
+    )
 
 
 def deliver(call: Call, out: Outgoing, *, messages: int = 1) -> None:

@@ -10,12 +10,13 @@ skips those with empty text, drops empty rows, and turns an empty keyboard into 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sandbox import tdjson
 from sandbox.errors import td_error
 from sandbox.formatting import clean_input_string
-from sandbox.links import UrlError, check_link, link_user_id
+from sandbox.links import UrlError, check_link, check_web_app_link, link_user_id
 from sandbox.params import Params
 from sandbox.tdjson import JsonError, is_utf8
 
@@ -248,14 +249,21 @@ def _clean_text(text: str, utf8_error: str, empty_error: str) -> str:
     return cleaned
 
 
-def _checked_url(url: str, prefix: str, *, https_only: bool) -> str:
+def _checked_url(url: str, prefix: str, *, http_only: bool, https_only: bool) -> str:
     try:
-        return check_link(url, https_only, https_only)
+        return check_link(url, http_only, https_only)
     except UrlError as exc:
         raise td_error(400, f"{prefix} {exc}") from exc
 
 
-def _td_inline_button(button: dict[str, Any]) -> dict[str, Any]:
+def _web_app_url(url: str, prefix: str, test_environment: bool) -> str:
+    try:
+        return check_web_app_link(url, test_environment)
+    except UrlError as exc:
+        raise td_error(400, f"{prefix} {exc}") from exc
+
+
+def _td_inline_button(button: dict[str, Any], test_environment: bool) -> dict[str, Any]:
     result = dict(button)
     result["text"] = _clean_text(
         button["text"],
@@ -264,20 +272,22 @@ def _td_inline_button(button: dict[str, Any]) -> dict[str, Any]:
     )
     if "url" in button:
         if not link_user_id(button["url"]):
-            result["url"] = _checked_url(button["url"], "Inline keyboard button", https_only=False)
+            result["url"] = _checked_url(
+                button["url"], "Inline keyboard button", http_only=False, https_only=False
+            )
     elif "login_url" in button:
         url = button["login_url"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in login URL buttons")
         login = dict(button["login_url"])
-        login["url"] = _checked_url(url, "Inline keyboard button login", https_only=True)
+        login["url"] = _web_app_url(url, "Inline keyboard button login", test_environment)
         result["login_url"] = login
     elif "web_app" in button:
         url = button["web_app"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in Web App URL buttons")
         result["web_app"] = {
-            "url": _checked_url(url, "Inline keyboard button Web App", https_only=True)
+            "url": _web_app_url(url, "Inline keyboard button Web App", test_environment)
         }
     for key, error in (
         (
@@ -296,7 +306,7 @@ def _td_inline_button(button: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _td_keyboard_button(button: dict[str, Any]) -> dict[str, Any]:
+def _td_keyboard_button(button: dict[str, Any], test_environment: bool) -> dict[str, Any]:
     result = dict(button)
     result["text"] = _clean_text(
         button["text"],
@@ -307,11 +317,17 @@ def _td_keyboard_button(button: dict[str, Any]) -> dict[str, Any]:
         url = button["web_app"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in Web App URL buttons")
-        result["web_app"] = {"url": _checked_url(url, "Keyboard button Web App", https_only=True)}
+        _web_app_url(url, "Keyboard button Web App", test_environment)
+        # td's get_keyboard_button keeps the URL as given (inline buttons keep the checked one).
+        result["web_app"] = {"url": url}
     return result
 
 
-def _td_rows(rows: list[list[dict[str, Any]]], check: Any) -> list[list[dict[str, Any]]]:
+def _td_rows(
+    rows: list[list[dict[str, Any]]],
+    check: Callable[[dict[str, Any], bool], dict[str, Any]],
+    test_environment: bool,
+) -> list[list[dict[str, Any]]]:
     """Skip buttons with empty text, cap rows at 12 and the keyboard at 300, drop empty rows."""
     result: list[list[dict[str, Any]]] = []
     total = 0
@@ -320,7 +336,7 @@ def _td_rows(rows: list[list[dict[str, Any]]], check: Any) -> list[list[dict[str
         for button in row:
             if not button["text"] and not button.get("icon_custom_emoji_id"):
                 continue
-            kept.append(check(button))
+            kept.append(check(button, test_environment))
             total += 1
             if len(kept) >= MAX_ROW_BUTTONS or total >= MAX_BUTTONS:
                 break
@@ -331,17 +347,22 @@ def _td_rows(rows: list[list[dict[str, Any]]], check: Any) -> list[list[dict[str
     return result
 
 
-def td_markup(markup: dict[str, Any] | None, *, inline_only: bool) -> dict[str, Any] | None:
-    """td's get_reply_markup for a bot in a private chat: buttons checked, empties dropped."""
+def td_markup(
+    markup: dict[str, Any] | None, *, inline_only: bool, test_environment: bool
+) -> dict[str, Any] | None:
+    """td's get_reply_markup for a bot in a private chat: buttons checked, empties dropped.
+
+    `test_environment` is td's G()->is_test_dc(): Web App and login URLs may then be plain HTTP.
+    """
     if markup is None:
         return None
     if inline_only and "inline_keyboard" not in markup:
         raise td_error(400, "Inline keyboard expected")
     if "inline_keyboard" in markup:
-        rows = _td_rows(markup["inline_keyboard"], _td_inline_button)
+        rows = _td_rows(markup["inline_keyboard"], _td_inline_button, test_environment)
         return {"inline_keyboard": rows} if rows else None
     if "keyboard" in markup:
-        rows = _td_rows(markup["keyboard"], _td_keyboard_button)
+        rows = _td_rows(markup["keyboard"], _td_keyboard_button, test_environment)
         return {**markup, "keyboard": rows} if rows else None
     return markup
 

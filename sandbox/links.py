@@ -193,6 +193,15 @@ def check_link(link: str, http_only: bool = False, https_only: bool = False) -> 
         raise UrlError(f"URL is invalid: {exc}") from exc
 
 
+def check_web_app_link(link: str, test_environment: bool) -> str:
+    """Check a Web App, login or menu button URL as td does (normalised, or UrlError).
+
+    LinkManager::check_link(url, true, !G()->is_test_dc()): HTTP(S) links only, and HTTPS only
+    outside Telegram's test environment.
+    """
+    return check_link(link, True, not test_environment)
+
+
 def checked_link_or_empty(link: str) -> str:
     """Return the normalised link, or "" if td would refuse it (LinkManager::get_checked_link)."""
     try:

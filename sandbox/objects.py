@@ -48,6 +48,8 @@ def api_message(
         result["media_group_id"] = message.media_group_id
     if message.via_bot is not None:
         result["via_bot"] = message.via_bot
+    if message.service is not None:
+        result.update(message.service)
     if with_reply and message.reply_to_message_id is not None:
         replied = bot.chat(message.chat_id).messages.get(message.reply_to_message_id)
         if replied is not None:
@@ -90,5 +92,6 @@ def transcript_entry(message: StoredMessage) -> dict[str, Any]:
         "via_bot": f"@{message.via_bot['username']}" if message.via_bot else None,
         "sender_name": message.from_user.get("first_name") if message.via_bot else None,
         "reply_to_message_id": message.reply_to_message_id,
+        "service": message.service,
         "seq": message.seq,
     }

@@ -42,6 +42,17 @@ async def chat_page(request: Request) -> Response:
     return HTMLResponse(page.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
 
 
+async def telegram_web_app_js(request: Request) -> Response:
+    """GET /telegram-web-app.js: the sandbox's stand-in for Telegram's Mini App script."""
+    folder = _sandbox_templates()
+    script = folder / "telegram-web-app.js" if folder is not None else None
+    if script is None or not script.is_file():
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    return Response(
+        script.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 async def static_file(request: Request) -> Response:
     """GET /static/sandbox/{path}: a .js/.css/.png/.svg file from templates/sandbox/."""
     path: str = request.path_params["path"]

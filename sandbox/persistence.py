@@ -36,6 +36,7 @@ from sandbox.changes import ChangeLog
 from sandbox.records import ChatLog
 from sandbox.state import COUNTERS, BotState, Sandbox
 from sandbox.state_store import FILE_NAME, Batch, StateFile, UnreadableState, set_aside
+from sandbox.webapp import KEY_SEED_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,12 @@ class StateKeeper:
         self._saved_values = dict(self.sandbox.counters.values)
         marks = _Marks(ceilings=self._plan_ceilings(), values=dict(self._saved_values))
         batch = Batch(
-            meta={"counters": codec.dumps(marks.values), "ceilings": codec.dumps(marks.ceilings)}
+            meta={
+                "counters": codec.dumps(marks.values),
+                "ceilings": codec.dumps(marks.ceilings),
+                # The Mini App signing key, made once (a file saved before it had one gets one).
+                "webapp_key": codec.dumps(self.sandbox.webapp_key.hex()),
+            }
         )
         if gap:
             batch.chats = [
@@ -156,6 +162,7 @@ class StateKeeper:
         meta = {key: codec.json_value(value) for key, value in rows["meta"]}
         values = {name: int(meta.get("counters", {}).get(name, 0)) for name in COUNTERS}
         ceilings = {name: int(meta.get("ceilings", {}).get(name, 0)) for name in COUNTERS}
+        webapp_key = _webapp_key(meta.get("webapp_key"))
         files = {
             stored.file_id: stored for stored in (codec.decode_file(d, c) for d, c in rows["files"])
         }
@@ -180,6 +187,13 @@ class StateKeeper:
         for token, data in rows["callbacks"]:
             record = codec.decode_callback(data)
             bot_of(token).callback_queries[record.id] = record
+        # Who wrote to a bot has started it (state files saved before write_access knew it).
+        for bot in bots.values():
+            bot.write_access.update(
+                chat_id
+                for chat_id, log in bot.chats.items()
+                if any(message.sender == "user" for message in log.messages.values())
+            )
         # Numbers handed out after the last save are at most the ceilings: start from there.
         gap = max(ceilings["seq"] - values["seq"], 0)
         for bot in bots.values():
@@ -189,6 +203,8 @@ class StateKeeper:
                     log.next_message_id = max(log.next_message_id, max(log.messages) + 1)
         counters = self.sandbox.counters
         counters.values = {name: max(values[name], ceilings[name]) for name in COUNTERS}
+        if webapp_key is not None:
+            self.sandbox.webapp_key = webapp_key
         self.sandbox.last_seq = counters.values["seq"]
         for user in users:
             self.sandbox.users[user.id] = user
@@ -381,6 +397,16 @@ class StateKeeper:
         if marks.values is not None:
             self._saved_values = marks.values
         self._updates.update(marks.updates)
+
+
+def _webapp_key(saved: Any) -> bytes | None:
+    """The saved Mini App signing key (None if the file has none yet); ValueError if damaged."""
+    if saved is None:
+        return None
+    key = bytes.fromhex(str(saved))
+    if len(key) != KEY_SEED_BYTES:
+        raise ValueError("the saved Mini App key is not an Ed25519 key")
+    return key
 
 
 def _deleted_at(log: ChatLog, message_id: int, seq: int) -> bool:

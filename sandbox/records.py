@@ -102,6 +102,7 @@ class StoredMessage:
     via_bot: dict[str, Any] | None = None
     inline_message_id: str | None = None
     reply_to_message_id: int | None = None
+    service: dict[str, Any] | None = None  # a service message's fields, e.g. write_access_allowed
     seq: int = 0  # event sequence number of the last change
 
 
@@ -151,6 +152,28 @@ class InlineRecord:
     created: float
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     answer: dict[str, Any] | None = None
+
+
+@dataclass
+class PreparedMessage:
+    """A savePreparedInlineMessage result the person it was saved for may share from a Mini App."""
+
+    id: str
+    user_id: int
+    result: dict[str, Any]  # the InlineQueryResult as the bot sent it, its keyboard as td keeps it
+    message: dict[str, Any]  # what sharing it posts: text or caption (parsed, cleaned), keyboard
+    chat_types: dict[str, bool]  # allow_user_chats, allow_bot_chats, allow_group_chats, ...
+    expiration_date: int
+
+    def sim_json(self) -> dict[str, Any]:
+        """Return the prepared message as the /sim/ API shows it."""
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "expiration_date": self.expiration_date,
+            **self.chat_types,
+            "result": self.result,
+        }
 
 
 @dataclass

@@ -20,6 +20,11 @@ class Call:
     params: Params
     method: str
 
+    @property
+    def test_environment(self) -> bool:
+        """Whether the sandbox plays Telegram's test environment (td's G()->is_test_dc())."""
+        return self.sandbox.settings.test_environment
+
     def take_rate(self, chat_id: int, *, messages: int = 1, edit: bool = False) -> None:
         """Charge the rate limiter for this call, or raise 429 with retry_after."""
         retry_after = self.sandbox.limiter.acquire(

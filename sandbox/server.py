@@ -16,7 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from sandbox import pages, sim, sim_people
+from sandbox import pages, sim, sim_people, sim_webapp
 from sandbox.botapi import bot_api_endpoint, file_download
 from sandbox.persistence import StateKeeper
 from sandbox.settings import make_settings
@@ -61,6 +61,7 @@ def create_app(
         Route("/file/bot{token}/{path:path}", file_download, methods=["GET"]),
         Route("/", pages.chat_page, methods=["GET"]),
         Route("/static/sandbox/{path:path}", pages.static_file, methods=["GET"]),
+        Route("/telegram-web-app.js", pages.telegram_web_app_js, methods=["GET"]),
         Route("/sim/users", sim_people.create_user, methods=["POST"]),
         Route("/sim/users", sim_people.list_users, methods=["GET"]),
         Route("/sim/users/{user_id}", sim_people.get_user, methods=["GET"]),
@@ -70,6 +71,23 @@ def create_app(
         Route(
             "/sim/users/{user_id}/inline/choose",
             sim_people.choose_inline_result,
+            methods=["POST"],
+        ),
+        Route("/sim/users/{user_id}/webapp", sim_webapp.open_web_app, methods=["POST"]),
+        Route("/sim/users/{user_id}/open-link", sim_webapp.open_link, methods=["POST"]),
+        Route(
+            "/sim/users/{user_id}/write-access",
+            sim_webapp.request_write_access,
+            methods=["POST"],
+        ),
+        Route(
+            "/sim/users/{user_id}/prepared-messages/{prepared_id}",
+            sim_webapp.get_prepared,
+            methods=["GET"],
+        ),
+        Route(
+            "/sim/users/{user_id}/prepared-messages/{prepared_id}/send",
+            sim_webapp.send_prepared,
             methods=["POST"],
         ),
         Route("/sim/users/{user_id}/block", sim_people.block_bot, methods=["POST"]),
@@ -83,6 +101,10 @@ def create_app(
         Route("/sim/reset", sim.reset, methods=["POST"]),
         Route("/sim/commands", sim.commands, methods=["GET"]),
         Route("/sim/bots", sim.bots, methods=["GET"]),
+        Route("/sim/bots/{bot_username}/apps", sim_webapp.register_app, methods=["POST"]),
+        Route("/sim/bots/{bot_username}/apps", sim_webapp.list_apps, methods=["GET"]),
+        Route("/sim/webapp/key", sim_webapp.public_key, methods=["GET"]),
+        Route("/sim/webapp/themes", sim_webapp.themes, methods=["GET"]),
         Route("/sim/callbacks/{query_id}", sim.callback_answer, methods=["GET"]),
         Route("/sim/files/{file_id}", sim.file_content, methods=["GET"]),
         *extra_routes,

@@ -41,6 +41,12 @@ class SandboxSettings:
     # only, as the tests do. Changes are saved this often, and when the sandbox stops.
     state_dir: Path | None = None
     state_save_seconds: float = 0.2
+    # The sandbox plays Telegram's test environment: td checks Web App, login and menu button URLs
+    # with LinkManager::check_link(url, true, !G()->is_test_dc()), so http:// URLs (a Mini App on
+    # loopback) are accepted. False: HTTPS only, as in the production environment.
+    test_environment: bool = True
+    # How long a savePreparedInlineMessage result can be shared (Telegram does not publish it).
+    prepared_message_ttl_seconds: float = 24 * 60 * 60.0
 
     def limit_numbers(self) -> LimitNumbers:
         """Return the rate-limit part of the settings."""

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from sandbox.bot_misc import commands_for_user
+from sandbox.bot_misc import commands_for_user, menu_button_for
 from sandbox.errors import SimError
 from sandbox.media import kind_of
 from sandbox.objects import transcript_entry
@@ -38,8 +38,13 @@ async def transcript(request: Request) -> Response:
     since = _int_query(request, "since", 0)
     result: dict[str, Any] = {
         "user_id": user.id,
-        "bot": {"id": bot.id, "username": bot.username} if bot else None,
+        "bot": (
+            {"id": bot.id, "username": bot.username, "first_name": bot.display_name()}
+            if bot
+            else None
+        ),
         "blocked": bool(bot and user.id in bot.blocked),
+        "menu_button": menu_button_for(bot, user.id) if bot else {"type": "default"},
         "messages": [],
         "deleted": [],
         "toasts": [],

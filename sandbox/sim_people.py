@@ -20,7 +20,7 @@ from sandbox.errors import BotApiError, SimError
 from sandbox.keyboards import callback_data_of
 from sandbox.media import store_upload
 from sandbox.objects import api_message, transcript_entry
-from sandbox.records import CallbackRecord, InlineRecord, SimUser
+from sandbox.records import CallbackRecord, InlineRecord, SimUser, StoredMessage
 from sandbox.sim_common import (
     find_user,
     int_field,
@@ -73,6 +73,11 @@ def command_entities(text: str) -> list[dict[str, Any]]:
     return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
 
 
+def chat_instance(bot: BotState, user: SimUser) -> str:
+    """The global identifier of the person's chat with the bot (callback queries, Mini Apps)."""
+    return str(int(hashlib.sha256(f"{bot.id}:{user.id}".encode()).hexdigest()[:15], 16))
+
+
 def _ensure_can_write(bot: BotState, user: SimUser) -> None:
     if user.id in bot.blocked:
         raise SimError(409, "this user blocked the bot; POST /sim/users/{id}/unblock first")
@@ -115,6 +120,9 @@ async def send_user_message(request: Request) -> Response:
             raise SimError(400, f"message {reply_id} not found in this chat")
         fields["reply_to_message_id"] = reply_id
     message = add_message(sandbox, bot, user.id, "user", user.api_user(), **fields)
+    if user.id not in bot.write_access:  # a person who wrote to the bot has started it
+        bot.write_access.add(user.id)
+        sandbox.note_bot(bot)
     sandbox.enqueue_update(bot, "message", api_message(sandbox, bot, message))
     return JSONResponse(transcript_entry(message))
 
@@ -138,9 +146,7 @@ async def press_button(request: Request) -> Response:
     payload: dict[str, Any] = {
         "id": query_id,
         "from": user.api_user(),
-        "chat_instance": str(
-            int(hashlib.sha256(f"{bot.id}:{user.id}".encode()).hexdigest()[:15], 16)
-        ),
+        "chat_instance": chat_instance(bot, user),
         "data": data,
     }
     if message.inline_message_id:
@@ -212,6 +218,38 @@ def _chosen_message_fields(
     return fields
 
 
+def deliver_inline_result(
+    sandbox: Sandbox,
+    bot: BotState,
+    sender: SimUser,
+    recipient: SimUser,
+    result: dict[str, Any],
+    message: dict[str, Any],
+) -> StoredMessage:
+    """Post an inline result `sender` shares into `recipient`'s chat, as sent via the bot.
+
+    `message` is what the bot's result posts, as answerInlineQuery (or savePreparedInlineMessage)
+    checked it. A result with a keyboard gets an inline_message_id the bot can edit it by.
+    """
+    fields = _chosen_message_fields(sandbox, result, message)
+    inline_message_id = f"SBXI{sandbox.next_id():08d}" if fields.get("reply_markup") else None
+    # Shown in the recipient's transcript; the bot learns of it only from its updates, if any.
+    delivered = add_message(
+        sandbox,
+        bot,
+        recipient.id,
+        "bot",
+        sender.api_user(),
+        via_bot=bot.message_user(),
+        inline_message_id=inline_message_id,
+        **fields,
+    )
+    if inline_message_id:
+        bot.inline_messages[inline_message_id] = (recipient.id, delivered.message_id)
+        sandbox.note_bot(bot)
+    return delivered
+
+
 @sim_route
 async def choose_inline_result(request: Request) -> Response:
     """POST /sim/users/{id}/inline/choose: send a result of the last inline query to a person."""
@@ -231,27 +269,16 @@ async def choose_inline_result(request: Request) -> Response:
     recipient = sandbox.users.get(int_field(body, "to_user"))
     if recipient is None:
         raise SimError(404, 'no such "to_user"; create it with POST /sim/users')
-    fields = _chosen_message_fields(sandbox, result, record.answer["_messages"][index])
-    inline_message_id = f"SBXI{sandbox.next_id():08d}" if fields.get("reply_markup") else None
-    # Shown in the recipient's transcript; the bot only learns of it via chosen_inline_result.
-    message = add_message(
-        sandbox,
-        bot,
-        recipient.id,
-        "bot",
-        user.api_user(),
-        via_bot=bot.message_user(),
-        inline_message_id=inline_message_id,
-        **fields,
+    message = deliver_inline_result(
+        sandbox, bot, user, recipient, result, record.answer["_messages"][index]
     )
     chosen: dict[str, Any] = {
         "result_id": result_id,
         "from": user.api_user(),
         "query": record.query,
     }
-    if inline_message_id:
-        bot.inline_messages[inline_message_id] = (recipient.id, message.message_id)
-        chosen["inline_message_id"] = inline_message_id
+    if message.inline_message_id:
+        chosen["inline_message_id"] = message.inline_message_id
     sandbox.enqueue_update(bot, "chosen_inline_result", chosen)
     return JSONResponse(transcript_entry(message))
 

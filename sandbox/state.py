@@ -21,11 +21,13 @@ from sandbox.records import (
     CallbackRecord,
     ChatLog,
     InlineRecord,
+    PreparedMessage,
     SimUser,
     StoredFile,
     Webhook,
 )
 from sandbox.settings import SandboxSettings
+from sandbox.webapp import new_key_seed
 
 TOKEN_RE = re.compile(r"^([0-9]{1,20}):([A-Za-z0-9_-]{1,200})$")
 # Update types a bot gets when allowed_updates is empty or unset (Telegram's default).
@@ -121,6 +123,11 @@ class BotState:
         self.inline_queries: dict[str, InlineRecord] = {}
         self.last_inline_by_user: dict[int, str] = {}
         self.inline_messages: dict[str, tuple[int, int]] = {}
+        # Mini Apps: BotFather's /newapp (short name -> URL), the people who let the bot write
+        # to them (they wrote to it, or allowed it from a Mini App), savePreparedInlineMessage.
+        self.web_apps: dict[str, str] = {}
+        self.write_access: set[int] = set()
+        self.prepared_messages: dict[str, PreparedMessage] = {}
         self.last_active = 0.0
 
     def api_user(self) -> dict[str, Any]:
@@ -145,6 +152,14 @@ class BotState:
             "first_name": self.first_name,
             "username": self.username,
         }
+
+    def display_name(self) -> str:
+        """The name a client shows for the bot (setMyName's default-language name, if set)."""
+        return self.profile.get("name", {}).get("") or self.first_name
+
+    def allows_write(self, user_id: int) -> bool:
+        """Say whether the bot may message this person: started or allowed it, and not blocked."""
+        return user_id in self.write_access and user_id not in self.blocked
 
     def chat(self, chat_id: int) -> ChatLog:
         """Return the log of a chat, creating it empty."""
@@ -203,6 +218,9 @@ class Sandbox:
         self.last_active_token: str | None = None
         # What changed since the state was last saved; None when it is not saved (the default).
         self.changes: ChangeLog | None = None
+        # The Ed25519 key signing Mini App initData (sandbox/webapp.py): made once, kept in the
+        # saved state and through /sim/reset, as Telegram's key does not change.
+        self.webapp_key = new_key_seed()
 
     def track_changes(self, changes: ChangeLog) -> None:
         """Note every change in `changes` from now on (for sandbox/persistence.py)."""
@@ -211,6 +229,11 @@ class Sandbox:
     def next_id(self) -> int:
         """Return a fresh number for ids (callback queries, files, media groups)."""
         return self.counters.take("id")
+
+    def note_bot(self, bot: BotState) -> None:
+        """Note that a bot's own records changed outside a Bot API call (for the saved state)."""
+        if self.changes is not None:
+            self.changes.bots[bot.token] = None
 
     def bot(self, token: str) -> BotState:
         """Return the bot for a well-formed token, creating it on first sight."""

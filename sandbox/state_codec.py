@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from sandbox.records import (
     CallbackRecord,
     InlineRecord,
+    PreparedMessage,
     SimUser,
     StoredFile,
     StoredMessage,
@@ -98,7 +99,8 @@ def encode_bot(bot: BotState, max_query_age: float, now: float) -> str:
     """A bot's own settings and records, without its chats and pending updates (saved apart).
 
     Inline queries are kept as far as they can still matter: the last one of each person (what
-    /inline/choose picks by default) and those young enough to be answered.
+    /inline/choose picks by default) and those young enough to be answered; prepared messages
+    until they expire.
     """
     recent = set(bot.last_inline_by_user.values())
     inline = [
@@ -120,6 +122,13 @@ def encode_bot(bot: BotState, max_query_age: float, now: float) -> str:
             "inline_queries": inline,
             "last_inline_by_user": [[user_id, q] for user_id, q in bot.last_inline_by_user.items()],
             "inline_messages": [[key, list(where)] for key, where in bot.inline_messages.items()],
+            "web_apps": [[name, url] for name, url in bot.web_apps.items()],
+            "write_access": sorted(bot.write_access),
+            "prepared_messages": [
+                _fields(prepared)
+                for prepared in bot.prepared_messages.values()
+                if prepared.expiration_date > now
+            ],
             "last_active": bot.last_active,
         }
     )
@@ -153,5 +162,10 @@ def decode_bot(token: str, data: str) -> BotState:
         str(key): (int(chat_id), int(message_id))
         for key, (chat_id, message_id) in saved.get("inline_messages", [])
     }
+    bot.web_apps = {str(name): str(url) for name, url in saved.get("web_apps", [])}
+    bot.write_access = {int(user_id) for user_id in saved.get("write_access", [])}
+    for fields in saved.get("prepared_messages", []):
+        prepared = _build(PreparedMessage, fields)
+        bot.prepared_messages[prepared.id] = prepared
     bot.last_active = float(saved.get("last_active", 0.0))
     return bot

@@ -20,6 +20,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -206,6 +207,43 @@ def test_commands_menu_button_and_profile_outlive_a_restart(tmp_path: Path) -> N
         assert api.ok("getChatMenuButton", chat_id=7) == {"type": "commands"}
         assert api.ok("getMyName", language_code="zh") == {"name": "Vitrine"}
         assert api.ok("getMyShortDescription") == {"short_description": "Shop with fans"}
+
+
+def test_mini_app_key_apps_write_access_and_prepared_messages_outlive_a_restart(
+    tmp_path: Path,
+) -> None:
+    article = {
+        "type": "article",
+        "id": "deal",
+        "title": "Deal",
+        "input_message_content": {"message_text": "20% off"},
+    }
+    with sandbox_on(tmp_path) as (_server, api):
+        api.user(7, "Ann")
+        api.user(8, "Bo")
+        api.ok("getMe")
+        key = api.http.get("/sim/webapp/key").json()
+        username = api.ok("getMe")["username"]
+        app = {"short_name": "shop", "url": "http://127.0.0.1:9/shop"}
+        api.http.post(f"/sim/bots/{username}/apps", json=app).raise_for_status()
+        api.sim("POST", "/sim/users/7/write-access").raise_for_status()
+        prepared = api.ok(
+            "savePreparedInlineMessage", user_id=7, result=article, allow_user_chats=True
+        )
+
+    with sandbox_on(tmp_path) as (_server, api):
+        assert api.http.get("/sim/webapp/key").json() == key
+        assert api.http.get(f"/sim/bots/{username}/apps").json() == [app]
+        opened = api.http.post(
+            "/sim/users/7/open-link", json={"url": f"https://t.me/{username}/shop"}
+        ).json()
+        user = json.loads(dict(parse_qsl(opened["init_data"]))["user"])
+        assert user["allows_write_to_pm"] is True
+        sent = api.sim(
+            "POST", f"/sim/users/7/prepared-messages/{prepared['id']}/send", json={"to_user": 8}
+        )
+        assert sent.status_code == 200, sent.text
+        assert api.transcript(8)["messages"][-1]["text"] == "20% off"
 
 
 def test_a_webhook_stays_set_and_delivers_what_was_pending(tmp_path: Path) -> None:

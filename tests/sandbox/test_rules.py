@@ -10,6 +10,7 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -256,14 +257,6 @@ REFUSALS = [
     ),
     pytest.param(
         "sendMessage",
-        {"chat_id": 7, "text": "x", "reply_markup": _button(web_app={"url": "http://e.x/"})},
-        400,
-        "Bad Request: inline keyboard button Web App URL 'http://e.x/' is invalid: Only HTTPS "
-        "links are allowed",
-        id="button-web-app-https",
-    ),
-    pytest.param(
-        "sendMessage",
         {"chat_id": 7, "text": "x", "reply_markup": _button(text="\r", callback_data="d")},
         400,
         "Bad Request: inline keyboard button text must be non-empty",
@@ -289,18 +282,6 @@ REFUSALS = [
         400,
         'Bad Request: field "remove_keyboard" must be of type Boolean',
         id="markup-flag-not-boolean",
-    ),
-    pytest.param(
-        "sendMessage",
-        {
-            "chat_id": 7,
-            "text": "x",
-            "reply_markup": {"keyboard": [[{"text": "a", "web_app": {"url": "http://e.x"}}]]},
-        },
-        400,
-        "Bad Request: keyboard button Web App URL 'http://e.x' is invalid: Only HTTPS links "
-        "are allowed",
-        id="keyboard-web-app-https",
     ),
     # Reply parameters: Client::get_reply_parameters / check_reply_parameters.
     pytest.param(
@@ -576,14 +557,6 @@ REFUSALS = [
     ),
     pytest.param(
         "setChatMenuButton",
-        {"menu_button": {"type": "web_app", "text": "Go", "web_app": {"url": "http://e.x/"}}},
-        400,
-        "Bad Request: menu button Web App URL 'http://e.x/' is invalid: Only HTTPS links are "
-        "allowed",
-        id="menu-button-https",
-    ),
-    pytest.param(
-        "setChatMenuButton",
         {"chat_id": "x"},
         400,
         "Bad Request: invalid chat_id specified",
@@ -713,6 +686,126 @@ def test_refused(api: Api, method: str, params: dict, code: int, description: st
     else:
         assert api.error(method, **params) == (code, description)
     assert api.transcript(7)["messages"] == []
+
+
+# Web App, login and menu button URLs: td's check_link(url, true, !G()->is_test_dc()) refuses
+# plain HTTP outside Telegram's test environment (sandbox setting test_environment=False).
+OUTSIDE_THE_TEST_ENVIRONMENT = [
+    pytest.param(
+        "sendMessage",
+        {"chat_id": 7, "text": "x", "reply_markup": _button(web_app={"url": "http://e.x/"})},
+        400,
+        "Bad Request: inline keyboard button Web App URL 'http://e.x/' is invalid: Only HTTPS "
+        "links are allowed",
+        id="button-web-app-https",
+    ),
+    pytest.param(
+        "sendMessage",
+        {
+            "chat_id": 7,
+            "text": "x",
+            "reply_markup": {"keyboard": [[{"text": "a", "web_app": {"url": "http://e.x"}}]]},
+        },
+        400,
+        "Bad Request: keyboard button Web App URL 'http://e.x' is invalid: Only HTTPS links "
+        "are allowed",
+        id="keyboard-web-app-https",
+    ),
+    pytest.param(
+        "setChatMenuButton",
+        {"menu_button": {"type": "web_app", "text": "Go", "web_app": {"url": "http://e.x/"}}},
+        400,
+        "Bad Request: menu button Web App URL 'http://e.x/' is invalid: Only HTTPS links are "
+        "allowed",
+        id="menu-button-https",
+    ),
+    pytest.param(
+        "sendMessage",
+        {
+            "chat_id": 7,
+            "text": "x",
+            "reply_markup": _button(login_url={"url": "http://e.x/login"}),
+        },
+        400,
+        "Bad Request: inline keyboard button login URL 'http://e.x/login' is invalid: Only HTTPS "
+        "links are allowed",
+        id="login-url-https",
+    ),
+    pytest.param(
+        "answerInlineQuery",
+        {
+            "inline_query_id": 1,
+            "results": [],
+            "button": {"text": "Open", "web_app": {"url": "http://e.x/app"}},
+        },
+        400,
+        "Bad Request: inline query button Web App URL 'http://e.x/app' is invalid: Only HTTPS "
+        "links are allowed",
+        id="inline-results-button-https",
+    ),
+]
+
+
+@pytest.fixture
+def production_environment(server: SandboxServer) -> Iterator[None]:
+    """The module's sandbox playing Telegram's production environment for one test."""
+    server.sandbox.settings.test_environment = False
+    yield
+    server.sandbox.settings.test_environment = True
+
+
+@pytest.mark.parametrize(("method", "params", "code", "description"), OUTSIDE_THE_TEST_ENVIRONMENT)
+@pytest.mark.usefixtures("production_environment")
+def test_refused_outside_the_test_environment(
+    api: Api, method: str, params: dict, code: int, description: str
+) -> None:
+    api.user(7)
+    assert api.error(method, **params) == (code, description)
+    assert api.transcript(7)["messages"] == []
+
+
+def test_http_web_app_urls_are_accepted_in_the_test_environment(api: Api) -> None:
+    """The sandbox is Telegram's test environment: a Mini App on http://127.0.0.1 is fine."""
+    api.user(7)
+    app = "http://127.0.0.1:8000/app?x=1"
+    sent = api.ok(
+        "sendMessage",
+        chat_id=7,
+        text="x",
+        reply_markup={
+            "inline_keyboard": [
+                [{"text": "Open", "web_app": {"url": app}}],
+                [{"text": "Log in", "login_url": {"url": "http://127.0.0.1:8000/login"}}],
+            ]
+        },
+    )
+    rows = sent["reply_markup"]["inline_keyboard"]
+    assert rows[0][0]["web_app"] == {"url": app}
+    assert rows[1][0]["login_url"]["url"] == "http://127.0.0.1:8000/login"
+    api.ok(
+        "sendMessage",
+        chat_id=7,
+        text="y",
+        reply_markup={
+            "keyboard": [[{"text": "Open", "web_app": {"url": "http://127.0.0.1:8000"}}]]
+        },
+    )
+    keyboard = api.transcript(7)["messages"][-1]["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["web_app"] == {"url": "http://127.0.0.1:8000"}  # kept as given, like td
+    button = {"type": "web_app", "text": "Shop", "web_app": {"url": app}}
+    assert api.ok("setChatMenuButton", chat_id=7, menu_button=button) is True
+    assert api.ok("getChatMenuButton", chat_id=7) == button
+    # Still HTTP(S) only: check_link(url, http_only=true, …).
+    assert api.error(
+        "sendMessage",
+        chat_id=7,
+        text="z",
+        reply_markup=_button(web_app={"url": "tg://resolve?domain=x"}),
+    ) == (
+        400,
+        "Bad Request: inline keyboard button Web App URL 'tg://resolve?domain=x' is invalid: "
+        "Only HTTP links are allowed",
+    )
 
 
 def _send_json(api: Api, method: str, body: Any) -> httpx.Response:
