@@ -65,7 +65,8 @@ async def _run(settings: Settings) -> None:
         from bot.demo.miniapp import with_sandbox_miniapp
 
         settings = await with_sandbox_miniapp(settings, sandbox.url)
-        endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+        # Telegram's test environment, as the sandbox plays it: the demo's Mini App is on http://.
+        endpoint = BotEndpoint(SANDBOX_TOKEN, sandbox.test_bot_api_url, sandbox.file_api_url)
     else:
         assert settings.telegram_bot_token is not None
         endpoint = BotEndpoint(

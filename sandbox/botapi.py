@@ -56,6 +56,18 @@ def _json_response(body: dict[str, Any], status: int) -> Response:
 
 
 async def bot_api_endpoint(request: Request) -> Response:
+    """/bot<token>/<method>: a Bot API call in Telegram's production environment."""
+    return await _serve(request, test_environment=False)
+
+
+async def test_bot_api_endpoint(request: Request) -> Response:
+    """/bot<token>/test/<method>: a call in Telegram's test environment, where td accepts http://
+    Web App, login and menu button URLs. The sandbox keeps one bot for both paths (the real
+    server keeps a test-environment bot apart from the production one)."""
+    return await _serve(request, test_environment=True)
+
+
+async def _serve(request: Request, *, test_environment: bool) -> Response:
     """Serve one Bot API call: check token and method, apply faults, run it, log it."""
     sandbox: Sandbox = request.app.state.sandbox
     token, method = request.path_params["token"], request.path_params["method"]
@@ -74,7 +86,7 @@ async def bot_api_endpoint(request: Request) -> Response:
         fault = sandbox.faults.take(method)
         if fault is not None:
             raise await sandbox.faults.fail(fault)
-        result = await handler(Call(sandbox, bot, params, method))
+        result = await handler(Call(sandbox, bot, params, method, test_environment))
         body: dict[str, Any] = {"ok": True, "result": result}
         status = 200
     except BotApiError as exc:
@@ -112,4 +124,6 @@ async def file_download(request: Request) -> Response:
     stored = sandbox.files_by_path.get(request.path_params["path"])
     if stored is None:
         return JSONResponse(NOT_FOUND.body(), status_code=404)
-    return Response(stored.content, media_type=stored.mime_type)
+    # A bot's file is never run as a page of the sandbox's origin (the chat page lives there).
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    return Response(stored.content, media_type=stored.mime_type, headers=headers)

@@ -36,7 +36,6 @@ from sandbox.changes import ChangeLog
 from sandbox.records import ChatLog
 from sandbox.state import COUNTERS, BotState, Sandbox
 from sandbox.state_store import FILE_NAME, Batch, StateFile, UnreadableState, set_aside
-from sandbox.webapp import KEY_SEED_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -103,14 +102,7 @@ class StateKeeper:
         # the counters they go with, so a second crash counts from there.
         self._saved_values = dict(self.sandbox.counters.values)
         marks = _Marks(ceilings=self._plan_ceilings(), values=dict(self._saved_values))
-        batch = Batch(
-            meta={
-                "counters": codec.dumps(marks.values),
-                "ceilings": codec.dumps(marks.ceilings),
-                # The Mini App signing key, made once (a file saved before it had one gets one).
-                "webapp_key": codec.dumps(self.sandbox.webapp_key.hex()),
-            }
-        )
+        batch = Batch(meta=self._meta_rows(marks))
         if gap:
             batch.chats = [
                 (bot.token, chat_id, log.next_message_id)
@@ -128,6 +120,15 @@ class StateKeeper:
         self._apply(marks)
         users, bots = len(self.sandbox.users), len(self.sandbox.bots)
         logger.info("sandbox state in %s: %d users, %d bots loaded", self.path, users, bots)
+
+    def _meta_rows(self, marks: _Marks) -> dict[str, str]:
+        """What the meta table holds: the counters, their ceilings and the Mini App signing key
+        (made once; a file saved before the key existed gets one here)."""
+        return {
+            "counters": codec.dumps(marks.values),
+            "ceilings": codec.dumps(marks.ceilings),
+            "webapp_key": codec.encode_webapp_key(self.sandbox.webapp_key),
+        }
 
     def _open(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -162,7 +163,7 @@ class StateKeeper:
         meta = {key: codec.json_value(value) for key, value in rows["meta"]}
         values = {name: int(meta.get("counters", {}).get(name, 0)) for name in COUNTERS}
         ceilings = {name: int(meta.get("ceilings", {}).get(name, 0)) for name in COUNTERS}
-        webapp_key = _webapp_key(meta.get("webapp_key"))
+        webapp_key = codec.decode_webapp_key(meta.get("webapp_key"))
         files = {
             stored.file_id: stored for stored in (codec.decode_file(d, c) for d, c in rows["files"])
         }
@@ -187,13 +188,8 @@ class StateKeeper:
         for token, data in rows["callbacks"]:
             record = codec.decode_callback(data)
             bot_of(token).callback_queries[record.id] = record
-        # Who wrote to a bot has started it (state files saved before write_access knew it).
         for bot in bots.values():
-            bot.write_access.update(
-                chat_id
-                for chat_id, log in bot.chats.items()
-                if any(message.sender == "user" for message in log.messages.values())
-            )
+            _grant_write_access_to_writers(bot)
         # Numbers handed out after the last save are at most the ceilings: start from there.
         gap = max(ceilings["seq"] - values["seq"], 0)
         for bot in bots.values():
@@ -399,14 +395,14 @@ class StateKeeper:
         self._updates.update(marks.updates)
 
 
-def _webapp_key(saved: Any) -> bytes | None:
-    """The saved Mini App signing key (None if the file has none yet); ValueError if damaged."""
-    if saved is None:
-        return None
-    key = bytes.fromhex(str(saved))
-    if len(key) != KEY_SEED_BYTES:
-        raise ValueError("the saved Mini App key is not an Ed25519 key")
-    return key
+def _grant_write_access_to_writers(bot: BotState) -> None:
+    """Whoever wrote in a chat with `bot` has started it, so the bot may write to them: state
+    files saved before `write_access` was kept only show it in the messages."""
+    bot.write_access.update(
+        chat_id
+        for chat_id, log in bot.chats.items()
+        if any(message.sender == "user" for message in log.messages.values())
+    )
 
 
 def _deleted_at(log: ChatLog, message_id: int, seq: int) -> bool:

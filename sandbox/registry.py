@@ -19,11 +19,9 @@ class Call:
     bot: BotState
     params: Params
     method: str
-
-    @property
-    def test_environment(self) -> bool:
-        """Whether the sandbox plays Telegram's test environment (td's G()->is_test_dc())."""
-        return self.sandbox.settings.test_environment
+    # Called at /bot<token>/test/<method>: Telegram's test environment (td's G()->is_test_dc()),
+    # which the Bot API server picks per request by that path (HttpConnection::handle).
+    test_environment: bool = False
 
     def take_rate(self, chat_id: int, *, messages: int = 1, edit: bool = False) -> None:
         """Charge the rate limiter for this call, or raise 429 with retry_after."""

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
 from sandbox import pages, sim, sim_people, sim_webapp
-from sandbox.botapi import bot_api_endpoint, file_download
+from sandbox.botapi import bot_api_endpoint, file_download, test_bot_api_endpoint
 from sandbox.persistence import StateKeeper
 from sandbox.settings import make_settings
 from sandbox.state import Sandbox
@@ -58,6 +58,7 @@ def create_app(
 
     routes = [
         Route("/bot{token}/{method}", bot_api_endpoint, methods=["GET", "POST"]),
+        Route("/bot{token}/test/{method}", test_bot_api_endpoint, methods=["GET", "POST"]),
         Route("/file/bot{token}/{path:path}", file_download, methods=["GET"]),
         Route("/", pages.chat_page, methods=["GET"]),
         Route("/static/sandbox/{path:path}", pages.static_file, methods=["GET"]),
@@ -181,6 +182,12 @@ class SandboxServer:
     def bot_api_url(self) -> str:
         """What python-telegram-bot's base_url takes."""
         return self.url + "/bot"
+
+    @property
+    def test_bot_api_url(self) -> str:
+        """base_url of Telegram's test environment, /bot<token>/test/<method>: http:// Web App
+        URLs are accepted there (python-telegram-bot puts the token in for `{token}`)."""
+        return self.url + "/bot{token}/test"
 
     @property
     def file_api_url(self) -> str:

@@ -41,9 +41,10 @@ class SandboxSettings:
     # only, as the tests do. Changes are saved this often, and when the sandbox stops.
     state_dir: Path | None = None
     state_save_seconds: float = 0.2
-    # The sandbox plays Telegram's test environment: td checks Web App, login and menu button URLs
-    # with LinkManager::check_link(url, true, !G()->is_test_dc()), so http:// URLs (a Mini App on
-    # loopback) are accepted. False: HTTPS only, as in the production environment.
+    # The sandbox's @BotFather (/sim/bots/<bot>/apps) is the test environment's: td checks Web App
+    # URLs with LinkManager::check_link(url, true, !G()->is_test_dc()), so http:// URLs (a Mini App
+    # on loopback) are accepted. False: HTTPS only, as in production. Bot API calls choose their
+    # environment by path instead: /bot<token>/test/<method> is the test environment.
     test_environment: bool = True
     # How long a savePreparedInlineMessage result can be shared (Telegram does not publish it).
     prepared_message_ttl_seconds: float = 24 * 60 * 60.0

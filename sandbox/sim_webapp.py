@@ -36,16 +36,16 @@ from sandbox.webapp import (
 
 SOURCES = ("inline_button", "keyboard_button", "menu", "link")
 # BotFather's /newapp: a short name of 3-30 letters, digits and underscores.
-SHORT_NAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+SHORT_NAME_RE = re.compile(r"[A-Za-z0-9_]{3,30}")
 # t.me's startapp parameter: up to 512 characters of A-Z, a-z, 0-9, _ and - (Telegram's docs).
-START_PARAM_RE = re.compile(r"^[A-Za-z0-9_-]{0,512}$")
+START_PARAM_RE = re.compile(r"[A-Za-z0-9_-]{0,512}")
 LINK_HOSTS = ("t.me", "telegram.me", "telegram.dog")
-BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,31}$")
+BOT_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,31}")
 
 
 def _theme(body: dict[str, Any]) -> str:
     theme = body.get("theme") or "light"
-    if theme not in THEMES:
+    if not isinstance(theme, str) or theme not in THEMES:
         raise SimError(400, '"theme" must be "light" or "dark"')
     return str(theme)
 
@@ -53,7 +53,7 @@ def _theme(body: dict[str, Any]) -> str:
 def _start_param(value: Any, name: str) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str) or not START_PARAM_RE.match(value):
+    if not isinstance(value, str) or not START_PARAM_RE.fullmatch(value):
         raise SimError(
             400, f'"{name}" must be at most 512 characters of A-Z, a-z, 0-9, "_" and "-"'
         )
@@ -153,7 +153,7 @@ async def register_app(request: Request) -> Response:
     bot = _bot_by_username(sandbox, request.path_params["bot_username"])
     body = await json_body(request)
     short_name = body.get("short_name")
-    if not isinstance(short_name, str) or not SHORT_NAME_RE.match(short_name):
+    if not isinstance(short_name, str) or not SHORT_NAME_RE.fullmatch(short_name):
         raise SimError(400, '"short_name" must be 3-30 characters of A-Z, a-z, 0-9 and "_"')
     url = _web_app_url(sandbox, body.get("url"))
     known = next((name for name in bot.web_apps if name.lower() == short_name.lower()), None)
@@ -187,7 +187,7 @@ def parse_direct_link(link: str) -> tuple[str, str, str | None]:
         bot, app = [*segments, "", ""][:2] if len(segments) <= 2 else ("", "")
     else:
         raise SimError(400, "not a Mini App link: expected https://t.me/<bot>/<app>?startapp=…")
-    if not BOT_USERNAME_RE.match(bot) or not bot.lower().endswith("bot"):
+    if not BOT_USERNAME_RE.fullmatch(bot) or not bot.lower().endswith("bot"):
         raise SimError(400, f"not a Mini App link: {bot!r} is not a bot's username")
     if not app:
         raise SimError(404, "links to a bot's main Mini App are not simulated; name the app")

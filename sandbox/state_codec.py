@@ -24,6 +24,7 @@ from sandbox.records import (
     Webhook,
 )
 from sandbox.state import BotState
+from sandbox.webapp import KEY_SEED_BYTES
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -49,6 +50,21 @@ def _build(cls: type[T], data: Any, **extra: Any) -> T:
         raise TypeError(f"{cls.__name__}: expected an object")
     known = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in data.items() if k in known}, **extra)
+
+
+def encode_webapp_key(seed: bytes) -> str:
+    """The Mini App signing key's seed as the meta table keeps it (a JSON string of hex)."""
+    return dumps(seed.hex())
+
+
+def decode_webapp_key(saved: Any) -> bytes | None:
+    """The saved Mini App key's seed, None if the file has none yet; ValueError if damaged."""
+    if saved is None:
+        return None
+    seed = bytes.fromhex(str(saved))
+    if len(seed) != KEY_SEED_BYTES:
+        raise ValueError("the saved Mini App key is not an Ed25519 seed")
+    return seed
 
 
 def encode_user(user: SimUser) -> str:

@@ -13,6 +13,13 @@
     return typeof url === "string" && DIRECT_LINK_RE.test(url);
   }
 
+  /** The origin of a launch URL, or null unless it is http(s) (a javascript: or data: URL has none to check). */
+  function launchOrigin(url) {
+    let parsed;
+    try { parsed = new URL(url); } catch (_) { return null; }
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : null;
+  }
+
   function displayName(person) {
     return [person.first_name, person.last_name].filter(Boolean).join(" ") || `User ${person.id}`;
   }
@@ -27,6 +34,7 @@
       this.chat = null; // the ChatPanel whose person has the app open
       this.botId = null;
       this.origin = null;
+      this.launchId = 0; // bumped by every show() and close(), so late answers can tell they are stale
       const $ = (selector) => root.querySelector(selector);
       this.frame = $("#webapp-frame");
       this.title = $("#webapp-title");
@@ -35,6 +43,7 @@
       this.shareSheet = $(".webapp-share");
       this.chooser = $("#webapp-share-chooser");
       this.shareNote = $(".webapp-share-note");
+      this.error = $("#webapp-error");
       this.pendingShare = null;
 
       $("#webapp-close").addEventListener("click", () => this.close());
@@ -75,17 +84,32 @@
 
     show(chat, launch) {
       this.finishShare(false, "UNKNOWN_ERROR", true);
-      this.chat = chat;
+      this.launchId += 1;
+      const origin = launchOrigin(launch.url);
+      // An app on the sandbox's own origin would share it with this page (the frame allows scripts
+      // and same-origin), and could drive the chats from inside the frame: such a launch is refused.
+      const refused = origin === null || origin === location.origin;
+      this.chat = refused ? null : chat;
       this.botId = launch.bot ? launch.bot.id : chat.botId;
-      this.origin = new URL(launch.url).origin;
+      this.origin = refused ? null : origin;
       this.title.textContent = (launch.bot && launch.bot.first_name) || "Mini App";
       this.back.hidden = true;
       this.renderMainButton({ is_visible: false });
       delete this.root.dataset.ready;
       this.applyTheme(launch.theme_params);
+      this.error.textContent = refused
+        ? "Mini App not opened: its URL must be http(s) on an origin other than the sandbox's."
+        : "";
+      this.error.hidden = !refused;
+      this.frame.hidden = refused;
       this.root.hidden = false;
       this.place(chat.root);
-      this.frame.src = launch.url;
+      this.frame.src = refused ? "about:blank" : launch.url;
+    }
+
+    /** Says whether `launchId` (taken before an await) is still the open launch. */
+    isCurrent(launchId) {
+      return this.isOpen && launchId === this.launchId;
     }
 
     /** Puts the panel over the chat that opened it, inside the window. */
@@ -98,7 +122,9 @@
 
     close() {
       this.finishShare(false, "UNKNOWN_ERROR", true);
+      this.launchId += 1;
       this.root.hidden = true;
+      this.error.hidden = true;
       this.frame.src = "about:blank";
       this.chat = this.origin = null;
     }
@@ -107,7 +133,9 @@
       this.theme = theme === "dark" ? "dark" : "light";
       if (!this.isOpen) return;
       if (!this.themes) {
+        const launchId = this.launchId;
         try { this.themes = await this.context.callApi("GET", "/sim/webapp/themes"); } catch (_) { return; }
+        if (!this.isCurrent(launchId)) return; // closed or relaunched meanwhile: the launch had its theme
       }
       const params = this.themes[this.theme];
       this.applyTheme(params);
@@ -130,7 +158,7 @@
     }
 
     receive(event) {
-      if (!this.isOpen || event.source !== this.frame.contentWindow) return;
+      if (!this.isOpen || event.source !== this.frame.contentWindow || !this.origin || event.origin !== this.origin) return;
       let message;
       try { message = typeof event.data === "string" ? JSON.parse(event.data) : event.data; } catch (_) { return; }
       if (!message || typeof message.eventType !== "string") return;
@@ -178,17 +206,21 @@
     /** shareMessage: check the prepared message, then let the person pick someone to send it to. */
     async startShare(id) {
       if (!this.chat || typeof id !== "string" || !id) return this.post("prepared_message_failed", { error: "UNKNOWN_ERROR" });
+      const launchId = this.launchId;
       const user = this.chat.user;
       const base = `/sim/users/${user.id}/prepared-messages/${encodeURIComponent(id)}`;
       let prepared;
       try {
         prepared = await this.context.callApi("GET", base + this.botQuery());
       } catch (error) {
+        if (!this.isCurrent(launchId)) return; // the app that asked is gone
         return this.post("prepared_message_failed", { error: error.status === 410 ? "MESSAGE_EXPIRED" : "UNKNOWN_ERROR" });
       }
       let people = [];
+      if (!this.isCurrent(launchId)) return;
       try { people = await this.context.callApi("GET", "/sim/users"); } catch (_) { /* none to offer */ }
-      this.pendingShare = { base };
+      if (!this.isCurrent(launchId)) return;
+      this.pendingShare = { base, launchId };
       this.chooser.replaceChildren();
       const others = (Array.isArray(people) ? people : []).filter((person) => person.id !== user.id);
       const allowed = Boolean(prepared.allow_user_chats);
@@ -216,9 +248,12 @@
       try {
         await this.context.callApi("POST", `${pending.base}/send${this.botQuery()}`, { to_user: toUser });
       } catch (error) {
+        // Closed, relaunched or cancelled meanwhile: that already ended this share.
+        if (pending !== this.pendingShare || !this.isCurrent(pending.launchId)) return;
         if (this.chat) this.chat.showToast(`Not shared: ${error.message}`, false, true);
         return this.finishShare(false, "MESSAGE_SEND_FAILED");
       }
+      if (pending !== this.pendingShare || !this.isCurrent(pending.launchId)) return;
       this.finishShare(true);
     }
 
@@ -236,11 +271,13 @@
 
     async requestWriteAccess() {
       if (!this.chat) return;
+      const launchId = this.launchId;
       let status = "cancelled";
       try {
         const answer = await this.context.callApi("POST", `/sim/users/${this.chat.user.id}/write-access${this.botQuery()}`);
         status = answer && answer.status === "allowed" ? "allowed" : "cancelled";
       } catch (_) { /* the person could not allow it */ }
+      if (!this.isCurrent(launchId)) return; // the answer is for an app that is no longer open
       this.post("write_access_requested", { status });
     }
   }

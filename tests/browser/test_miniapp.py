@@ -50,7 +50,7 @@ class Demo:
 def demo(tmp_path: Path, sandbox: SandboxServer) -> Iterator[Demo]:
     """The real bot as `vitrine run` starts it without a token: demo data, checkout, Mini App."""
     settings = make_settings(tmp_path, VITRINE_DEMO_CHECKOUT_URL=f"{sandbox.url}/checkout")
-    endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+    endpoint = BotEndpoint(BOT_TOKEN, sandbox.test_bot_api_url, sandbox.file_api_url)
 
     # Playwright's loop owns this thread: the set-up runs on the bot's own loop.
     @contextlib.asynccontextmanager

@@ -87,7 +87,9 @@ class MiniApp:
 
     def bot_api(self, method: str, **params: Any) -> Any:
         """Call the Bot API as the app's bot; return the result."""
-        response = httpx.post(f"{self.sandbox.bot_api_url}{TOKEN}/{method}", json=params)
+        # Telegram's test environment: the app is on http:// loopback.
+        url = self.sandbox.test_bot_api_url.format(token=TOKEN)
+        response = httpx.post(f"{url}/{method}", json=params)
         assert response.json()["ok"] is True, response.text
         return response.json()["result"]
 
@@ -105,7 +107,7 @@ def mini_app_routes(sandbox: SandboxServer) -> Starlette:
         assert user is not None
         async with httpx.AsyncClient() as client:
             saved = await client.post(
-                f"{sandbox.bot_api_url}{TOKEN}/savePreparedInlineMessage",
+                f"{sandbox.test_bot_api_url.format(token=TOKEN)}/savePreparedInlineMessage",
                 json={
                     "user_id": user.id,
                     "result": {

@@ -29,7 +29,7 @@ STRANGER = 5401
 async def app_runtime(tmp_path: Path, sandbox: Any) -> AsyncIterator[Runtime]:
     settings = await with_sandbox_miniapp(make_settings(tmp_path), sandbox.url)
     await seed_demo(settings)
-    endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)
+    endpoint = BotEndpoint(BOT_TOKEN, sandbox.test_bot_api_url, sandbox.file_api_url)
     async with running(settings, endpoint) as runtime:
         await register_sandbox_app(sandbox.url, settings, runtime.application.bot.username)
         yield runtime

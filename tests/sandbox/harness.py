@@ -79,11 +79,14 @@ class Api:
         self.url = url
         self.token = token
         self.http = httpx.Client(base_url=url, timeout=30)
+        # True: call at /bot<token>/test/<method>, Telegram's test environment (http:// Web Apps).
+        self.test_environment = False
 
     def call(self, method: str, **params: Any) -> httpx.Response:
         """Call a Bot API method the way PTB does: a form body with JSON for complex values."""
         data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
-        return self.http.post(f"/bot{self.token}/{method}", data=data)
+        environment = "/test" if self.test_environment else ""
+        return self.http.post(f"/bot{self.token}{environment}/{method}", data=data)
 
     def ok(self, method: str, **params: Any) -> Any:
         """Call a method that must succeed; return its result."""

@@ -10,7 +10,6 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -689,7 +688,8 @@ def test_refused(api: Api, method: str, params: dict, code: int, description: st
 
 
 # Web App, login and menu button URLs: td's check_link(url, true, !G()->is_test_dc()) refuses
-# plain HTTP outside Telegram's test environment (sandbox setting test_environment=False).
+# plain HTTP outside Telegram's test environment, i.e. at /bot<token>/<method> (the test
+# environment is /bot<token>/test/<method>).
 OUTSIDE_THE_TEST_ENVIRONMENT = [
     pytest.param(
         "sendMessage",
@@ -746,16 +746,7 @@ OUTSIDE_THE_TEST_ENVIRONMENT = [
 ]
 
 
-@pytest.fixture
-def production_environment(server: SandboxServer) -> Iterator[None]:
-    """The module's sandbox playing Telegram's production environment for one test."""
-    server.sandbox.settings.test_environment = False
-    yield
-    server.sandbox.settings.test_environment = True
-
-
 @pytest.mark.parametrize(("method", "params", "code", "description"), OUTSIDE_THE_TEST_ENVIRONMENT)
-@pytest.mark.usefixtures("production_environment")
 def test_refused_outside_the_test_environment(
     api: Api, method: str, params: dict, code: int, description: str
 ) -> None:
@@ -765,8 +756,9 @@ def test_refused_outside_the_test_environment(
 
 
 def test_http_web_app_urls_are_accepted_in_the_test_environment(api: Api) -> None:
-    """The sandbox is Telegram's test environment: a Mini App on http://127.0.0.1 is fine."""
+    """In Telegram's test environment a Mini App on http://127.0.0.1 is fine."""
     api.user(7)
+    api.test_environment = True
     app = "http://127.0.0.1:8000/app?x=1"
     sent = api.ok(
         "sendMessage",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -90,14 +89,6 @@ def hash_validates(init_data: str, token: str = TOKEN) -> bool:
     except InvalidInitDataError:
         return False
     return True
-
-
-@pytest.fixture
-def production_environment(server: SandboxServer) -> Iterator[None]:
-    """The module's sandbox playing Telegram's production environment for one test."""
-    server.sandbox.settings.test_environment = False
-    yield
-    server.sandbox.settings.test_environment = True
 
 
 # --- initData, signed as Telegram signs it ------------------------------------------------------
@@ -240,6 +231,12 @@ def test_the_launch_url_carries_the_parameters_in_its_fragment(api: Api) -> None
     ("body", "status", "error"),
     [
         pytest.param({"theme": "sepia"}, 400, '"theme" must be "light" or "dark"', id="theme"),
+        pytest.param(
+            {"theme": ["dark"]}, 400, '"theme" must be "light" or "dark"', id="theme-list"
+        ),
+        pytest.param(
+            {"start_param": "abc\n"}, 400, '"start_param" must be at most 512', id="start-newline"
+        ),
         pytest.param({"source": "qr"}, 400, '"source" must be one of', id="source"),
         pytest.param({"url": ""}, 400, '"url" is required', id="no-url"),
         pytest.param(
@@ -312,6 +309,7 @@ def test_apps_are_registered_listed_and_edited(api: Api) -> None:
         pytest.param("ab", APP_URL, 400, '"short_name" must be 3-30', id="too-short"),
         pytest.param("a" * 31, APP_URL, 400, '"short_name" must be 3-30', id="too-long"),
         pytest.param("my-app", APP_URL, 400, '"short_name" must be 3-30', id="dash"),
+        pytest.param("shop\n", APP_URL, 400, '"short_name" must be 3-30', id="newline"),
         pytest.param("shop", "tg://x", 400, "Only HTTP links are allowed", id="tg-url"),
         pytest.param("shop", "", 400, '"url" is required', id="no-url"),
     ],
@@ -391,7 +389,7 @@ def test_direct_link_refusals(api: Api, link: str, status: int, error: str) -> N
 # --- savePreparedInlineMessage --------------------------------------------------------------------
 
 
-async def test_save_prepared_inline_message_through_ptb(api: Api, bot: telegram.Bot) -> None:
+async def test_save_prepared_inline_message_through_ptb(api: Api, server: SandboxServer) -> None:
     api.user(7)
     result = telegram.InlineQueryResultArticle(
         "deal-1",
@@ -401,12 +399,15 @@ async def test_save_prepared_inline_message_through_ptb(api: Api, bot: telegram.
             [[InlineKeyboardButton("Open", web_app=WebAppInfo(APP_URL))]]
         ),
     )
-    before = time.time()
-    prepared = await bot.save_prepared_inline_message(7, result, allow_user_chats=True)
+    # Telegram's test environment, where the app's http:// URL is a valid Web App URL.
+    bot = telegram.Bot(TOKEN, base_url=server.test_bot_api_url, base_file_url=server.file_api_url)
+    async with bot:
+        before = time.time()
+        prepared = await bot.save_prepared_inline_message(7, result, allow_user_chats=True)
+        again = await bot.save_prepared_inline_message(7, result, allow_group_chats=True)
     assert isinstance(prepared.id, str) and prepared.id
     assert isinstance(prepared.expiration_date, datetime)
     assert prepared.expiration_date.timestamp() >= before + 3600
-    again = await bot.save_prepared_inline_message(7, result, allow_group_chats=True)
     assert again.id != prepared.id
     shown = api.sim("GET", f"/sim/users/7/prepared-messages/{prepared.id}").json()
     assert shown["allow_user_chats"] is True and shown["allow_group_chats"] is False
@@ -498,7 +499,6 @@ def test_save_prepared_inline_message_refusals(
     assert api.error("savePreparedInlineMessage", **params) == (400, description)
 
 
-@pytest.mark.usefixtures("production_environment")
 def test_a_prepared_web_app_button_needs_https_outside_the_test_environment(api: Api) -> None:
     api.user(7)
     result = {
@@ -603,6 +603,7 @@ def test_write_access_is_granted_once_with_a_service_message(api: Api) -> None:
 
 
 def test_the_transcript_shows_the_chats_menu_button(api: Api) -> None:
+    api.test_environment = True  # the app is on http://
     api.user(7)
     api.user(8)
     assert api.transcript(7)["menu_button"] == {"type": "default"}

@@ -60,7 +60,8 @@ async def storefront(tmp_path: Path, sandbox: object) -> AsyncIterator[Storefron
         settings, miniapp=dataclasses.replace(settings.miniapp, allow_http=True)
     )
     await seed_demo(settings)
-    endpoint = BotEndpoint(BOT_TOKEN, sandbox.bot_api_url, sandbox.file_api_url)  # type: ignore[attr-defined]
+    # Telegram's test environment, where the app's http:// loopback URL is a valid Web App URL.
+    endpoint = BotEndpoint(BOT_TOKEN, sandbox.test_bot_api_url, sandbox.file_api_url)  # type: ignore[attr-defined]
     async with (
         running(settings, endpoint) as runtime,
         httpx.AsyncClient(base_url=runtime.http_url, timeout=10) as client,
