@@ -26,6 +26,7 @@ BENCHMARKS = {
     "updates": "bench.bench_updates",
     "go": "bench.bench_go",
     "orders": "bench.bench_orders",
+    "miniapp": "bench.bench_miniapp",
     "stats": "bench.bench_stats",
     "memory": "bench.bench_memory",
     "abuse": "bench.bench_abuse",

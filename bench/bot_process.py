@@ -10,7 +10,8 @@ served by uvicorn with the same settings, against the same sink: it answers a bu
 edits the message with the button's data, and echoes a text message.
 
 `python -m bench.bot_process bare` is a bare Starlette app with the bot's HTTP paths answering a
-fixed body (the same size as the bot's answer, from BENCH_BARE_BYTES), same uvicorn settings.
+fixed body (the same size as the bot's answer, from BENCH_BARE_BYTES; the Mini App's window
+API answers JSON of that size), same uvicorn settings.
 """
 
 from __future__ import annotations
@@ -128,9 +129,13 @@ async def _echo() -> None:
 async def _bare() -> None:
     size = int(os.environ.get("BENCH_BARE_BYTES", "2000"))
     page = "<!doctype html><title>bare</title>" + "x" * max(size - 33, 0)
+    answer = json.dumps({"screen": "window", "html": "x" * max(size - 30, 0)})
 
     async def go(_request: Request) -> Response:
         return HTMLResponse(page)
+
+    async def window_api(_request: Request) -> Response:
+        return Response(answer, media_type="application/json")
 
     async def hook(request: Request) -> Response:
         await request.body()
@@ -140,6 +145,7 @@ async def _bare() -> None:
         routes=[
             Route("/go/{token}", go, methods=["GET"]),
             Route("/hooks/orders/{callback_key}", hook, methods=["POST"]),
+            Route("/app/api/window/{handle}", window_api, methods=["GET"]),
         ]
     )
     port = int(os.environ["VITRINE_HTTP_PORT"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.attribution.click_log import ClickLog
 from bot.config import DeliverySettings, Settings
@@ -15,6 +16,10 @@ from bot.texts import Texts
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.buy_page_cache import BuyPageCache
+from storage.repositories.catalogue_cache import CatalogueCache
+
+if TYPE_CHECKING:
+    from bot.miniapp.storefront import WindowPage
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Services:
     gate: SendGate  # every message the bot sends waits here (bot/delivery/gate.py)
     click_log: ClickLog  # every Buy-link visit's click, group-committed (bot/attribution)
     buy_pages: BuyPageCache  # the /go page's item and expert, a few seconds in memory
+    # The Mini App's window pages by (handle, page), a few seconds in memory (the same rules).
+    window_pages: CatalogueCache[tuple[str, int], WindowPage]
     throttle: UpdateThrottle | None  # per-person update limit; None when configured off
 
     @classmethod
@@ -44,6 +51,7 @@ class Services:
             gate=build_gate(settings.delivery),
             click_log=ClickLog(repos),
             buy_pages=BuyPageCache(engine),
+            window_pages=CatalogueCache(engine),
             throttle=build_throttle(settings),
         )
         # Shops, items and orders refer to the partners table: from the first start, not from the

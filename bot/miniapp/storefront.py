@@ -17,9 +17,19 @@ from bot.fan.records import Expert, Item
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from storage.repositories import Repositories
 
 GRID_PAGE_SIZE = 12  # two columns of six on a phone
 MAX_HANDLE_CHARS = 64
+
+
+@dataclass(frozen=True)
+class WindowPage:
+    """A page of an active expert's window, the same for every fan (`Services.window_pages`)."""
+
+    expert: Expert
+    items: tuple[Item, ...]
+    paging: Paging
 
 
 @dataclass(frozen=True)
@@ -36,24 +46,39 @@ class WindowGrid:
 async def window_grid(services: Services, *, fan_id: int, handle: str, page: int) -> WindowGrid:
     """Page `page` of the window of the active expert with this handle (the last page if it moved).
 
-    Nothing is recorded: the reports count the item cards a fan opens (see `open_item`), not grids.
+    The page itself is the same for every fan and comes from `services.window_pages` when it was
+    read in the last few seconds (any catalogue write in this process empties it); the fan's
+    favourites and follow are read every time. Nothing is recorded: the reports count the item
+    cards a fan opens (see `open_item`), not grids.
     """
     if not handle or len(handle) > MAX_HANDLE_CHARS:
         raise DomainError("expert.unknown", handle=handle[:MAX_HANDLE_CHARS])
     async with services.unit_of_work() as uow:
-        expert = await uow.experts.by_handle(handle)
-        if expert is None or not expert.is_active:
-            raise DomainError("expert.unknown", handle=handle)
-        offset = max(page, 0) * GRID_PAGE_SIZE
-        items, total = await uow.items.window(expert.id, offset=offset, limit=GRID_PAGE_SIZE)
-        paging, moved = clamp_page(page, GRID_PAGE_SIZE, total)
-        if moved and total:
-            items, total = await uow.items.window(
-                expert.id, offset=paging.offset, limit=GRID_PAGE_SIZE
-            )
-        favourites = await uow.favourites.among(fan_id, [item.id for item in items])
-        following, _muted = await uow.follows.status(fan_id, expert.id)
-        return WindowGrid(expert, tuple(items), frozenset(favourites), following, paging)
+        shown = await _window_page(services, uow, handle, page)
+        item_ids = [item.id for item in shown.items]
+        favourites = await uow.favourites.among(fan_id, item_ids)
+        following, _muted = await uow.follows.status(fan_id, shown.expert.id)
+    return WindowGrid(shown.expert, shown.items, frozenset(favourites), following, shown.paging)
+
+
+async def _window_page(services: Services, uow: Repositories, handle: str, page: int) -> WindowPage:
+    cache = services.window_pages
+    kept = cache.get((handle, page))
+    if kept is not None:
+        return kept
+    read_at = cache.reading()
+    expert = await uow.experts.by_handle(handle)
+    if expert is None or not expert.is_active:
+        raise DomainError("expert.unknown", handle=handle)
+    offset = max(page, 0) * GRID_PAGE_SIZE
+    items, total = await uow.items.window(expert.id, offset=offset, limit=GRID_PAGE_SIZE)
+    paging, moved = clamp_page(page, GRID_PAGE_SIZE, total)
+    if moved and total:
+        items, total = await uow.items.window(expert.id, offset=paging.offset, limit=GRID_PAGE_SIZE)
+    shown = WindowPage(expert, tuple(items), paging)
+    if not moved:  # an old page number is not worth a place of its own
+        cache.keep((handle, page), shown, read_at)
+    return shown
 
 
 async def expert_by_handle(services: Services, *, handle: str) -> Expert:

@@ -19,6 +19,7 @@ import pytest
 
 from bot.app import BotEndpoint, running
 from bot.demo.seed import seed_demo
+from bot.experts.window import edit_field
 from bot.fan import cart
 from bot.services import Services
 from storage.repositories.items import Item
@@ -220,3 +221,20 @@ async def test_the_shell_allows_only_its_own_origin_and_the_script(storefront: S
     script = await storefront.client.get("/app/static/app.js")
     assert script.status_code == 200 and "initData" in script.text
     assert (await storefront.client.get("/app/static/..%2Fshell.html.j2")).status_code == 404
+
+
+async def test_the_window_shows_an_expert_edit_on_the_next_call(storefront: Storefront) -> None:
+    """The window page is kept a few seconds for every fan, but never past a catalogue write."""
+    item = (await storefront.items())[0]
+    before = (await storefront.call("GET", "/app/api/window/lina_beauty")).json()
+    assert before["screen"] == "window" and item.title in before["html"]
+    again = (await storefront.call("GET", "/app/api/window/lina_beauty")).json()
+    assert again["html"] == before["html"]  # kept: the same page
+    assert ("lina_beauty", 0) in storefront.services.window_pages.kept_keys()
+    expert = await storefront.services.repos.experts.by_handle("lina_beauty")
+    assert expert is not None
+    await edit_field(
+        storefront.services, user_id=expert.user_id, item_id=item.id, field="title", text="Renamed"
+    )
+    after = (await storefront.call("GET", "/app/api/window/lina_beauty")).json()
+    assert "Renamed" in after["html"] and item.title not in after["html"]
