@@ -187,40 +187,61 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
         async with application:
             # The HTTP side first: a taken port stops the start before anything runs.
             server_task = asyncio.create_task(server.serve(), name="vitrine-http")
-            while not server.started:
-                if server_task.done():
-                    server_task.result()  # raise why the HTTP server could not start
-                    raise RuntimeError("the HTTP server stopped before it started listening")
-                await asyncio.sleep(0.02)
-            await register_commands(application, services)
-            await application.start()
-            await start_delivery(application, services)  # outbox dispatcher + campaign jobs
-            if settings.webhook_url:
-                await application.bot.set_webhook(
-                    url=settings.webhook_url.rstrip("/") + webhook_path(services),
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await application.bot.delete_webhook()
-                assert application.updater is not None
-                await application.updater.start_polling(
-                    allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
-                )
-            log.info("Vitrine is up as @%s", application.bot.username)
             try:
+                while not server.started:
+                    if server_task.done():
+                        server_task.result()  # raise why the HTTP server could not start
+                        raise RuntimeError("the HTTP server stopped before it started listening")
+                    await asyncio.sleep(0.02)
+                await _start_bot(application, services)
+                log.info("Vitrine is up as @%s", application.bot.username)
                 yield Runtime(application, services, server, server_task)
             finally:
-                server.should_exit = True
-                await server_task
-                if application.updater is not None and application.updater.running:
-                    await application.updater.stop()
-                await drain_notices(application)  # folded order notices still waiting in memory
-                await stop_delivery(services)  # finishes the sends in flight
-                await application.stop()
-                await close_pullers(application)  # the partner APIs' HTTP clients
+                # Also when a start step failed: what did start stops, and the port is freed.
+                await _stop_bot(application, services, server, server_task)
     finally:
         await services.close()
+
+
+async def _start_bot(application: VitrineApp, services: Services) -> None:
+    """Commands, the application, delivery, then updates (webhook or polling)."""
+    settings = services.settings
+    await register_commands(application, services)
+    await application.start()
+    await start_delivery(application, services)  # outbox dispatcher + campaign jobs
+    if settings.webhook_url:
+        await application.bot.set_webhook(
+            url=settings.webhook_url.rstrip("/") + webhook_path(services),
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        await application.bot.delete_webhook()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
+        )
+
+
+async def _stop_bot(
+    application: VitrineApp,
+    services: Services,
+    server: uvicorn.Server,
+    server_task: asyncio.Task[None],
+) -> None:
+    """Stop, in order, whatever `_start_bot` and the HTTP server got to start."""
+    server.should_exit = True
+    await asyncio.wait({server_task})
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    await drain_notices(application)  # folded order notices still waiting in memory
+    await stop_delivery(services)  # finishes the sends in flight
+    if application.running:
+        await application.stop()
+    await close_pullers(application)  # the partner APIs' HTTP clients
+    failed = None if server_task.cancelled() else server_task.exception()
+    if failed is not None and server.started:  # a failure to start is already on its way up
+        raise failed
 
 
 async def wait_for_stop_signal() -> None:
