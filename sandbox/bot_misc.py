@@ -8,7 +8,7 @@ from sandbox import tdjson
 from sandbox.chats import resolve_user_chat
 from sandbox.errors import td_error
 from sandbox.formatting import clean_input_string
-from sandbox.links import UrlError, check_web_app_link
+from sandbox.links import checked_web_app_url
 from sandbox.params import Params
 from sandbox.registry import Call, bot_method
 from sandbox.state import BotState
@@ -247,10 +247,7 @@ def _td_menu_button(button: dict[str, Any], test_environment: bool) -> dict[str,
         raise td_error(400, "Menu button text must be encoded in UTF-8")
     if not is_utf8(url):
         raise td_error(400, "Menu button URL must be encoded in UTF-8")
-    try:
-        checked = check_web_app_link(url, test_environment)
-    except UrlError as exc:
-        raise td_error(400, f"Menu button Web App {exc}") from exc
+    checked = checked_web_app_url(url, test_environment, "Menu button Web App")
     return {"type": "web_app", "text": text, "web_app": {"url": checked}}
 
 

@@ -18,18 +18,18 @@ from sandbox import content, keyboards, tdjson
 from sandbox.bot_misc import user_id_argument
 from sandbox.errors import BotApiError, td_error
 from sandbox.formatting import clean_input_string, client_formatted_text
-from sandbox.links import MAX_USER_ID, UrlError, check_web_app_link, link_user_id
+from sandbox.links import MAX_USER_ID, checked_web_app_url, link_user_id
 from sandbox.media import SANDBOX_FILE_ID, foreign_file_id_error, kind_of
 from sandbox.params import Params
 from sandbox.records import PreparedMessage
 from sandbox.registry import Call, bot_method
-from sandbox.tdjson import JsonError, is_utf8
+from sandbox.tdjson import BASE64URL_CHARS, JsonError, is_utf8
 
 MAX_TOAST = 200
 MAX_INLINE_RESULTS = 50
 MAX_RESULT_ID_BYTES = 64
 MAX_START_PARAMETER = 64
-_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_BASE64URL = frozenset(BASE64URL_CHARS)
 # Per type: (required string fields, fields required only without a *_url, the url field).
 RESULT_TYPES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "article": (("title",), "", ""),
@@ -127,10 +127,7 @@ def _td_results_button(button: dict[str, Any] | None, test_environment: bool) ->
         url = button["web_app"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in the Web App button")
-        try:
-            check_web_app_link(url, test_environment)
-        except UrlError as exc:
-            raise td_error(400, f"Inline query button Web App {exc}") from exc
+        checked_web_app_url(url, test_environment, "Inline query button Web App")
 
 
 def _input_message_content(value: dict[str, Any], required: bool) -> dict[str, Any] | None:
@@ -285,6 +282,13 @@ def _results(raw: str) -> list[Any]:
     return values
 
 
+def _with_checked_markup(value: Any, message: dict[str, Any]) -> Any:
+    """The result as given, its reply_markup (if any) replaced by the checked one."""
+    if "reply_markup" in value:
+        return {**value, "reply_markup": message["reply_markup"]}
+    return value
+
+
 @bot_method("answerInlineQuery")
 async def answer_inline_query(call: Call) -> bool:
     """Record the bot's results for an inline query and wake the person waiting for them."""
@@ -319,10 +323,7 @@ async def answer_inline_query(call: Call) -> bool:
     seen: set[str] = set()
     for message, p in zip(messages, parsed, strict=True):
         _server_result(message, p, seen)
-    results = [
-        {**value, "reply_markup": message["reply_markup"]} if "reply_markup" in value else value
-        for value, message in zip(values, messages, strict=True)
-    ]
+    results = [_with_checked_markup(v, m) for v, m in zip(values, messages, strict=True)]
     record.answer = {
         "inline_query_id": query_id,
         "results": results,
@@ -386,9 +387,7 @@ async def save_prepared_inline_message(call: Call) -> dict[str, Any]:
     prepared = PreparedMessage(
         id=secrets.token_urlsafe(12),
         user_id=user_id,
-        result={**value, "reply_markup": message["reply_markup"]}
-        if "reply_markup" in value
-        else value,
+        result=_with_checked_markup(value, message),
         message=message,
         chat_types=chat_types,
         expiration_date=now + int(call.sandbox.settings.prepared_message_ttl_seconds),

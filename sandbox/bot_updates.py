@@ -16,11 +16,11 @@ from sandbox.links import UrlError, parse_url
 from sandbox.records import Webhook
 from sandbox.registry import Call, bot_method
 from sandbox.state import BotState, Sandbox
-from sandbox.tdjson import is_utf8
+from sandbox.tdjson import BASE64URL_CHARS, is_utf8
 
 MAX_POLL_TIMEOUT = 50  # Client::LONG_POLL_MAX_TIMEOUT: longer timeouts are cut to 50 s
 MAX_SECRET_TOKEN = 256
-_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_BASE64URL = frozenset(BASE64URL_CHARS)
 # Client::get_update_type_name: the names allowed_updates may list (others are ignored).
 UPDATE_TYPES = [
     "message",

@@ -16,7 +16,7 @@ from typing import Any
 from sandbox import tdjson
 from sandbox.errors import td_error
 from sandbox.formatting import clean_input_string
-from sandbox.links import UrlError, check_link, check_web_app_link, link_user_id
+from sandbox.links import checked_link, checked_web_app_url, link_user_id
 from sandbox.params import Params
 from sandbox.tdjson import JsonError, is_utf8
 
@@ -249,20 +249,6 @@ def _clean_text(text: str, utf8_error: str, empty_error: str) -> str:
     return cleaned
 
 
-def _checked_url(url: str, prefix: str, *, http_only: bool, https_only: bool) -> str:
-    try:
-        return check_link(url, http_only, https_only)
-    except UrlError as exc:
-        raise td_error(400, f"{prefix} {exc}") from exc
-
-
-def _web_app_url(url: str, prefix: str, test_environment: bool) -> str:
-    try:
-        return check_web_app_link(url, test_environment)
-    except UrlError as exc:
-        raise td_error(400, f"{prefix} {exc}") from exc
-
-
 def _td_inline_button(button: dict[str, Any], test_environment: bool) -> dict[str, Any]:
     result = dict(button)
     result["text"] = _clean_text(
@@ -272,22 +258,20 @@ def _td_inline_button(button: dict[str, Any], test_environment: bool) -> dict[st
     )
     if "url" in button:
         if not link_user_id(button["url"]):
-            result["url"] = _checked_url(
-                button["url"], "Inline keyboard button", http_only=False, https_only=False
-            )
+            result["url"] = checked_link(button["url"], "Inline keyboard button")
     elif "login_url" in button:
         url = button["login_url"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in login URL buttons")
         login = dict(button["login_url"])
-        login["url"] = _web_app_url(url, "Inline keyboard button login", test_environment)
+        login["url"] = checked_web_app_url(url, test_environment, "Inline keyboard button login")
         result["login_url"] = login
     elif "web_app" in button:
         url = button["web_app"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in Web App URL buttons")
         result["web_app"] = {
-            "url": _web_app_url(url, "Inline keyboard button Web App", test_environment)
+            "url": checked_web_app_url(url, test_environment, "Inline keyboard button Web App")
         }
     for key, error in (
         (
@@ -317,7 +301,7 @@ def _td_keyboard_button(button: dict[str, Any], test_environment: bool) -> dict[
         url = button["web_app"]["url"]
         if link_user_id(url):
             raise td_error(400, "Link to a user can't be used in Web App URL buttons")
-        _web_app_url(url, "Keyboard button Web App", test_environment)
+        checked_web_app_url(url, test_environment, "Keyboard button Web App")
         # td's get_keyboard_button keeps the URL as given (inline buttons keep the checked one).
         result["web_app"] = {"url": url}
     return result

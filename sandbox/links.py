@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from sandbox.errors import td_error
 from sandbox.tdjson import is_utf8, to_integer_safe
 
 _URL_PART_PUNCTUATION = frozenset(".-_!$,~*'();&+=")
@@ -200,6 +201,19 @@ def check_web_app_link(link: str, test_environment: bool) -> str:
     outside Telegram's test environment.
     """
     return check_link(link, True, not test_environment)
+
+
+def checked_link(link: str, prefix: str, http_only: bool = False, https_only: bool = False) -> str:
+    """check_link for the Bot API: a refused link is a 400 "<prefix> URL '…' is invalid: …"."""
+    try:
+        return check_link(link, http_only, https_only)
+    except UrlError as exc:
+        raise td_error(400, f"{prefix} {exc}") from exc
+
+
+def checked_web_app_url(link: str, test_environment: bool, prefix: str) -> str:
+    """check_web_app_link for the Bot API: a refused URL is a 400 "<prefix> URL '…' …"."""
+    return checked_link(link, prefix, True, not test_environment)
 
 
 def checked_link_or_empty(link: str) -> str:

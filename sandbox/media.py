@@ -24,13 +24,13 @@ from sandbox.links import UrlError, parse_url
 from sandbox.params import Params, Upload
 from sandbox.records import StoredFile
 from sandbox.state import Sandbox
+from sandbox.tdjson import BASE64URL_CHARS
 
 FOLDER_OF_KIND = {"photo": "photos", "document": "documents"}
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 SANDBOX_FILE_ID = re.compile(r"^SBX[A-Z]{2}[0-9]{6}[0-9a-f]{24}$")
-_BASE64URL_ORDER = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_BASE64URL = frozenset(_BASE64URL_ORDER)
+_BASE64URL = frozenset(BASE64URL_CHARS)
 # td's PERSISTENT_ID_VERSION_OLD, _GENERATED and PERSISTENT_ID_VERSION (last byte of an id).
 PERSISTENT_ID_VERSIONS = (2, 3, 4)
 
@@ -96,7 +96,7 @@ def _base64url_error(text: str) -> str | None:
         return "Wrong character in the string"
     # The bits a short last group leaves over must be zero.
     spare_bits = {2: 4, 3: 2}.get(len(stripped) % 4, 0)
-    if spare_bits and _BASE64URL_ORDER.index(stripped[-1]) & ((1 << spare_bits) - 1):
+    if spare_bits and BASE64URL_CHARS.index(stripped[-1]) & ((1 << spare_bits) - 1):
         return "Wrong padding in the string"
     return None
 

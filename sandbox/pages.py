@@ -42,15 +42,28 @@ async def chat_page(request: Request) -> Response:
     return HTMLResponse(page.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
 
 
+def _template_file(parts: list[str], media_type: str) -> Response:
+    """A file below templates/sandbox/ as it is (not cached), or 404 if it is not there."""
+    folder = _sandbox_templates()
+    if folder is None:
+        return _not_found()
+    target: Traversable = folder
+    for part in parts:
+        target = target / part
+    if not target.is_file():
+        return _not_found()
+    return Response(
+        target.read_bytes(), media_type=media_type, headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _not_found() -> Response:
+    return Response("Not Found", status_code=404, media_type="text/plain")
+
+
 async def telegram_web_app_js(request: Request) -> Response:
     """GET /telegram-web-app.js: the sandbox's stand-in for Telegram's Mini App script."""
-    folder = _sandbox_templates()
-    script = folder / "telegram-web-app.js" if folder is not None else None
-    if script is None or not script.is_file():
-        return Response("Not Found", status_code=404, media_type="text/plain")
-    return Response(
-        script.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"}
-    )
+    return _template_file(["telegram-web-app.js"], "text/javascript")
 
 
 async def static_file(request: Request) -> Response:
@@ -58,21 +71,10 @@ async def static_file(request: Request) -> Response:
     path: str = request.path_params["path"]
     parts = path.split("/")
     suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    not_found = Response("Not Found", status_code=404, media_type="text/plain")
     # Only plain names below the folder: no "..", no hidden files, no backslashes.
     if suffix not in STATIC_TYPES or any(
         not part or part.startswith(".") or "\\" in part for part in parts
     ):
-        return not_found
-    folder = _sandbox_templates()
-    if folder is None:
-        return not_found
-    target: Traversable = folder
-    for part in parts:
-        target = target / part
-    if not target.is_file():
-        return not_found
+        return _not_found()
     media_type = STATIC_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "text/plain"
-    return Response(
-        target.read_bytes(), media_type=media_type, headers={"Cache-Control": "no-cache"}
-    )
+    return _template_file(parts, media_type)

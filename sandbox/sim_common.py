@@ -22,6 +22,16 @@ def sandbox_of(request: Request) -> Sandbox:
     return sandbox
 
 
+def _first_bot(sandbox: Sandbox, matches: Callable[[BotState], bool]) -> BotState | None:
+    return next((bot for bot in sandbox.bots.values() if matches(bot)), None)
+
+
+def bot_by_username(sandbox: Sandbox, username: str) -> BotState | None:
+    """Return the known bot with this username (case-insensitive, no "@"), if any."""
+    wanted = username.lower()
+    return _first_bot(sandbox, lambda known: known.username.lower() == wanted)
+
+
 def find_bot(request: Request, *, required: bool = True) -> BotState | None:
     """Return the bot a /sim/ call acts on: ?token=, else ?bot=<id>, else the most recently active.
 
@@ -35,10 +45,10 @@ def find_bot(request: Request, *, required: bool = True) -> BotState | None:
         return sandbox.bot(token)
     bot_id = request.query_params.get("bot")
     if bot_id:
-        for bot in sandbox.bots.values():
-            if str(bot.id) == bot_id:
-                return bot
-        raise SimError(404, f"no bot with id {bot_id}")
+        bot = _first_bot(sandbox, lambda known: str(known.id) == bot_id)
+        if bot is None:
+            raise SimError(404, f"no bot with id {bot_id}")
+        return bot
     if sandbox.last_active_token and sandbox.last_active_token in sandbox.bots:
         return sandbox.bots[sandbox.last_active_token]
     if required:

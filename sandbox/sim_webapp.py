@@ -22,9 +22,18 @@ from sandbox.errors import SimError
 from sandbox.links import UrlError, check_web_app_link
 from sandbox.objects import api_message, transcript_entry
 from sandbox.records import PreparedMessage, SimUser
-from sandbox.sim_common import find_user, int_field, json_body, require_bot, sandbox_of, sim_route
+from sandbox.sim_common import (
+    bot_by_username,
+    find_user,
+    int_field,
+    json_body,
+    require_bot,
+    sandbox_of,
+    sim_route,
+)
 from sandbox.sim_people import chat_instance, deliver_inline_result
 from sandbox.state import BotState, Sandbox
+from sandbox.tdjson import BASE64URL_CHARS
 from sandbox.webapp import (
     THEMES,
     init_data_user,
@@ -38,7 +47,7 @@ SOURCES = ("inline_button", "keyboard_button", "menu", "link")
 # BotFather's /newapp: a short name of 3-30 letters, digits and underscores.
 SHORT_NAME_RE = re.compile(r"[A-Za-z0-9_]{3,30}")
 # t.me's startapp parameter: up to 512 characters of A-Z, a-z, 0-9, _ and - (Telegram's docs).
-START_PARAM_RE = re.compile(r"[A-Za-z0-9_-]{0,512}")
+START_PARAM_RE = re.compile(f"[{re.escape(BASE64URL_CHARS)}]{{0,512}}")
 LINK_HOSTS = ("t.me", "telegram.me", "telegram.dog")
 BOT_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,31}")
 
@@ -136,10 +145,15 @@ async def open_web_app(request: Request) -> Response:
 
 def _bot_by_username(sandbox: Sandbox, username: str) -> BotState:
     wanted = username.removeprefix("@").lower()
-    for bot in sandbox.bots.values():
-        if bot.username.lower() == wanted:
-            return bot
-    raise SimError(404, f"no bot @{wanted}; a bot is known once it has called the Bot API")
+    bot = bot_by_username(sandbox, wanted)
+    if bot is None:
+        raise SimError(404, f"no bot @{wanted}; a bot is known once it has called the Bot API")
+    return bot
+
+
+def _find_app(bot: BotState, short_name: str) -> str | None:
+    """Return the name of the bot's Mini App called `short_name` (case-insensitive), if any."""
+    return next((name for name in bot.web_apps if name.lower() == short_name.lower()), None)
 
 
 def _app_json(short_name: str, url: str) -> dict[str, str]:
@@ -156,7 +170,7 @@ async def register_app(request: Request) -> Response:
     if not isinstance(short_name, str) or not SHORT_NAME_RE.fullmatch(short_name):
         raise SimError(400, '"short_name" must be 3-30 characters of A-Z, a-z, 0-9 and "_"')
     url = _web_app_url(sandbox, body.get("url"))
-    known = next((name for name in bot.web_apps if name.lower() == short_name.lower()), None)
+    known = _find_app(bot, short_name)
     if known is not None:
         del bot.web_apps[known]
     bot.web_apps[short_name] = url
@@ -184,7 +198,13 @@ def parse_direct_link(link: str) -> tuple[str, str, str | None]:
         bot, app = query.get("domain", [""])[0], query.get("appname", [""])[0]
     elif scheme in ("http", "https") and host in LINK_HOSTS:
         segments = [segment for segment in parts.path.split("/") if segment]
-        bot, app = [*segments, "", ""][:2] if len(segments) <= 2 else ("", "")
+        match segments:
+            case [bot, app]:
+                pass
+            case [bot]:  # t.me/<bot>: the bot's main Mini App
+                app = ""
+            case _:  # none, or more than t.me/<bot>/<app>: not a bot's username
+                bot, app = "", ""
     else:
         raise SimError(400, "not a Mini App link: expected https://t.me/<bot>/<app>?startapp=…")
     if not BOT_USERNAME_RE.fullmatch(bot) or not bot.lower().endswith("bot"):
@@ -205,7 +225,7 @@ async def open_link(request: Request) -> Response:
         raise SimError(400, '"url" is required')
     username, short_name, startapp = parse_direct_link(link)
     bot = _bot_by_username(sandbox, username)
-    app = next((name for name in bot.web_apps if name.lower() == short_name.lower()), None)
+    app = _find_app(bot, short_name)
     if app is None:
         raise SimError(404, f"@{bot.username} has no Mini App {short_name!r} (POST …/apps)")
     start_param = _start_param(startapp, "startapp")

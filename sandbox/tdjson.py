@@ -17,6 +17,8 @@ from typing import Any
 MAX_DEPTH = 100
 WHITESPACE = " \t\r\n"
 NUMBER_CHARS = frozenset("-0123456789eE+.")
+# base64url's alphabet (RFC 4648), in its order: start parameters, secret tokens, file ids.
+BASE64URL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
