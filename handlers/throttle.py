@@ -2,14 +2,16 @@
 
 Messages, button presses and inline queries count (bot/domain/throttle.py); membership changes
 and payments always pass, so a block or a checkout is never lost. The first update over the limit
-gets one notice in the person's language, the rest of the window nothing at all: no Bot API call,
-no database work.
+gets one notice in the person's language (a pressed button gets it as its toast), the rest of the
+window nothing but a bare answer to a pressed button, so its spinner stops: no message, no
+database work.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 
 from telegram import Update, User
 from telegram.constants import ChatType
@@ -41,13 +43,24 @@ async def throttle(update: Update, context: VitrineContext) -> None:
     if verdict is Verdict.NOTICE:
         log.info("user %s throttled for %s s", person.id, limit.window)
         await _slow_down(update, context, person)
+    elif update.callback_query is not None:
+        await _answer_quietly(update.callback_query.answer())
     raise ApplicationHandlerStop
 
 
+async def _answer_quietly(answering: Awaitable[object]) -> None:
+    try:
+        await answering
+    except TelegramError as error:  # blocked, or the press is too old to answer: nobody to tell
+        log.info("throttled update not answered: %s", error)
+
+
 async def _slow_down(update: Update, context: VitrineContext, person: User) -> None:
-    """The one notice, in the person's chat with the bot (inline queries have none: silence)."""
+    """The one notice: the pressed button's toast, else a message in the person's chat with the
+    bot (inline queries and groups have no place for it: silence)."""
     chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
+    query = update.callback_query
+    if query is None and (chat is None or chat.type != ChatType.PRIVATE):
         return
     services = context.services
     language = await people.language_of(services, telegram_id=person.id)
@@ -56,7 +69,7 @@ async def _slow_down(update: Update, context: VitrineContext, person: User) -> N
         language or language_from_telegram(person.language_code),
         seconds=services.settings.throttle_window_seconds,
     )
-    try:
-        await context.bot.send_message(chat.id, text)
-    except TelegramError as error:  # blocked, or the chat is gone: nobody to tell
-        log.info("throttle notice not delivered to user %s: %s", person.id, error)
+    if query is not None:
+        await _answer_quietly(query.answer(text))
+    elif chat is not None:
+        await _answer_quietly(context.bot.send_message(chat.id, text))

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.texts import LANGUAGES
 from tests.auxil.sim import Sim, text_of
 from tests.faults.conftest import bot_against, fast_settings
 
@@ -74,3 +75,40 @@ async def test_a_flood_gets_one_notice_and_others_are_still_answered(
         f"\nflood of {FLOOD} commands at 100/s: {len(answers)} answers to the flooder, "
         f"{len(refused)} 429s from the sandbox, the bystander's /start answered in {waited:.2f} s"
     )
+
+
+async def test_a_button_mashed_past_the_limit_gets_one_toast_and_every_press_an_answer(
+    sandbox: Any, tmp_path: Any
+) -> None:
+    """Telegram shows a pressed button's spinner until the bot answers the press: a throttled
+    press is still answered (the first one over the limit with the notice as its toast)."""
+    sim = Sim(sandbox.url)
+    try:
+        masher = await sim.user(FLOODER, "Max", "en")
+        async with bot_against(
+            sandbox, fast_settings(tmp_path, VITRINE_THROTTLE_UPDATES="5")
+        ) as runtime:
+            texts = runtime.services.texts
+            # The settings' buttons may switch the language: the notice is in the one chosen.
+            notices = {texts.render("common/slow_down", lang, seconds=10) for lang in LANGUAGES}
+            await masher.ask("/settings", lambda m: bool(m.get("reply_markup")))
+            answers = []
+            for _ in range(8):  # press the newest keyboard's first button (a press may edit it)
+                messages = await masher.bot_messages()
+                keyboard = next(m for m in reversed(messages) if m.get("reply_markup"))
+                button = next(
+                    b["callback_data"]
+                    for row in keyboard["reply_markup"]["inline_keyboard"]
+                    for b in row
+                    if "callback_data" in b
+                )
+                answers.append(await masher.press_answered(keyboard, button))
+            messages = await masher.bot_messages()
+    finally:
+        await sim.close()
+    toasts = [a["text"] for a in answers]
+    # /settings and 4 presses pass; the 5th press over the limit gets the notice; then bare answers.
+    assert toasts[4] in notices
+    assert toasts[5:] == [None, None, None]
+    assert not notices & set(toasts[:4])
+    assert all(text_of(m) not in notices for m in messages)  # the toast, not a message
