@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak audit lint run-deps test-deps system-deps bench bench-deps clean
+.PHONY: run test test-postgres soak audit lint run-deps test-deps system-deps bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip
-	@$(VENV)/bin/python -m pip install -q -e '.[test,lint]'
+	@$(VENV)/bin/python -m pip install -q -e '.[test,lint,postgres]'
 	@touch $(STAMP)
 
 # Debian packages, each checked by a file it installs; missing ones come from apt-get (as root or
@@ -44,6 +44,13 @@ run: $(STAMP) run-deps
 
 test: $(STAMP) test-deps
 	$(VENV)/bin/python -m pytest -q
+
+# The suite again on PostgreSQL: each test that touches the database gets its own copy of one
+# migrated template database on VITRINE_TEST_POSTGRES_URL's server (default 127.0.0.1:5432, trust
+# auth). unit/ and sandbox/ never touch the bot's database, so they run once, in `make test`.
+PG_TEST_DIRS = tests/storage tests/services tests/journeys tests/web tests/faults tests/browser
+test-postgres: $(STAMP) test-deps
+	VITRINE_TEST_BACKEND=postgresql $(VENV)/bin/python -m pytest -q $(PG_TEST_DIRS)
 
 # The soak-marked tests at full size (`make test` runs them at CI size): minutes, not seconds.
 soak: $(STAMP) test-deps

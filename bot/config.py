@@ -6,6 +6,7 @@ single line naming the setting (`ConfigError`), never a traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -181,14 +182,25 @@ def _parse_token(setting: str, raw: str) -> str:
     return raw
 
 
-def _parse_database_url(setting: str, raw: str) -> str:
-    if not raw.startswith(("sqlite", "postgresql")):
-        raise ConfigError(setting, "expected a sqlite:// or postgresql:// URL")
-    if raw.startswith("sqlite://") and not raw.startswith("sqlite+aiosqlite://"):
-        raw = "sqlite+aiosqlite://" + raw[len("sqlite://") :]
-    if raw.startswith("postgresql://"):
-        raw = "postgresql+asyncpg://" + raw[len("postgresql://") :]
-    return raw
+# The PostgreSQL spellings operators use, all run through asyncpg (Alembic uses psycopg).
+_POSTGRES_PREFIXES = ("postgresql+asyncpg://", "postgresql://", "postgres://")
+POSTGRES_EXTRA_HINT = "PostgreSQL needs the postgres extra: pip install 'vitrine[postgres]'"
+
+
+def parse_database_url(setting: str, raw: str) -> str:
+    # Never echo the value: a PostgreSQL URL may carry a password.
+    if raw.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + raw[len("sqlite://") :]
+    if raw.startswith("sqlite+aiosqlite://"):
+        return raw
+    for prefix in _POSTGRES_PREFIXES:
+        if raw.startswith(prefix):
+            if not all(importlib.util.find_spec(m) for m in ("asyncpg", "psycopg")):
+                raise ConfigError(setting, POSTGRES_EXTRA_HINT)
+            return "postgresql+asyncpg://" + raw[len(prefix) :]
+    raise ConfigError(
+        setting, "expected sqlite:///<file> or postgresql+asyncpg://<user>@<host>/<database>"
+    )
 
 
 def _int_in_range(low: int, high: int) -> Callable[[str, str], int]:
@@ -272,14 +284,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ZoneInfo(timezone)
     except Exception:
         raise ConfigError("VITRINE_TIMEZONE", f"unknown IANA time zone {timezone!r}") from None
+    database_url = get(
+        "VITRINE_DATABASE_URL", "sqlite+aiosqlite:///vitrine.sqlite3", parse_database_url
+    )
+    if secret_key is None and not database_url.startswith("sqlite"):
+        # A key generated per data directory would differ between the processes sharing the
+        # database: one's buy links and Mini App sessions would fail in another.
+        raise ConfigError(
+            "VITRINE_SECRET_KEY",
+            "required with PostgreSQL, the same in every process (at least 32 characters)",
+        )
     resolved_secret = secret_key or _load_or_create_secret(data_dir)
     return Settings(
         telegram_bot_token=token,
         telegram_api_url=api_url,
         telegram_file_url=file_url,
-        database_url=get(
-            "VITRINE_DATABASE_URL", "sqlite+aiosqlite:///vitrine.sqlite3", _parse_database_url
-        ),
+        database_url=database_url,
         data_dir=data_dir,
         public_url=get(
             "VITRINE_PUBLIC_URL", f"http://{http_host}:{http_port}", _parse_http_url

@@ -26,7 +26,9 @@ Progress = Callable[[int, int], None]  # (pages copied, pages in all)
 def sqlite_path(url: str) -> Path:
     """The file behind a SQLite URL; ValueError for another database or an in-memory one."""
     if not is_sqlite(url):
-        raise ValueError("backups copy SQLite databases; use the database's own tools otherwise")
+        raise ValueError(
+            "backups copy SQLite databases; back PostgreSQL up with pg_dump (README, PostgreSQL)"
+        )
     database = make_url(sync_url(url)).database
     if not database or database == ":memory:":
         raise ValueError("an in-memory database has no file to copy")

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+# PostgreSQL advisory lock migrations run under (storage/migrations/env.py): "vitm".
+MIGRATION_LOCK_KEY = 0x7669746D
+
 
 def is_sqlite(url: str) -> bool:
     """True for SQLite URLs, whatever the driver."""
@@ -62,17 +65,56 @@ def _begin_sqlite(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_STAND_IN) if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrubbed(item) for item in value)
+    return value
+
+
+# PostgreSQL's text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), where
+# SQLite stores it. Telegram's clients never send one, but an update is hostile input: a NUL in a
+# name or a message becomes U+FFFD on the way in, instead of failing the person's whole request.
+NUL_STAND_IN = "\ufffd"
+
+
+def _without_nul(
+    _conn: Connection,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    return statement, _scrubbed(parameters)
+
+
 def tune_sync_engine(engine: Engine) -> None:
-    """Apply the SQLite pragmas and transaction control to every connection of an engine."""
+    """SQLite: the pragmas and transaction control on every connection. PostgreSQL: no NULs."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine with SQLite tuned for one writer and many readers."""
+    """An async engine: SQLite tuned for one writer and many readers, or PostgreSQL (asyncpg)."""
     # hide_parameters: errors and SQL logs never carry values (secrets and keys are parameters).
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True)
+    if is_sqlite(url):
+        engine = create_async_engine(url, hide_parameters=True)
+    else:
+        # A writer waits for the writer lock (storage/unit_of_work.py) as long as SQLite's busy
+        # timeout lets one wait for the file's, then fails instead of hanging for ever.
+        engine = create_async_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": {"lock_timeout": str(SQLITE_BUSY_TIMEOUT_MS)}},
+        )
     tune_sync_engine(engine.sync_engine)
     return engine
 

@@ -9,7 +9,9 @@ Repositories open their transactions through a `Database` — the engine itself,
 unit of work, `JoinedDatabase`, whose transactions are all the unit's one transaction. On
 SQLite a writing unit begins IMMEDIATE (it takes the write lock first and waits for it up to
 the busy timeout); a reading one begins DEFERRED and sees one consistent snapshot. The same code
-runs on PostgreSQL, where the unit is one ordinary transaction.
+runs on PostgreSQL: a reading unit is one REPEATABLE READ transaction (one snapshot), and a
+writing unit holds one advisory lock for its transaction (`WRITER_LOCK_KEY`), so writers take
+turns there as they do on SQLite, whichever process they run in.
 
 SQLite has one write lock, and a writer that finds it taken sleeps in the busy handler (25 to
 100 ms between retries) instead of being woken when it is free: under load, writers spent most of
@@ -26,6 +28,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Protocol, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -64,6 +67,39 @@ class JoinedDatabase:
         yield self._connection
 
 
+# PostgreSQL: every writing unit of work holds this transaction-level advisory lock, the one
+# writer at a time SQLite has, across all processes on the database. The repositories' rules
+# read and then write (a cap counted, stock checked, a status moved) and are correct because no
+# other writer runs in between; on PostgreSQL this keeps them so. The key is arbitrary but fixed:
+# 0x76697472 is "vitr".
+WRITER_LOCK_KEY = 0x76697472
+_TAKE_WRITER_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+
+class EngineDatabase:
+    """A `Database` over the engine itself: each repository call its own transaction.
+
+    On SQLite a transaction that writes takes the file's one write lock. On PostgreSQL every
+    `begin()` takes the writer lock (`WRITER_LOCK_KEY`) first, so a repository's own read-then-
+    write transaction (a fan-out chunk counting today's pushes, then inserting) never interleaves
+    with another writer's, in this process or another. Reads (`connect()`) take no lock.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._serialize = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self._engine.begin() as connection:
+            if self._serialize:
+                await connection.execute(_TAKE_WRITER_LOCK)
+            yield connection
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._engine.connect()
+
+
 # engine -> (event loop, lock): an asyncio.Lock belongs to one loop, and tests run several.
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
@@ -71,7 +107,7 @@ _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop,
 
 
 def write_lock(engine: AsyncEngine) -> asyncio.Lock:
-    """The one in-process lock every writing unit of work on this (SQLite) engine queues on."""
+    """The one in-process lock every writing unit of work on this engine queues on."""
     loop = asyncio.get_running_loop()
     held = _WRITE_LOCKS.get(engine.sync_engine)
     if held is None or held[0] is not loop:
@@ -84,13 +120,17 @@ async def unit_of_work(
     engine: AsyncEngine, build: Callable[[Database], Built], *, write: bool
 ) -> AsyncIterator[Built]:
     """`build(database)` over one connection in one transaction, committed at the end."""
-    sqlite = engine.dialect.name == "sqlite"
+    dialect = engine.dialect.name
     async with AsyncExitStack() as stack:
-        if sqlite and write:
+        if write:
             await stack.enter_async_context(write_lock(engine))
         connection = await stack.enter_async_context(engine.connect())
-        if sqlite:
+        if dialect == "sqlite":
             mode = "IMMEDIATE" if write else "DEFERRED"
             await connection.execution_options(**{SQLITE_BEGIN: mode})
+        elif not write:
+            await connection.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
+            if dialect == "postgresql" and write:
+                await connection.execute(_TAKE_WRITER_LOCK)
             yield build(JoinedDatabase(connection))

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real SQLite file, the sandbox, and the real bot running against it."""
+"""Shared fixtures: a real SQLite file (or PostgreSQL database), the sandbox, and the real bot running against it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from bot.app import BotEndpoint, Runtime, running
 from bot.config import Settings, load_settings
 from bot.logs import QUIET_LOGGERS
+from tests.auxil.databases import fresh_database_url, on_postgresql
 from tests.auxil.sim import Sim
 
 BOT_TOKEN = "100001:vitrine-test-token-0000000000"
@@ -41,13 +42,19 @@ def make_settings(tmp_path: Path, **overrides: str) -> Settings:
     """Settings for one test: its own data directory, database file and HTTP port."""
     env = {
         "VITRINE_DATA_DIR": str(tmp_path / "data"),
-        "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'vitrine.sqlite3'}",
+        "VITRINE_DATABASE_URL": fresh_database_url(tmp_path, sync_driver=True),
         "VITRINE_HTTP_PORT": str(free_port()),
         "VITRINE_ADMIN_IDS": str(ADMIN_TELEGRAM_ID),
         # The tests drive people at machine speed (a first day's 60 presses and commands in a few
         # seconds), which the per-person throttle exists to stop: it stays in every update's path
         # here, with a limit no test's person reaches. Its own tests set Telegram-like defaults.
         "VITRINE_THROTTLE_UPDATES": "1000",
+        # PostgreSQL refuses to start without one key shared by the processes (bot/config.py).
+        **(
+            {"VITRINE_SECRET_KEY": "test-secret-key-shared-by-processes-0123"}
+            if on_postgresql()
+            else {}
+        ),
         **overrides,
     }
     return load_settings(env)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
-from storage.database import tune_sync_engine
+from storage.database import MIGRATION_LOCK_KEY, tune_sync_engine
 from storage.schema import metadata
 
 config = context.config
@@ -26,6 +26,10 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Processes starting together take turns: the first migrates, the others then
+                # find the schema at head. Alembic reads the current revision after this.
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
             context.run_migrations()
     engine.dispose()
 

@@ -35,7 +35,7 @@ from storage.repositories.partners import PartnerRepository
 from storage.repositories.reservations import ReservationRepository
 from storage.repositories.seen_updates import SeenUpdateRepository
 from storage.repositories.users import UserRepository
-from storage.unit_of_work import Database, unit_of_work
+from storage.unit_of_work import Database, EngineDatabase, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Repositories:
     @classmethod
     def build(cls, engine: AsyncEngine, *, default_timezone: str) -> Repositories:
         """Wire all repositories to the same engine."""
-        return cls.over(engine, engine, default_timezone=default_timezone)
+        return cls.over(engine, EngineDatabase(engine), default_timezone=default_timezone)
 
     @classmethod
     def over(cls, engine: AsyncEngine, db: Database, *, default_timezone: str) -> Repositories:

@@ -42,6 +42,7 @@ from storage.schema import (
     orders,
     users,
 )
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 
 
@@ -50,7 +51,7 @@ def _ts(moment: datetime) -> int:
 
 
 def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return func.coalesce(whole_sum(case((condition, 1), else_=0)), 0)
 
 
 class AnalyticsRepository(ExportRowQueries):

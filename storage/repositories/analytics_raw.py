@@ -18,6 +18,7 @@ from bot.analytics.model import OUTBOX_STATUSES
 from storage.repositories.analytics_rows import sum_if
 from storage.repositories.campaign_counters import counters_of, timeline_of
 from storage.schema import clicks, commissions, events, orders, outbox
+from storage.sums import whole_sum
 
 CAMPAIGN_EVENT_KINDS = ("favourite", "cart_add", "card_open", "follow")
 Buckets = dict[int, tuple[int, int, int]]
@@ -46,7 +47,7 @@ def _bucket(column: Any, interval_seconds: int) -> Any:
 
 
 def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return func.coalesce(whole_sum(case((condition, 1), else_=0)), 0)
 
 
 def _unique_clicks() -> Any:
@@ -148,7 +149,7 @@ async def _campaign_commission(conn: AsyncConnection, expert_id: int, campaign_i
     )
     total = (
         await conn.execute(
-            select(func.coalesce(func.sum(commissions.c.amount_fen), 0)).where(
+            select(func.coalesce(whole_sum(commissions.c.amount_fen), 0)).where(
                 commissions.c.expert_id == expert_id,
                 commissions.c.status != "cancelled",
                 commissions.c.order_id.in_(campaign_orders),

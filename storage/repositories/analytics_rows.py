@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.analytics.model import CampaignSummary, TopExpert
 from bot.analytics.rows import ClickRow, DeliveryRow, OrderRow
 from storage.schema import campaigns, clicks, commissions, experts, items, orders, outbox
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 
 TOP_EXPERTS = 5
@@ -21,7 +22,7 @@ TOP_EXPERTS = 5
 
 def sum_if(condition: Any, value: Any) -> Any:
     """SUM(value) over the rows where `condition` holds (0 when none)."""
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+    return func.coalesce(whole_sum(case((condition, value), else_=0)), 0)
 
 
 class ExportRowQueries:
@@ -79,7 +80,7 @@ class ExportRowQueries:
     ) -> list[OrderRow]:
         """Orders of an expert (one campaign) or of merchants, with commission, oldest first."""
         owed = select(
-            commissions.c.order_id, func.sum(commissions.c.amount_fen).label("commission_fen")
+            commissions.c.order_id, whole_sum(commissions.c.amount_fen).label("commission_fen")
         ).where(commissions.c.status != "cancelled")
         query = select(
             orders.c.occurred_at,

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, case, exists, func, literal, not_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from storage.schema import fan_settings, follows, interests, outbox, users
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 
 PUSH_KIND = "push"  # outbox kind of every campaign message; the daily cap counts these
@@ -214,7 +215,7 @@ class AudienceQueries:
         is_instant = and_(push_on, fan_settings.c.push_mode == "instant")
 
         def how_many(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+            return func.coalesce(whole_sum(case((condition, 1), else_=0)), 0)
 
         query = (
             select(

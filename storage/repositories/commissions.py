@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, insert, select, update
 
 from storage.schema import commissions, merchants
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 
 
@@ -205,10 +206,10 @@ class CommissionRepository:
             select(
                 merchants.c.id,
                 merchants.c.name,
-                func.sum(pending),
-                func.sum(confirmed),
-                func.sum(adjustments),
-                func.sum(counted),
+                whole_sum(pending),
+                whole_sum(confirmed),
+                whole_sum(adjustments),
+                whole_sum(counted),
             )
             .select_from(commissions.join(merchants, merchants.c.id == commissions.c.merchant_id))
             .where(commissions.c.expert_id == expert_id)

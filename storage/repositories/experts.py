@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, case, func, insert, select, update
 
 from storage.schema import experts, follows, orders
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 
 
@@ -173,8 +174,8 @@ class ExpertRepository:
 
     async def order_outcomes(self, expert_id: int) -> tuple[int, int]:
         """(refunded orders, orders that were paid at some point) attributed to the expert."""
-        refunded = func.sum(case((orders.c.status == "refunded", 1), else_=0))
-        counted = func.sum(case((orders.c.status.in_(("paid", "refunded")), 1), else_=0))
+        refunded = whole_sum(case((orders.c.status == "refunded", 1), else_=0))
+        counted = whole_sum(case((orders.c.status.in_(("paid", "refunded")), 1), else_=0))
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(select(refunded, counted).where(orders.c.expert_id == expert_id))

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, insert, select, update
 
 from bot.domain.orders import OrderEvent
 from storage.schema import clicks, commissions, items, orders, webhook_receipts
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 from storage.upsert import upsert
 
@@ -236,7 +237,7 @@ class OrderRepository:
     async def recent(self, merchant_id: int, *, limit: int = 10) -> list[OrderRow]:
         """The merchant's latest orders, newest first."""
         commission = (
-            select(func.coalesce(func.sum(commissions.c.amount_fen), 0))
+            select(func.coalesce(whole_sum(commissions.c.amount_fen), 0))
             .where(commissions.c.order_id == orders.c.id, commissions.c.status != "cancelled")
             .scalar_subquery()
         )
@@ -283,16 +284,16 @@ class OrderRepository:
                 await conn.execute(
                     select(
                         func.count(),
-                        func.sum(paid),
-                        func.sum(reversed_),
-                        func.sum(gmv),
-                        func.sum(attributed),
+                        whole_sum(paid),
+                        whole_sum(reversed_),
+                        whole_sum(gmv),
+                        whole_sum(attributed),
                     ).where(window)
                 )
             ).one()
             booked = (
                 await conn.execute(
-                    select(func.coalesce(func.sum(commissions.c.amount_fen), 0)).where(
+                    select(func.coalesce(whole_sum(commissions.c.amount_fen), 0)).where(
                         commissions.c.merchant_id == merchant_id,
                         commissions.c.status != "cancelled",
                         commissions.c.created_at > int(since.timestamp()),

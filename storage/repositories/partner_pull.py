@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.schema import clicks, commissions, merchants, orders
 from storage.schema.pull import partner_order_reports, partner_pull_cursors
+from storage.sums import whole_sum
 from storage.unit_of_work import Database
 from storage.upsert import upsert
 
@@ -132,7 +133,7 @@ class PartnerPullRepository:
         money = (
             select(
                 commissions.c.order_id,
-                func.sum(counted).label("net_fen"),
+                whole_sum(counted).label("net_fen"),
                 func.max(case((is_commission, commissions.c.rate_bp), else_=None)).label("rate"),
             )
             .group_by(commissions.c.order_id)

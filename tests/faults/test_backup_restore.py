@@ -18,6 +18,7 @@ from bot.fan import cart, privacy
 from bot.services import Services
 from storage import backup as backup_module
 from storage.backup import check_copy, copy_database
+from tests.auxil.databases import sqlite_only
 from tests.conftest import make_settings
 
 FANS = 40
@@ -66,6 +67,7 @@ def cart_adds_and_quantities(path: Path) -> tuple[int, int]:
     return adds, quantity
 
 
+@sqlite_only("`vitrine backup` and `restore` copy SQLite files")
 async def test_a_backup_under_load_is_one_consistent_snapshot(
     services: Services,
     tmp_path: Path,
@@ -104,6 +106,7 @@ async def test_a_backup_under_load_is_one_consistent_snapshot(
     assert check_copy(tmp_path / "cli-copy.sqlite3").ok
 
 
+@sqlite_only("`vitrine backup` and `restore` copy SQLite files")
 async def test_restore_forgets_again_whoever_asked_since_the_backup(
     services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from bot.admin import item_reports
 from bot.app import Runtime
 from bot.demo.seed import create_demo_users, seed_into
 from bot.fan import cart, favourites, follows
 from bot.services import Services
-from storage.schema import orders
+from storage.schema import metadata, orders
 from tests.auxil.callback_samples import forged_presses
 from tests.auxil.sim import Sim, SimUser, plant_button
 
@@ -117,21 +116,16 @@ async def build_world(services: Services, tmp_path: Path) -> dict[str, int]:
     return {"attacker": attacker.id, "expert": own_expert.id, "shop": own_shop.id}
 
 
-def snapshot(path: Path) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
-    """Every row of every table, by primary key."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    db.row_factory = sqlite3.Row
+async def snapshot(runtime: Runtime) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """Every row of every table, by primary key (on SQLite or PostgreSQL alike)."""
     tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    for name in names:
-        if name.startswith("sqlite_") or name == "alembic_version":
-            continue
-        keys = [r["name"] for r in db.execute(f"PRAGMA table_info({name})") if r["pk"]]
-        rows = [dict(r) for r in db.execute(f"SELECT * FROM {name}")]
-        tables[name] = {
-            tuple(row[k] for k in keys) if keys else tuple(row.values()): row for row in rows
-        }
-    db.close()
+    async with runtime.services.repos.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            keys = [column.name for column in table.primary_key.columns]
+            rows = [dict(r._mapping) for r in await conn.execute(select(table))]
+            tables[table.name] = {
+                tuple(row[k] for k in keys) if keys else tuple(row.values()): row for row in rows
+            }
     return tables
 
 
@@ -234,14 +228,13 @@ async def test_forged_buttons_change_nothing_that_is_not_the_pressers(
     attacker = await sim.user(ATTACKER, "Mal", "en")
     await attacker.ask("/start")
     presses = forged_presses(NUMBERS)
-    database = tmp_path / "vitrine.sqlite3"
-    before = snapshot(database)
+    before = await snapshot(vitrine)
 
     started = time.monotonic()
     unanswered = await press_all(attacker, sim, sandbox, presses)
     took = time.monotonic() - started
 
-    after = snapshot(database)
+    after = await snapshot(vitrine)
     diff = changes(before, after)
     theirs = [
         (table, how, row)

@@ -44,8 +44,15 @@ async def test_a_window_whose_photo_id_is_refused_still_shows_the_photo(
 
     card = await fan.ask("/window lina_beauty", lambda m: m.get("photo") is not None)
     assert item.title in text_of(card)
+
+    # The new file id is stored just after the card is sent: the card can arrive first.
+    async def new_id_kept() -> bool:
+        kept = await vitrine.services.repos.items.get(item.id)
+        return kept is not None and kept.photo_file_id not in (None, UNKNOWN_FILE_ID)
+
+    await wait_for(new_id_kept, timeout=5)
     refreshed = await vitrine.services.repos.items.get(item.id)
-    assert refreshed is not None and refreshed.photo_file_id not in (None, UNKNOWN_FILE_ID)
+    assert refreshed is not None
 
     # The next card goes by the new file id: nothing is uploaded again.
     before = len(_photo_sends(sandbox))

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.inbound import KEEP_SEEN, PRUNE_EVERY, first_delivery, is_update_id
 from bot.services import Services
+from storage.schema import seen_updates
 from tests.conftest import make_settings
 
 
 @pytest.fixture
 async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Services, Services]]:
-    """Two web processes' services over one database file, each with its own engine."""
+    """Two web processes' services over one database, each with its own engine."""
     settings = make_settings(tmp_path)
     first = await Services.start(settings)
     second = await Services.start(settings)
@@ -61,8 +62,8 @@ async def test_ids_older_than_a_day_are_pruned(
     assert await first_delivery(services, 50, now=now - timedelta(hours=1))
     # The next id at a pruning boundary takes the old ones away, keeps the recent one.
     assert await first_delivery(services, PRUNE_EVERY, now=now)
-    path = tmp_path / "vitrine.sqlite3"
-    kept = [row[0] for row in sqlite3.connect(path).execute("SELECT update_id FROM seen_updates")]
+    async with services.repos.engine.connect() as conn:
+        kept = list((await conn.execute(select(seen_updates.c.update_id))).scalars())
     assert sorted(kept) == [50, PRUNE_EVERY]
 
 

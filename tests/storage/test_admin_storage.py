@@ -10,11 +10,12 @@ import pytest
 
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
+from tests.auxil.databases import fresh_database_url
 
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    url = fresh_database_url(tmp_path, "test")
     await migrate(url)
     engine = create_engine(url)
     yield Repositories.build(engine, default_timezone="Asia/Shanghai")

@@ -18,13 +18,14 @@ from bot.attribution.click_log import CLICK_REUSE, ClickLog
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.clicks import ClickRepository, ClickRequest
+from tests.auxil.databases import fresh_database_url
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'clicks.sqlite3'}"
+    url = fresh_database_url(tmp_path, "clicks")
     await migrate(url)
     built = Repositories.build(create_engine(url), default_timezone="Asia/Shanghai")
     yield built

@@ -14,11 +14,12 @@ from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.fan_settings import FanSettingsRow
 from storage.schema import clicks, users
+from tests.auxil.databases import fresh_database_url
 
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fans.sqlite3'}"
+    url = fresh_database_url(tmp_path, "fans")
     await migrate(url)
     engine = create_engine(url)
     built = Repositories.build(engine, default_timezone="Asia/Shanghai")
@@ -200,3 +201,14 @@ async def test_forget_erases_personal_data_and_keeps_clicks(repos: Repositories)
     assert kept == fan_id
     # The same Telegram account writing again is a new, empty user.
     assert await fan(repos, 9001) != fan_id
+
+
+async def test_a_nul_in_a_name_is_stored_on_either_backend(repos: Repositories) -> None:
+    """PostgreSQL text cannot hold U+0000, which a hostile update may carry; SQLite can."""
+    from storage.database import NUL_STAND_IN
+
+    stored = await repos.users.upsert_from_telegram(9100, "Ann\x00Lee", None, "en")
+    again = await repos.users.by_telegram_id(9100)
+    assert again is not None and again.id == stored.id
+    expected = "Ann\x00Lee" if repos.engine.dialect.name == "sqlite" else f"Ann{NUL_STAND_IN}Lee"
+    assert again.first_name == expected

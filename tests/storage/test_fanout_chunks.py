@@ -16,13 +16,14 @@ from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.campaigns import Audience, CampaignRepository
 from storage.schema import users
+from tests.auxil.databases import fresh_database_url
 from tests.storage.test_outbox_fanout import NOON, make_expert, make_fan, new_campaign
 
 FANS = 60
 
 
 async def open_repos(path: Path) -> Repositories:
-    url = f"sqlite+aiosqlite:///{path}"
+    url = fresh_database_url(path.parent, path.stem)
     await migrate(url)
     return Repositories.build(create_engine(url), default_timezone="Asia/Shanghai")
 

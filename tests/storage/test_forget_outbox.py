@@ -10,10 +10,11 @@ from sqlalchemy import insert, select
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.schema import outbox
+from tests.auxil.databases import fresh_database_url
 
 
 async def test_forget_drops_unsent_messages_and_anonymises_sent_ones(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'forget.sqlite3'}"
+    url = fresh_database_url(tmp_path, "forget")
     await migrate(url)
     engine = create_engine(url)
     repos = Repositories.build(engine, default_timezone="Asia/Shanghai")

@@ -13,6 +13,7 @@ from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.campaigns import Audience
 from storage.repositories.fan_settings import FanSettingsRow
+from tests.auxil.databases import fresh_database_url
 
 # 2024-05-01 12:00 in Shanghai: outside the default quiet hours (22:00-08:00).
 NOON = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)
@@ -20,7 +21,7 @@ NOON = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> Repositories:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fanout.sqlite3'}"
+    url = fresh_database_url(tmp_path, "fanout")
     await migrate(url)
     built = Repositories.build(create_engine(url), default_timezone="Asia/Shanghai")
     yield built

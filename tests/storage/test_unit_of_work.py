@@ -12,11 +12,12 @@ from sqlalchemy import select
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.schema import users
+from tests.auxil.databases import fresh_database_url
 
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'uow.sqlite3'}"
+    url = fresh_database_url(tmp_path, "uow")
     await migrate(url)
     built = Repositories.build(create_engine(url), default_timezone="Asia/Shanghai")
     yield built

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.schema import users
+from tests.auxil.databases import fresh_database_url
 
 
 @pytest.fixture
 async def repos(tmp_path: Path) -> AsyncIterator[Repositories]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'users.sqlite3'}"
+    url = fresh_database_url(tmp_path, "users")
     await migrate(url)
     engine = create_engine(url)
     yield Repositories.build(engine, default_timezone="Asia/Shanghai")

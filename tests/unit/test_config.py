@@ -119,3 +119,53 @@ def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "vitrine: configuration error: VITRINE_HTTP_PORT: expected a port number 1-65535, got 'nope'"
     ]
+
+
+KEY = "k" * 32
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "postgresql://vitrine@db/shop",
+        "postgres://vitrine@db/shop",
+        "postgresql+asyncpg://vitrine@db/shop",
+    ],
+)
+def test_every_usual_postgresql_spelling_runs_through_asyncpg(tmp_path: Path, spelled: str) -> None:
+    settings = load_settings(env(tmp_path, VITRINE_DATABASE_URL=spelled, VITRINE_SECRET_KEY=KEY))
+    assert settings.database_url == "postgresql+asyncpg://vitrine@db/shop"
+
+
+def test_postgresql_needs_one_secret_key_for_every_process(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://vitrine@db/shop"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, VITRINE_DATABASE_URL=url))
+    assert caught.value.setting == "VITRINE_SECRET_KEY"
+    assert not (tmp_path / "data" / "secret_key").exists()  # none was generated meanwhile
+
+
+def test_a_refused_database_url_never_echoes_its_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, VITRINE_DATABASE_URL="mysql://shop:hunter2@db/shop"))
+    assert "hunter2" not in str(caught.value)
+
+
+def test_postgresql_without_its_drivers_names_the_extra_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The drivers are installed here; uninstalling them mid-run would break the other tests, so
+    # the lookup is made to miss them, as it does on a machine without the postgres extra.
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "asyncpg" else real_find_spec(name, *a),
+    )
+    with pytest.raises(ConfigError, match=r"vitrine\[postgres\]") as caught:
+        load_settings(
+            env(tmp_path, VITRINE_DATABASE_URL="postgresql://u:pw@db/x", VITRINE_SECRET_KEY=KEY)
+        )
+    assert caught.value.setting == "VITRINE_DATABASE_URL" and "pw" not in str(caught.value)

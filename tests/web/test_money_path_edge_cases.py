@@ -94,7 +94,8 @@ async def test_a_suspended_merchant_can_still_reverse_existing_orders(money: Mon
 
 async def commission_states(money: MoneyPath) -> list[tuple[int, str]]:
     async with money.services.repos.engine.connect() as conn:
-        rows = (await conn.execute(select(commissions.c.id, commissions.c.status))).all()
+        query = select(commissions.c.id, commissions.c.status).order_by(commissions.c.id)
+        rows = (await conn.execute(query)).all()
     return [(r[0], r[1]) for r in rows]
 
 
@@ -117,7 +118,8 @@ async def test_a_refund_landing_during_confirmation_is_not_announced(money: Mone
         # Between reading the due rows and confirming them, a refund cancels one of them.
         if not fired and statement.lstrip().upper().startswith("UPDATE COMMISSIONS"):
             fired.append(statement)
-            cursor.execute("UPDATE commissions SET status = 'cancelled' WHERE id = ?", (second,))
+            # The id inlined: the drivers' placeholders differ (? for sqlite3, $1 for asyncpg).
+            cursor.execute(f"UPDATE commissions SET status = 'cancelled' WHERE id = {int(second)}")
 
     event.listen(engine, "before_cursor_execute", refund_lands_first)
     try:
