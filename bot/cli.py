@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_database_url
 from bot.logs import configure_logging
 
 log = logging.getLogger("vitrine")
@@ -223,6 +223,53 @@ def _restore(settings: Settings, backup: Path) -> int:
     return 0
 
 
+def _migrate_data(source: str, target: str) -> int:
+    """`vitrine migrate-data --from <sqlite> --to <postgresql>`: move up, checked."""
+    from storage.move import BATCH_ROWS, TargetNotEmpty, move_database
+
+    try:
+        source_url = parse_database_url("--from", source)
+        target_url = parse_database_url("--to", target)
+    except ConfigError as exc:
+        print(f"vitrine: {exc}", file=sys.stderr)
+        return 2
+    if not source_url.startswith("sqlite") or target_url.startswith("sqlite"):
+        print("vitrine: --from takes a sqlite:/// URL and --to a PostgreSQL one", file=sys.stderr)
+        return 2
+    shown: dict[str, int] = {}
+
+    def progress(table: str, copied: int, total: int) -> None:
+        tenth = 10 * copied // total if total else 10
+        # A table's last line when it has rows; every tenth of the way for the big ones.
+        big = total > 10 * BATCH_ROWS
+        if total and shown.get(table) != tenth and (copied == total or big):
+            shown[table] = tenth
+            print(f"  {table}: {copied:,} of {total:,} rows", flush=True)
+
+    print("Copying every table (stop the bot first: what it writes meanwhile is not copied)…")
+    try:
+        report = move_database(source_url, target_url, progress)
+    except TargetNotEmpty as exc:
+        print(f"vitrine: {exc}; nothing was copied", file=sys.stderr)
+        return 1
+    print("Checked on both sides:")
+    for name, value in report.target_figures.items():
+        print(f"  {name}: {value:,}")
+    if not report.ok:
+        for mismatch in report.mismatches:
+            print(f"vitrine: {mismatch}", file=sys.stderr)
+        print("vitrine: the copy does not match its source; do not switch to it", file=sys.stderr)
+        return 1
+    print(
+        f"Copied {sum(report.rows.values()):,} rows in {len(report.rows)} tables; every table's "
+        "row count and the ledger's and outbox's figures match the source.\n"
+        "Next: set VITRINE_DATABASE_URL to the new database, and VITRINE_SECRET_KEY to the key "
+        "this deployment used (VITRINE_DATA_DIR/secret_key if it was generated), so Buy links "
+        "and Mini App sessions already out keep working."
+    )
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> None:
     from sandbox.server import run_forever
 
@@ -242,7 +289,8 @@ async def _seed_demo(settings: Settings, bot_username: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `vitrine run | migrate | backup | restore | sandbox | seed-demo`."""
+    """The command line: `vitrine run | migrate | backup | restore | migrate-data | sandbox |
+    seed-demo`."""
     parser = argparse.ArgumentParser(
         prog="vitrine",
         description="Vitrine: a fan-service social-commerce Telegram bot.",
@@ -271,6 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep users, chats and files here across restarts (default: in memory only)",
     )
+    move = commands.add_parser(
+        "migrate-data", help="copy a SQLite deployment into an empty PostgreSQL database"
+    )
+    move.add_argument("--from", dest="source", required=True, metavar="SQLITE_URL")
+    move.add_argument("--to", dest="target", required=True, metavar="POSTGRESQL_URL")
     seed = commands.add_parser("seed-demo", help="load the demo catalogue and print the deep links")
     seed.add_argument(
         "--bot-username", default="YOUR_BOT", help="the bot's @username, for the links"
@@ -289,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"vitrine: could not start: {exc}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "migrate-data":  # both databases are named on the command line
+        _configure_logging("WARNING")
+        return _migrate_data(args.source, args.target)
     try:
         settings = load_settings()
     except ConfigError as exc:
