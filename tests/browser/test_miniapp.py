@@ -224,15 +224,20 @@ def test_a_startapp_link_opens_that_experts_window_and_dark_theme_follows_telegr
 
 def test_an_xss_title_is_shown_as_text_in_the_app(page: Page, demo: Demo) -> None:
     hostile = "<img src=x onerror=\"document.title='pwned'\">"
-    import sqlite3
+    from sqlalchemy import create_engine, text
 
-    database = demo.settings.database_url.split("///", 1)[1]
-    with contextlib.closing(sqlite3.connect(database)) as db, db:
+    from storage.database import sync_url
+
+    engine = create_engine(sync_url(demo.settings.database_url))  # SQLite or PostgreSQL
+    with engine.begin() as db:
         db.execute(
-            "UPDATE items SET title = ? WHERE id = (SELECT min(id) FROM items WHERE expert_id = "
-            "(SELECT id FROM experts WHERE handle = 'lina_beauty'))",
-            (hostile,),
+            text(
+                "UPDATE items SET title = :title WHERE id = (SELECT min(id) FROM items WHERE "
+                "expert_id = (SELECT id FROM experts WHERE handle = 'lina_beauty'))"
+            ),
+            {"title": hostile},
         )
+    engine.dispose()
     fan = open_chat(page, demo)
     send(fan, "/start lina_beauty")
     fan.locator(".inline-button.webapp-button").last.click()
