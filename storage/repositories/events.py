@@ -80,7 +80,9 @@ class EventRepository:
             return []
 
         def bucket(column: ColumnElement[Any]) -> Label[Any]:
-            return (column / BUCKET_SECONDS).label("bucket")
+            # Floor division: `/` is true division in SQLAlchemy 2, which made every second its
+            # own "bucket" and let the counts of one hour overwrite each other below.
+            return (column // BUCKET_SECONDS).label("bucket")
 
         parts = []
         for kind, counter in ENGAGEMENT_EVENT_KINDS.items():
@@ -114,7 +116,8 @@ class EventRepository:
             rows = (await conn.execute(query)).all()
         counts: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
         for row in rows:
-            counts[int(row.item_id)][int(row.bucket)][row.counter] = int(row.n)
+            hour = counts[int(row.item_id)][int(row.bucket)]
+            hour[row.counter] = hour.get(row.counter, 0) + int(row.n)
         result = []
         for item_id in sorted(counts):
             records = [

@@ -13,7 +13,7 @@ from bot.demo.seed import seed_into
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.repositories.fan_settings import FanSettingsRow
-from storage.schema import clicks, users
+from storage.schema import clicks, events, users
 from tests.auxil.databases import fresh_database_url
 
 
@@ -212,3 +212,27 @@ async def test_a_nul_in_a_name_is_stored_on_either_backend(repos: Repositories) 
     assert again is not None and again.id == stored.id
     expected = "Ann\x00Lee" if repos.engine.dialect.name == "sqlite" else f"Ann{NUL_STAND_IN}Lee"
     assert again.first_name == expected
+
+
+async def test_engagement_adds_up_every_action_of_one_hour(repos: Repositories) -> None:
+    """Three favourites at different seconds of one hour are 3 in that hour, not the last 1."""
+    fan_id = await fan(repos)
+    lina = await repos.experts.by_handle("lina_beauty")
+    assert lina is not None
+    item = (await repos.items.window(lina.id, offset=0, limit=1))[0][0]
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    async with repos.engine.begin() as conn:
+        for seconds in (5, 1_000, 3_500):
+            await conn.execute(
+                insert(events).values(
+                    kind="favourite",
+                    at=hour + timedelta(seconds=seconds),
+                    user_id=fan_id,
+                    expert_id=lina.id,
+                    item_id=item.id,
+                )
+            )
+    [engaged] = await repos.events.engagement(since=hour - timedelta(hours=1))
+    [in_that_hour] = engaged.engagement
+    assert in_that_hour.favourites == 3
+    assert in_that_hour.at == hour + timedelta(minutes=30)
