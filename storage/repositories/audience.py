@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, not_, select
+from sqlalchemy import BigInteger, and_, case, exists, func, literal, not_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from storage.schema import fan_settings, follows, interests, outbox, users
@@ -177,11 +177,11 @@ class AudienceQueries:
                         fan_settings.c.quiet_start_min == t.quiet_start_min,
                         fan_settings.c.quiet_end_min == t.quiet_end_min,
                     ),
-                    literal(_ts(getattr(t, pick)), Integer),
+                    literal(_ts(getattr(t, pick)), BigInteger),
                 )
                 for t in fan_timings
             ]
-            fallback = literal(_ts(now) + (0 if pick == "day_start" else 86400), Integer)
+            fallback = literal(_ts(now) + (0 if pick == "day_start" else 86400), BigInteger)
             return case(*whens, else_=fallback) if whens else fallback
 
         window_start = min([_ts(t.day_start) for t in fan_timings], default=_ts(now))

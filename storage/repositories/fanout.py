@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Integer,
     String,
     and_,
@@ -83,11 +84,11 @@ def _timing_case(timings: Sequence[FanTiming], pick: str, default: datetime) -> 
                 fan_settings.c.quiet_start_min == t.quiet_start_min,
                 fan_settings.c.quiet_end_min == t.quiet_end_min,
             ),
-            literal(_ts(getattr(t, pick)), Integer),
+            literal(_ts(getattr(t, pick)), BigInteger),
         )
         for t in timings
     ]
-    fallback = literal(_ts(default), Integer)
+    fallback = literal(_ts(default), BigInteger)
     return case(*whens, else_=fallback) if whens else fallback
 
 
@@ -95,11 +96,11 @@ def _digest_case(timings: Sequence[DigestTiming], default: datetime) -> ColumnEl
     whens = [
         (
             and_(users.c.timezone == t.timezone, fan_settings.c.digest_hour == t.digest_hour),
-            literal(_ts(t.digest_at), Integer),
+            literal(_ts(t.digest_at), BigInteger),
         )
         for t in timings
     ]
-    fallback = literal(_ts(default), Integer)
+    fallback = literal(_ts(default), BigInteger)
     return case(*whens, else_=fallback) if whens else fallback
 
 
@@ -302,5 +303,5 @@ class FanOutQueries:
             case((is_digest, "digest"), else_="queued").label("status"),
             literal(0, Integer).label("attempts"),
             case((is_digest, _digest_case(digest_timings, now)), else_=send_at).label("at"),
-            literal(_ts(now), Integer).label("created_at"),
+            literal(_ts(now), BigInteger).label("created_at"),
         ).select_from(_audience_from())
