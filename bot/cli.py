@@ -225,6 +225,8 @@ def _restore(settings: Settings, backup: Path) -> int:
 
 def _migrate_data(source: str, target: str) -> int:
     """`vitrine migrate-data --from <sqlite> --to <postgresql>`: move up, checked."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from storage.move import BATCH_ROWS, TargetNotEmpty, move_database
 
     try:
@@ -251,6 +253,12 @@ def _migrate_data(source: str, target: str) -> int:
         report = move_database(source_url, target_url, progress)
     except TargetNotEmpty as exc:
         print(f"vitrine: {exc}; nothing was copied", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        # The driver's own first line (e.g. a value too long for its column); the statement and
+        # its values stay out of it. The target's one transaction was rolled back.
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:300]
+        print(f"vitrine: the copy failed ({reason}); the target was left empty", file=sys.stderr)
         return 1
     print("Checked on both sides:")
     for name, value in report.target_figures.items():

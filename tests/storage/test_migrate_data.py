@@ -112,3 +112,28 @@ def test_the_urls_must_go_from_sqlite_to_postgresql(capsys: pytest.CaptureFixtur
     assert main(["migrate-data", "--from", "mysql://u:pw@h/x", "--to", "postgresql://a@b/c"]) == 2
     err = capsys.readouterr().err
     assert "--from:" in err and "pw" not in err
+
+
+async def test_a_row_postgresql_refuses_fails_the_move_in_one_line_without_its_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite ignores a column's declared length; PostgreSQL refuses the row, and the move."""
+    import sqlite3
+
+    source = await a_sqlite_deployment_with_a_sale(tmp_path)
+    secret = "S3CRET-" + "x" * 200  # longer than merchant_secrets.secret's 128
+    with sqlite3.connect(tmp_path / "old.sqlite3") as db:
+        db.execute("UPDATE merchant_secrets SET secret = ?", (secret,))
+    target = empty_postgres_url()
+    assert main(["migrate-data", "--from", source, "--to", target]) == 1
+    said = capsys.readouterr()
+    failure = [line for line in said.err.splitlines() if line.startswith("vitrine:")]
+    assert len(failure) == 1 and "too long" in failure[0] and "left empty" in failure[0]
+    assert "S3CRET" not in said.err + said.out
+    after = await Services.start(make_settings(tmp_path, VITRINE_DATABASE_URL=target))
+    try:
+        rows = await counted(after)
+        # Only the partner whitelist, which every start writes; nothing of the copy.
+        assert {name for name, n in rows.items() if n} == {"partners"}
+    finally:
+        await after.close()
