@@ -77,23 +77,21 @@ _TAKE_WRITER_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
 
 class EngineDatabase:
-    """A `Database` over the engine itself: each repository call its own transaction.
+    """A PostgreSQL engine as a `Database`: each repository call its own transaction.
 
-    On SQLite a transaction that writes takes the file's one write lock. On PostgreSQL every
-    `begin()` takes the writer lock (`WRITER_LOCK_KEY`) first, so a repository's own read-then-
-    write transaction (a fan-out chunk counting today's pushes, then inserting) never interleaves
-    with another writer's, in this process or another. Reads (`connect()`) take no lock.
+    Every `begin()` takes the writer lock (`WRITER_LOCK_KEY`) first, so a repository's own read-
+    then-write transaction (a fan-out chunk counting today's pushes, then inserting) never
+    interleaves with another writer's, in this process or another, as SQLite's one write lock
+    keeps it (there the engine itself is the `Database`). Reads (`connect()`) take no lock.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._serialize = engine.dialect.name == "postgresql"
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         async with self._engine.begin() as connection:
-            if self._serialize:
-                await connection.execute(_TAKE_WRITER_LOCK)
+            await connection.execute(_TAKE_WRITER_LOCK)
             yield connection
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:

@@ -75,7 +75,9 @@ class Repositories:
     @classmethod
     def build(cls, engine: AsyncEngine, *, default_timezone: str) -> Repositories:
         """Wire all repositories to the same engine."""
-        return cls.over(engine, EngineDatabase(engine), default_timezone=default_timezone)
+        # SQLite: the engine itself. PostgreSQL: its begin() takes the writer lock first.
+        db: Database = EngineDatabase(engine) if engine.dialect.name == "postgresql" else engine
+        return cls.over(engine, db, default_timezone=default_timezone)
 
     @classmethod
     def over(cls, engine: AsyncEngine, db: Database, *, default_timezone: str) -> Repositories:
