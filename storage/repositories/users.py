@@ -52,6 +52,25 @@ def client_tag(language_code: str | None) -> str | None:
     return language_code[:35] if language_code else None
 
 
+def _telegram_changes(
+    row: Any, first_name: str, username: str | None, language_code: str | None
+) -> dict[str, object]:
+    """What a user's row must change to match what Telegram says of them now (empty: nothing)."""
+    changes: dict[str, object] = {}
+    if row.first_name != first_name[:128] or row.username != username:
+        changes.update(first_name=first_name[:128], username=username)
+    if row.client_language != client_tag(language_code):
+        changes["client_language"] = client_tag(language_code)
+    language = person_language(
+        chosen=row.language_chosen, stored=row.language, client_code=language_code
+    )
+    if row.language != language:
+        changes["language"] = language
+    if row.unreachable_at is not None:
+        changes["unreachable_at"] = None  # they wrote to us: reachable again
+    return changes
+
+
 class UserRepository:
     """Create, find and update users by their Telegram identity."""
 
@@ -71,6 +90,14 @@ class UserRepository:
         The language follows Telegram's until the user picks one with /settings.
         """
         now = datetime.now(UTC)
+        # Most updates come from someone already known, unchanged: a read, with no writer's turn
+        # taken (on PostgreSQL every writing transaction queues on one lock).
+        async with self._engine.connect() as conn:
+            known = (
+                await conn.execute(select(users).where(users.c.telegram_id == telegram_id))
+            ).first()
+        if known is not None and not _telegram_changes(known, first_name, username, language_code):
+            return _to_user(known)
         async with self._engine.begin() as conn:
             row = (
                 await conn.execute(select(users).where(users.c.telegram_id == telegram_id))
@@ -96,18 +123,7 @@ class UserRepository:
                 user_id = key[0]
                 await conn.execute(insert(fan_settings).values(user_id=user_id))
             else:
-                changes: dict[str, object] = {}
-                if row.first_name != first_name[:128] or row.username != username:
-                    changes.update(first_name=first_name[:128], username=username)
-                if row.client_language != client_tag(language_code):
-                    changes["client_language"] = client_tag(language_code)
-                language = person_language(
-                    chosen=row.language_chosen, stored=row.language, client_code=language_code
-                )
-                if row.language != language:
-                    changes["language"] = language
-                if row.unreachable_at is not None:
-                    changes["unreachable_at"] = None  # they wrote to us: reachable again
+                changes = _telegram_changes(row, first_name, username, language_code)
                 if changes:
                     await conn.execute(update(users).where(users.c.id == row.id).values(**changes))
                 user_id = row.id
