@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing Vitrine into $(VENV) (once, and again when pyproject.toml changes)…"
 	@$(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip
-	@$(VENV)/bin/python -m pip install -q -e '.[test,lint,postgres]'
+	@$(VENV)/bin/python -m pip install -q -e '.[test,lint,postgres,redis]'
 	@touch $(STAMP)
 
 # Debian packages, each checked by a file it installs; missing ones come from apt-get (as root or

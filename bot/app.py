@@ -11,19 +11,32 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import AsyncIterator, Generator
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Generator
 from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import uvicorn
 from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
+from telegram.ext import (
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    JobQueue,
+    SimpleUpdateProcessor,
+)
 
+from bot import metrics
+from bot.campaigns.jobs import start_campaigns
 from bot.config import Settings
-from bot.context import SERVICES_KEY, VitrineApp, VitrineContext
+from bot.context import PROCESS_KEY, SERVICES_KEY, ProcessState, VitrineApp, VitrineContext
 from bot.delivery.gate import SendGate
-from bot.delivery.lifecycle import start_delivery, stop_delivery
+from bot.delivery.lifecycle import build_dispatcher, start_delivery, stop_delivery
 from bot.delivery.limiter import TelegramRateLimiter
+from bot.delivery.remote import DeliveryElsewhere
 from bot.domain.language import CHINESE, ENGLISH
 from bot.http.server import build_web_app, webhook_path
 from bot.links import miniapp_url
@@ -33,12 +46,20 @@ from bot.orders.pull_jobs import close_pullers
 from bot.services import Services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
 from handlers import register_handlers
+from storage.leadership import LeaderLock
 
 log = logging.getLogger(__name__)
 
 # Updates handled at once. Handlers mostly wait (for the database, for the send gate), and the
 # gate can only put each person's first answer first if it sees everyone who is waiting.
 UPDATE_CONCURRENCY = 1024
+
+# The roles of `vitrine run --role`: which take people's updates and HTTP calls, which arm timed
+# work (the scheduler only while it leads).
+PEOPLE_ROLES = frozenset({"all", "web"})
+SCHEDULING_ROLES = frozenset({"all", "scheduler"})
+LEADER_POLL_SECONDS = 1.0  # a standby scheduler asks for the lead this often
+LEADER_CHECK_SECONDS = 1.0  # the leader makes sure its lock's connection lives this often
 
 # Telegram's language codes for our catalogues; the default (no code) list is Chinese.
 COMMAND_LANGUAGE_CODES = {CHINESE: "zh", ENGLISH: "en"}
@@ -77,13 +98,29 @@ class _Server(uvicorn.Server):
             ) from None
 
 
+class TimedUpdates(SimpleUpdateProcessor):
+    """PTB's concurrent update processing, each update's handling time in `vitrine_update_seconds`."""
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await coroutine
+        finally:
+            metrics.observe_since(metrics.UPDATE_SECONDS, started)
+
+
 def build_application(
     endpoint: BotEndpoint,
     *,
     polling: bool,
     gate: SendGate,
+    timed_jobs: bool = True,
 ) -> VitrineApp:
-    """The PTB application pointed at the endpoint, every call through the send gate."""
+    """The PTB application pointed at the endpoint, every call through the send gate.
+
+    `timed_jobs`: this process arms timed work (campaign starts, digests, summaries, polling);
+    without, it has no job queue (the web and worker roles: the scheduler leader arms it all).
+    """
     builder = (
         ApplicationBuilder()
         .token(endpoint.token)
@@ -99,13 +136,17 @@ def build_application(
         .base_file_url(endpoint.file_url)
         .context_types(ContextTypes(context=VitrineContext))
         .job_queue(JobQueue[VitrineContext]())  # the default queue, typed for VitrineContext jobs
-        .concurrent_updates(UPDATE_CONCURRENCY)
+        .concurrent_updates(TimedUpdates(UPDATE_CONCURRENCY))
         .connect_timeout(10)
         .read_timeout(15)
         .get_updates_read_timeout(40)
     )
     if not polling:
         builder = builder.updater(None)
+    if not timed_jobs:
+        # The web and worker roles arm nothing: PTB's "no JobQueue set up" hint is not for them.
+        warnings.filterwarnings("ignore", message="No `JobQueue` set up")
+        builder = cast(Any, builder).job_queue(None)
     application = builder.build()
     register_handlers(application)
     return application
@@ -139,20 +180,40 @@ async def register_menu_button(application: VitrineApp, services: Services) -> N
     await application.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text, WebAppInfo(url)))
 
 
+class LeadershipLost(RuntimeError):
+    """The scheduler's lock is no longer this process's: it stops, so it never schedules twice."""
+
+
 @dataclass
 class Runtime:
-    """A running bot: its application, services and HTTP server."""
+    """A running bot: its application, services and HTTP server (and a scheduler's lead)."""
 
     application: VitrineApp
     services: Services
     server: uvicorn.Server
     server_task: asyncio.Task[None]
+    process: ProcessState
+    leading_task: asyncio.Task[None] | None = None
 
     @property
     def http_url(self) -> str:
         """Where the bot's HTTP side listens."""
         settings = self.services.settings
         return f"http://{settings.http_host}:{settings.http_port}"
+
+    @property
+    def ends_when(self) -> set[asyncio.Task[None]]:
+        """Tasks whose end ends the process: the HTTP server, and a scheduler's lead."""
+        tasks = {self.server_task}
+        if self.leading_task is not None:
+            tasks.add(self.leading_task)
+        return tasks
+
+
+def redis_password(url: str | None) -> tuple[str, ...]:
+    """The password a Redis URL carries, to keep out of the logs."""
+    password = urlsplit(url).password if url else None
+    return (password,) if password else ()
 
 
 @contextlib.asynccontextmanager
@@ -164,16 +225,23 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
         settings.secret_key,
         settings.webhook_secret,
         *(partner.app_secret for partner in settings.pull.partners),
+        *redis_password(settings.redis_url),
     )
     REDACTOR.add_secrets((*secrets, settings.webhook_secret[:32]))
+    role = settings.role
     services = await Services.start(settings)
     application = build_application(
         endpoint,
-        polling=not settings.webhook_mode,
+        polling=role == "all" and not settings.webhook_mode,
         gate=services.gate,
+        timed_jobs=role in SCHEDULING_ROLES,
     )
     application.bot_data[SERVICES_KEY] = services
-    web = build_web_app(application, services)
+    process = ProcessState(role=role, name=services.process_name)
+    application.bot_data[PROCESS_KEY] = process
+    metrics.UP.set(1)
+    metrics.LEADING.set(0)
+    web = build_web_app(application, services, for_people=role in PEOPLE_ROLES)
     config = uvicorn.Config(
         web,
         host=settings.http_host,
@@ -183,32 +251,94 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
         access_log=False,
     )
     server = _Server(config)
+    lock = LeaderLock(services.repos.engine)
     try:
         async with application:
             # The HTTP side first: a taken port stops the start before anything runs.
             server_task = asyncio.create_task(server.serve(), name="vitrine-http")
+            runtime = Runtime(application, services, server, server_task, process)
             try:
                 while not server.started:
                     if server_task.done():
                         server_task.result()  # raise why the HTTP server could not start
                         raise RuntimeError("the HTTP server stopped before it started listening")
                     await asyncio.sleep(0.02)
-                await _start_bot(application, services)
-                log.info("Vitrine is up as @%s", application.bot.username)
-                yield Runtime(application, services, server, server_task)
+                await _start_role(runtime, lock)
+                log.info("Vitrine is up as @%s (role %s)", application.bot.username, role)
+                yield runtime
             finally:
                 # Also when a start step failed: what did start stops, and the port is freed.
+                if runtime.leading_task is not None:
+                    runtime.leading_task.cancel()
+                    await asyncio.wait({runtime.leading_task})
                 await _stop_bot(application, services, server, server_task)
+                await lock.release()
     finally:
         await services.close()
 
 
-async def _start_bot(application: VitrineApp, services: Services) -> None:
+async def _start_role(runtime: Runtime, lock: LeaderLock) -> None:
+    """Start what the process's role runs (bot/roles in the README: `vitrine run --role`)."""
+    application, services, process = runtime.application, runtime.services, runtime.process
+    if process.role == "all":
+        if not await lock.try_lead():
+            raise LeadershipLost(
+                "another process leads this database's scheduler: beside it, run --role web"
+                " or --role worker, not all"
+            )
+        process.leading = True
+        metrics.LEADING.set(1)
+        await _start_bot(application, services, process)
+    elif process.role == "web":
+        await application.start()
+        delivery = DeliveryElsewhere(services.gate, services.settings.delivery)
+        await start_campaigns(application, services, delivery, name=process.name)
+    elif process.role == "worker":
+        await application.start()
+        dispatcher = build_dispatcher(application, services, worker=process.name, exclusive=False)
+        await dispatcher.start()
+    else:
+        runtime.leading_task = asyncio.create_task(_lead(runtime, lock), name="vitrine-lead")
+
+
+async def _lead(runtime: Runtime, lock: LeaderLock) -> None:
+    """The scheduler role: wait as a standby for the lead, then arm the timed work and set the
+    webhook; raise LeadershipLost once the lock's connection is gone (another may lead then)."""
+    application, services, process = runtime.application, runtime.services, runtime.process
+    await lock.wait_for_lead(
+        poll_seconds=LEADER_POLL_SECONDS,
+        on_standby=lambda: log.info("standby: another scheduler leads; taking over if it stops"),
+    )
+    process.leading = True
+    metrics.LEADING.set(1)
+    log.info("this process leads the scheduler")
+    await register_commands(application, services)
+    await application.start()  # with its job queue: settlement, summaries, partner polling
+    delivery = DeliveryElsewhere(services.gate, services.settings.delivery)
+    await start_campaigns(application, services, delivery, name=process.name, follow_others=True)
+    await _take_updates(application, services)
+    while True:
+        await asyncio.sleep(LEADER_CHECK_SECONDS)
+        if not await lock.still_leading():
+            break
+    process.leading = False
+    metrics.LEADING.set(0)
+    raise LeadershipLost("lost the scheduler lock: stopping, so that a standby leads alone")
+
+
+async def _start_bot(application: VitrineApp, services: Services, process: ProcessState) -> None:
     """Commands, the application, delivery, then updates (webhook or polling)."""
-    settings = services.settings
     await register_commands(application, services)
     await application.start()
-    await start_delivery(application, services)  # outbox dispatcher + campaign jobs
+    # One process on SQLite is the outbox's only worker; on PostgreSQL workers may join it.
+    exclusive = services.repos.engine.dialect.name == "sqlite"
+    await start_delivery(application, services, worker=process.name, exclusive=exclusive)
+    await _take_updates(application, services)
+
+
+async def _take_updates(application: VitrineApp, services: Services) -> None:
+    """Point Telegram at the webhook, or poll (one process only)."""
+    settings = services.settings
     if settings.webhook_url:
         await application.bot.set_webhook(
             url=settings.webhook_url.rstrip("/") + webhook_path(services),

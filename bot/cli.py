@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings, parse_database_url
+from bot.config import ROLES, ConfigError, Settings, load_settings, parse_database_url, with_role
 from bot.logs import configure_logging
 
 log = logging.getLogger("vitrine")
@@ -91,10 +91,11 @@ async def _run(settings: Settings) -> None:
             else:
                 print(f"Vitrine is running. HTTP on {runtime.http_url}", flush=True)
             stop = asyncio.create_task(wait_for_stop_signal())
-            _done, _ = await asyncio.wait(
-                {stop, runtime.server_task}, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait({stop, *runtime.ends_when}, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
+            lead = runtime.leading_task
+            if lead is not None and lead.done() and not lead.cancelled():
+                lead.result()  # raise why the lead ended (LeadershipLost): the exit says it
     finally:
         if sandbox is not None:
             sandbox.stop()
@@ -305,8 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings come from environment variables (see README.md).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="run the bot (no TELEGRAM_BOT_TOKEN: local sandbox with demo data)"
+    )
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="all (default): the whole bot in one process; with PostgreSQL, a scale-out's part:"
+        " web (webhook updates and HTTP), worker (sends the outbox), scheduler (timed work;"
+        " one leads, others stand by)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup = commands.add_parser(
@@ -355,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate_data(args.source, args.target)
     try:
         settings = load_settings()
+        if args.command == "run":
+            settings = with_role(settings, args.role)
     except ConfigError as exc:
         print(f"vitrine: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -368,11 +379,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "seed-demo":
         asyncio.run(_seed_demo(settings, args.bot_username.lstrip("@")))
     elif args.command == "run":
+        from bot.app import LeadershipLost
+
         try:
             asyncio.run(_run(settings))
         except OSError as exc:
             print(f"vitrine: could not start: {exc}", file=sys.stderr)
             return 1
+        except LeadershipLost as exc:  # a supervisor restarts it, as a standby
+            print(f"vitrine: {exc}", file=sys.stderr)
+            return 3
     return 0
 
 

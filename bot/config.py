@@ -12,7 +12,7 @@ import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,9 @@ class DeliverySettings:
     campaigns_per_day: int = 2  # per expert, per the expert's local day
     pushes_per_fan_per_day: int = 3  # across all experts, per the fan's local day
     campaign_grace_minutes: int = 30  # a campaign missed by less than this starts on restart
+    # How long a worker's claim on a 'sending' row lasts unless renewed (every third of it):
+    # a killed worker's rows go back to the queue this long after its last renewal.
+    outbox_lease_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,11 @@ class Settings:
     # Polling partners' order APIs (issue 17).
     pull: PullSettings = field(default_factory=lambda: PullSettings())
     miniapp: MiniAppSettings = field(default_factory=lambda: MiniAppSettings())
+    # What this process does (`vitrine run --role`): everything, or one part of a scale-out.
+    role: str = "all"
+    # Several processes share Telegram's limits through Redis (bot/delivery/redis_gate.py);
+    # None: this process's own gate, in memory. May carry a password: never printed.
+    redis_url: str | None = field(default=None, repr=False)
 
     @property
     def sandbox_mode(self) -> bool:
@@ -147,6 +155,49 @@ class Settings:
     def webhook_mode(self) -> bool:
         """True when Telegram should push updates to us instead of being polled."""
         return self.webhook_url is not None
+
+
+ROLES = ("all", "web", "worker", "scheduler")
+
+
+def with_role(settings: Settings, role: str) -> Settings:
+    """The settings of a process running `role`, refused with a one-line reason where that role
+    cannot work: several processes share one PostgreSQL database and take updates by webhook."""
+    if role not in ROLES:
+        raise ConfigError("--role", f"expected one of {', '.join(ROLES)}, got {role!r}")
+    if role != "all":
+        if settings.database_url.startswith("sqlite"):
+            raise ConfigError(
+                "--role",
+                f"{role} shares one PostgreSQL database with the other roles"
+                " (set VITRINE_DATABASE_URL); with SQLite run one process, --role all",
+            )
+        if settings.sandbox_mode:
+            raise ConfigError(
+                "--role",
+                "the local sandbox demo runs as one process (--role all);"
+                " the roles need TELEGRAM_BOT_TOKEN",
+            )
+        if settings.redis_url is None:
+            raise ConfigError(
+                "VITRINE_REDIS_URL",
+                f"--role {role} needs it: the processes of one bot share Telegram's limits"
+                " through Redis (redis://host:6379/0)",
+            )
+        if role in ("web", "scheduler") and not settings.webhook_mode:
+            raise ConfigError(
+                "VITRINE_WEBHOOK_URL",
+                f"--role {role} needs it: several processes take updates by webhook"
+                " (only one could poll)",
+            )
+    return replace(settings, role=role)
+
+
+def _parse_redis_url(setting: str, raw: str) -> str:
+    # The URL may carry a password: a refusal never repeats it.
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix") or "://" not in raw:
+        raise ConfigError(setting, "expected redis://host:6379/0 (or rediss:// or unix://)")
+    return raw
 
 
 def _parse_http_url(setting: str, raw: str, *, allow_path: bool = True) -> str:
@@ -275,8 +326,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if secret_key is not None and len(secret_key) < 32:
         raise ConfigError("VITRINE_SECRET_KEY", "must be at least 32 characters")
     webhook_url = get("VITRINE_WEBHOOK_URL", None, _parse_http_url)
-    if webhook_url is not None and not webhook_url.startswith("https://") and token is not None:
+    # Telegram's cloud delivers webhooks to https only; a self-hosted Bot API server (and the
+    # sandbox) takes http too (telegram-bot-api's Client::do_set_webhook only parses the URL).
+    if (
+        webhook_url is not None
+        and not webhook_url.startswith("https://")
+        and token is not None
+        and api_url == DEFAULT_TELEGRAM_API_URL
+    ):
         raise ConfigError("VITRINE_WEBHOOK_URL", "Telegram only delivers webhooks to https URLs")
+    redis_url = get("VITRINE_REDIS_URL", None, _parse_redis_url)
     timezone = get("VITRINE_TIMEZONE", "Asia/Shanghai")
     try:
         from zoneinfo import ZoneInfo
@@ -296,6 +355,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     resolved_secret = secret_key or _load_or_create_secret(data_dir)
     return Settings(
+        redis_url=redis_url,
         telegram_bot_token=token,
         telegram_api_url=api_url,
         telegram_file_url=file_url,
@@ -444,6 +504,7 @@ def _delivery_settings(get: Callable[..., object]) -> DeliverySettings:
         campaigns_per_day=count("VITRINE_CAMPAIGNS_PER_DAY", 2, 0, 100),
         pushes_per_fan_per_day=count("VITRINE_PUSHES_PER_FAN_PER_DAY", 3, 0, 20),
         campaign_grace_minutes=count("VITRINE_CAMPAIGN_GRACE_MINUTES", 30, 0, 10080),
+        outbox_lease_seconds=count("VITRINE_OUTBOX_LEASE_SECONDS", 60, 3, 3600),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -14,6 +15,17 @@ if TYPE_CHECKING:
     from storage.repositories.users import User
 
 SERVICES_KEY = "services"
+PROCESS_KEY = "process"
+
+
+@dataclass
+class ProcessState:
+    """Which part of the bot this process runs (`vitrine run --role`), for /healthz and metrics."""
+
+    role: str
+    name: str  # host, pid and a tag: on the outbox rows it claims and the campaign runs it fires
+    leading: bool = False  # holds the scheduler's lead (the role 'all' always does)
+
 
 # The bot as handlers see it: PTB's ExtBot whose calls carry a SendTicket to the rate limiter.
 VitrineBot: TypeAlias = ExtBot[SendTicket]

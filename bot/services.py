@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.attribution.click_log import ClickLog
-from bot.config import DeliverySettings, Settings
+from bot.config import Settings
+from bot.delivery.dispatcher import worker_name
 from bot.delivery.gate import MemorySendGate, SendGate
 from bot.delivery.outbox import Outbox
 from bot.domain.throttle import UpdateThrottle
@@ -36,23 +37,31 @@ class Services:
     # The Mini App's window pages by (handle, page), a few seconds in memory (the same rules).
     window_pages: CatalogueCache[tuple[str, int], WindowPage]
     throttle: UpdateThrottle | None  # per-person update limit; None when configured off
+    # This process where processes share things: gate lane marks, claimed rows, fired runs.
+    process_name: str
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
-        """Migrate the database, mirror the partner whitelist into it, build the services over it."""
+    async def start(cls, settings: Settings, *, process_name: str | None = None) -> Services:
+        """Migrate the database, mirror the partner whitelist into it, build the services over it.
+
+        `process_name` names this process where processes share things (the send gate's lane
+        marks, the outbox rows it claims, the campaign runs it fires); default: a new one.
+        """
         await migrate(settings.database_url)
         engine = create_engine(settings.database_url)
+        name = process_name or worker_name()
         repos = Repositories.build(engine, default_timezone=settings.default_timezone)
         services = cls(
             settings=settings,
             texts=Texts(),
             repos=repos,
             outbox=Outbox(repos.outbox),
-            gate=build_gate(settings.delivery),
+            gate=build_gate(settings, member=name),
             click_log=ClickLog(repos),
             buy_pages=BuyPageCache(engine),
             window_pages=CatalogueCache(engine),
             throttle=build_throttle(settings),
+            process_name=name,
         )
         # Shops, items and orders refer to the partners table: from the first start, not from the
         # first published item, else a shop registered on a new platform has nothing to refer to.
@@ -90,9 +99,24 @@ def build_throttle(settings: Settings) -> UpdateThrottle | None:
 FREE_BROADCAST_RATE = 30.0  # Telegram's per-bot limit without paid broadcast
 
 
-def build_gate(delivery: DeliverySettings) -> SendGate:
-    """The send gate for one process: the configured rate, and paid broadcast's when enabled."""
-    if delivery.paid_broadcast:
-        free = min(delivery.send_rate, FREE_BROADCAST_RATE)
-        return MemorySendGate(free, paid_rate=delivery.send_rate)
-    return MemorySendGate(delivery.send_rate)
+def build_gate(settings: Settings, *, member: str) -> SendGate:
+    """The send gate: the configured rate, and paid broadcast's when enabled; shared by every
+    process of the bot through Redis when VITRINE_REDIS_URL is set, else this process's own."""
+    delivery = settings.delivery
+    free = min(delivery.send_rate, FREE_BROADCAST_RATE) if delivery.paid_broadcast else None
+    rate, paid_rate = (free, delivery.send_rate) if free is not None else (delivery.send_rate, None)
+    if settings.redis_url is None:
+        return MemorySendGate(rate, paid_rate=paid_rate)
+    from redis.asyncio import Redis
+
+    from bot.delivery.redis_gate import RedisSendGate
+
+    token = settings.telegram_bot_token
+    return RedisSendGate(
+        Redis.from_url(settings.redis_url),
+        rate,
+        paid_rate=paid_rate,
+        # One bot's limits: two bots sharing a Redis keep theirs apart (the token's bot id).
+        namespace=token.split(":", 1)[0] if token else "sandbox",
+        member=member,
+    )

@@ -68,10 +68,12 @@ class RateLimiter:
         self.numbers = numbers or LimitNumbers()
         self.clock = clock
         self._buckets: dict[tuple[str, str, int], TokenBucket] = {}
+        self.refused = 0  # calls answered 429 since the start (or the last reset)
 
     def reset(self) -> None:
         """Forget every bucket (all limits start full)."""
         self._buckets.clear()
+        self.refused = 0
 
     def _bucket(
         self, kind: str, bot: str, chat_id: int, capacity: float, rate: float
@@ -112,6 +114,7 @@ class RateLimiter:
             bucket.refill(now)
         wait = max(bucket.wait_for(min(messages, bucket.capacity)) for bucket in buckets)
         if wait > 0:
+            self.refused += 1
             return max(1, math.ceil(wait))
         for bucket in buckets:
             bucket.tokens -= messages

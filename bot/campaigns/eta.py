@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.remote import DeliveryView
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class TimeLeft:
         return self.hours == 0 and self.minutes == 0
 
 
-def campaign_share(dispatcher: Dispatcher, campaign_id: int) -> CampaignShare:
+def campaign_share(dispatcher: DeliveryView, campaign_id: int) -> CampaignShare:
     """The measured rate of the campaign's sends, or, before there is one, its fair share."""
     stream = f"c{campaign_id}"
     others = [name for name in dispatcher.meter.active("c") if name != stream]

@@ -9,6 +9,11 @@ Firing moves scheduled -> running in the fan-out transaction, so a run fires at 
 `CampaignRuntime` is what bot/campaigns/service.py calls a `CampaignRunner`: the use cases decide,
 the runtime arms jobs, wakes the dispatcher and keeps the live progress message; what each job
 does to the database is a function of bot/campaigns/runs.py.
+
+With roles (bot/roles.py), only the scheduler leader has a job queue. A web process's runtime
+arms nothing: a campaign started now fires there at once (firing is once-only in the database),
+and one stored for later is armed by the leader, which looks for new work every
+`SYNC_INTERVAL_SECONDS` (`sync`).
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from bot.campaigns.cards import CampaignCards
 from bot.campaigns.eta import campaign_share, time_left
 from bot.campaigns.service import local_formatter, now_utc
 from bot.context import VitrineApp, VitrineContext
-from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.lanes import NOTICE
+from bot.delivery.remote import DeliveryView
 from bot.domain.campaigns import PUSH_ONLY_KINDS
 from bot.domain.states import CampaignKind, CampaignStatus
 from bot.links import buy_url, deep_link
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 CAMPAIGNS_KEY = "campaigns"
 PROGRESS_INTERVAL_SECONDS = 3.0
 DIGEST_INTERVAL_SECONDS = 60.0
+SYNC_INTERVAL_SECONDS = 5.0  # the scheduler leader arms what web processes stored this often
 FOLLOWED = frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED})  # progress still changes
 
 
@@ -51,11 +57,20 @@ def _job_value(context: VitrineContext) -> int:
 class CampaignRuntime:
     """The campaign jobs and the progress messages, kept in bot_data[CAMPAIGNS_KEY]."""
 
-    def __init__(self, application: VitrineApp, services: Services, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        application: VitrineApp,
+        services: Services,
+        dispatcher: DeliveryView,
+        *,
+        name: str,
+    ) -> None:
         self.application = application
+        self.name = name  # this process, as the firer of the runs it fires
         self.services = services
         self.dispatcher = dispatcher
         self.cards = CampaignCards(services.repos, services.texts, services.settings)
+        self._armed: dict[str, datetime] = {}  # job name -> the time it was armed for
         self._last_progress: dict[int, str] = {}
         # Why a run reached nobody, by campaign, computed once per run (see progress_text).
         self._nobody: dict[tuple[int, datetime | None], AudienceFunnel | None] = {}
@@ -70,19 +85,25 @@ class CampaignRuntime:
 
     # --- arming ---------------------------------------------------------------------------
 
+    def _arm_once(self, name: str, when: datetime, callback: Any, data: int) -> None:
+        """One job `name` at `when` (now if past), replacing the one armed before."""
+        queue = self.job_queue
+        if queue is None:  # a web process: the scheduler leader arms it (`sync`)
+            return
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        self._armed[name] = when
+        delay = max((when - now_utc()).total_seconds(), 0.0)
+        queue.run_once(callback, delay, data=data, name=name)
+
     def arm_start(self, campaign_id: int, when: datetime) -> None:
         """Fire the campaign at `when` (now if past)."""
-        for job in self.job_queue.get_jobs_by_name(f"campaign-start {campaign_id}"):
-            job.schedule_removal()
-        delay = max((when - now_utc()).total_seconds(), 0.0)
-        self.job_queue.run_once(
-            self._fire_job, delay, data=campaign_id, name=f"campaign-start {campaign_id}"
-        )
+        self._arm_once(f"campaign-start {campaign_id}", when, self._fire_job, campaign_id)
 
     def arm_progress(self, campaign_id: int) -> None:
         """Edit the campaign's progress message every few seconds until it is done."""
         name = f"campaign-progress {campaign_id}"
-        if not self.job_queue.get_jobs_by_name(name):
+        if self.job_queue is not None and not self.job_queue.get_jobs_by_name(name):
             self.job_queue.run_repeating(
                 self._progress_job,
                 PROGRESS_INTERVAL_SECONDS,
@@ -93,27 +114,41 @@ class CampaignRuntime:
 
     def arm_presale(self, item_id: int, opens_at: datetime) -> None:
         """Remind the item's reservers when it opens."""
-        name = f"presale-open {item_id}"
-        for job in self.job_queue.get_jobs_by_name(name):
-            job.schedule_removal()
-        delay = max((opens_at - now_utc()).total_seconds(), 0.0)
-        self.job_queue.run_once(self._presale_job, delay, data=item_id, name=name)
+        self._arm_once(f"presale-open {item_id}", opens_at, self._presale_job, item_id)
 
-    async def rearm(self) -> None:
-        """Arm every job the database says is due or coming."""
+    async def rearm(self, *, follow_others: bool = False) -> None:
+        """Arm every job the database says is due or coming, and the digests.
+
+        `follow_others`: other processes store campaigns too (the scheduler role), so look again
+        every `SYNC_INTERVAL_SECONDS`.
+        """
+        await self.sync()
+        self.job_queue.run_repeating(
+            self._digest_job, DIGEST_INTERVAL_SECONDS, first=1.0, name="campaign-digest"
+        )
+        if follow_others:
+            self.job_queue.run_repeating(
+                self._sync_job, SYNC_INTERVAL_SECONDS, first=SYNC_INTERVAL_SECONDS, name="sync"
+            )
+
+    async def _sync_job(self, _context: VitrineContext) -> None:
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Arm what the database says is due or coming and is not armed yet (missed runs: told)."""
         grace = timedelta(minutes=self.services.settings.delivery.campaign_grace_minutes)
         due = await runs.rearm(self.services, now_utc(), grace)
         for campaign in due.missed:
             await self._tell_missed(campaign)
+        # Each once per time: a start that fired stays 'scheduled' until its fan-out commits.
         for campaign_id, when in due.starts:
-            self.arm_start(campaign_id, when)
+            if self._armed.get(f"campaign-start {campaign_id}") != when:
+                self.arm_start(campaign_id, when)
         for campaign_id in due.following:
             self.arm_progress(campaign_id)
         for item_id, opens_at in due.presales:
-            self.arm_presale(item_id, opens_at)
-        self.job_queue.run_repeating(
-            self._digest_job, DIGEST_INTERVAL_SECONDS, first=1.0, name="campaign-digest"
-        )
+            if self._armed.get(f"presale-open {item_id}") != opens_at:
+                self.arm_presale(item_id, opens_at)
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -122,7 +157,7 @@ class CampaignRuntime:
 
     async def fire(self, campaign_id: int) -> int | None:
         """Start a run now: fan out, post the progress message, and follow it."""
-        written = await runs.fire_run(self.services, campaign_id, now_utc())
+        written = await runs.fire_run(self.services, campaign_id, now_utc(), fired_by=self.name)
         if written is None:
             return None
         campaign = await runs.campaign(self.services, campaign_id)
@@ -322,14 +357,22 @@ class CampaignRuntime:
 
 
 async def start_campaigns(
-    application: VitrineApp, services: Services, dispatcher: Dispatcher
+    application: VitrineApp,
+    services: Services,
+    delivery: DeliveryView,
+    *,
+    name: str,
+    follow_others: bool = False,
 ) -> CampaignRuntime:
-    """Register the campaign renderers and re-arm every campaign job."""
-    runtime = CampaignRuntime(application, services, dispatcher)
-    dispatcher.renderers["campaign"] = runtime.cards.render
-    dispatcher.renderers["digest"] = runtime.cards.render_digest
+    """Keep the campaign runtime in bot_data and, with a job queue (this process leads the
+    timed work), adopt the runs a dead firer left unfinished and re-arm every campaign job."""
+    runtime = CampaignRuntime(application, services, delivery, name=name)
     application.bot_data[CAMPAIGNS_KEY] = runtime
-    await runtime.rearm()
+    if application.job_queue is not None:
+        adopted = await runs.adopt_unfinished_runs(services, name)
+        if adopted:
+            log.warning("resuming %d campaign runs left unfinished by an earlier process", adopted)
+        await runtime.rearm(follow_others=follow_others)
     return runtime
 
 

@@ -20,6 +20,7 @@ from bot.domain.campaigns import (
     HEADLINE_HOURS,
     dedup_prefix,
     next_occurrence,
+    run_key,
 )
 from bot.domain.states import DEFAULT_LANGUAGE, CampaignKind, CampaignStatus, Language
 from storage.repositories import Repositories
@@ -91,10 +92,13 @@ async def campaign(services: Services, campaign_id: int) -> Campaign | None:
         return await uow.campaigns.get(campaign_id)
 
 
-async def fire_run(services: Services, campaign_id: int, now: datetime) -> int | None:
+async def fire_run(
+    services: Services, campaign_id: int, now: datetime, *, fired_by: str
+) -> int | None:
     """Start a scheduled campaign's run: its checks and its kind's side effects, then the fan-out.
 
-    Returns the rows written, or None when the campaign was not 'scheduled' (a run fires once).
+    Returns the rows written, or None when the campaign was not 'scheduled', or when another
+    process (not `fired_by`) recorded this run first: each run fires once, under its key.
     A campaign whose expert is no longer verified, or with no listed item left, is cancelled.
     The checks and side effects (a headline's pin, a pre-sale's opening) commit first; the
     fan-out then commits on its own and moves the campaign to 'running' only if it is still
@@ -104,6 +108,9 @@ async def fire_run(services: Services, campaign_id: int, now: datetime) -> int |
         found = await uow.campaigns.get(campaign_id)
         if found is None or found.status not in FIREABLE:
             return None
+        key = run_key(found.starts_at)
+        if not await uow.campaigns.record_run(campaign_id, key, fired_by=fired_by, fired_at=now):
+            return None  # another process fires this run (it is 'scheduled' until its fan-out)
         expert = await uow.experts.get(found.expert_id)
         fetched = [await uow.items.get(item_id) for item_id in found.item_ids]
         listed = [item for item in fetched if item is not None and item.available]
@@ -139,6 +146,12 @@ async def fire_run(services: Services, campaign_id: int, now: datetime) -> int |
         platform_cap=services.settings.delivery.pushes_per_fan_per_day,
     )
     return written
+
+
+async def adopt_unfinished_runs(services: Services, firer: str) -> int:
+    """At taking the lead: fire again, as `firer`, the runs whose firer died before they ran."""
+    async with services.unit_of_work(write=True) as uow:
+        return await uow.campaigns.adopt_unfinished_runs(firer)
 
 
 async def finish_run(services: Services, campaign_id: int, now: datetime) -> Campaign | None:

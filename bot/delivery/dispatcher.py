@@ -8,11 +8,19 @@ gate (bot/delivery/gate.py) in the row's lane -> hand the outcome to the `Status
 commits) -> free the slot.
 
 The duplicate bound counts messages repeated after a crash: sent, but 'sent' not on disk, so
-`requeue_in_flight` re-queues them at the restart. A row is claimed only with a send slot
-(`_take_slots`) and holds it until its outcome is handed over; the writer lets at most
-`send_concurrency` outcomes wait for their commit. So at most 2 × `send_concurrency` rows are
-'sending' on disk, and a crash repeats at most that many messages (`duplicate_bound`, 16 by
-default). Senders do not wait for their commit: one commit per batch serves them all.
+they go back to the queue. A row is claimed only with a send slot (`_take_slots`) and holds it
+until its outcome is handed over; the writer lets at most `send_concurrency` outcomes wait for
+their commit. So at most 2 × `send_concurrency` rows are 'sending' on disk per dispatcher, and a
+crash repeats at most that many messages (`duplicate_bound`, 16 by default). Senders do not wait
+for their commit: one commit per batch serves them all.
+
+Leases: a claim names this dispatcher (`worker`) and lasts `outbox_lease_seconds`; the lease loop
+renews this dispatcher's claims every third of that and returns to the queue the rows of any
+dispatcher that stopped renewing (killed). The one dispatcher of a SQLite database is the
+`exclusive` worker: at start it re-queues every 'sending' row at once (they can only be its own).
+With N workers on PostgreSQL, killing k of them repeats at most k × `duplicate_bound` messages,
+sent again once their leases end; a worker cut off from the database for longer than its lease
+may repeat its in-flight rows too, and its late outcomes are not written over the new claim's.
 
 Errors: 429 pauses the whole gate for `retry_after` and re-queues the row (no attempt counted);
 403 marks the fan unreachable and drops their pending rows as 'blocked'; 400 fails the row at
@@ -25,6 +33,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -42,6 +53,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import metrics
 from bot.config import DeliverySettings
 from bot.delivery.gate import SendGate
 from bot.delivery.lanes import outbox_ticket
@@ -89,10 +101,16 @@ class DispatchStats:
     retried: int = 0
     rate_limited: int = 0  # 429 answers received
     requeued_at_start: int = 0
+    reclaimed: int = 0  # rows of a dispatcher whose lease ended, put back in the queue
 
 
 class Withdrawn(Exception):
     """Raised by a renderer: this message must no longer be sent (its row becomes 'dropped')."""
+
+
+def worker_name() -> str:
+    """This process's name on the rows it claims: host, pid and a random tag (pids are reused)."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def backoff(attempt: int) -> float:
@@ -112,8 +130,12 @@ class Dispatcher:
         *,
         on_blocked: BlockedHook | None = None,
         on_photo_uploaded: PhotoHook | None = None,
+        exclusive: bool = True,
+        worker: str | None = None,
     ) -> None:
         self._repo = repo
+        self.worker = worker or worker_name()
+        self._exclusive = exclusive  # the outbox's only worker (SQLite): see the module doc
         self._bot = bot
         self._settings = settings
         self._on_blocked = on_blocked
@@ -126,12 +148,13 @@ class Dispatcher:
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._slots = asyncio.Semaphore(settings.send_concurrency)
         # Outcomes that may wait uncommitted, on top of the sends in flight (the duplicate bound).
-        self._writer = StatusWriter(repo, uncommitted=settings.send_concurrency)
+        self._writer = StatusWriter(repo, worker=self.worker, uncommitted=settings.send_concurrency)
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # time.monotonic() before which nothing is claimed (429)
         self._busy_chats: set[int] = set()  # one message in flight per chat
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._lease_task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._photo_ids: dict[str, str] = {}  # photo copy path -> the file id its upload got
         self._replaced_photo_ids: dict[str, str] = {}  # refused file id -> its re-upload's
@@ -152,13 +175,23 @@ class Dispatcher:
         """Messages per second the dispatcher can reach (the gate's pace for its rows)."""
         return self.gate.pace(paid=self._settings.paid_broadcast)
 
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim lasts unless renewed."""
+        return timedelta(seconds=self._settings.outbox_lease_seconds)
+
     async def start(self) -> None:
         """Return crashed in-flight rows to the queue and start sending."""
-        self.stats.requeued_at_start = await self._repo.requeue_in_flight()
+        if self._exclusive:
+            self.stats.requeued_at_start = await self._repo.requeue_in_flight()
+        else:
+            self.stats.requeued_at_start = await self._repo.reclaim_expired(self.now())
+            metrics.LEASE_RECLAIMS.inc(self.stats.requeued_at_start)
         if self.stats.requeued_at_start:
             log.warning("re-queued %d messages left in flight", self.stats.requeued_at_start)
         self._writer.start()
         self._task = asyncio.create_task(self._run(), name="vitrine-dispatcher")
+        self._lease_task = asyncio.create_task(self._keep_leases(), name="vitrine-leases")
 
     async def stop(self) -> None:
         """Stop claiming, finish the sends in flight and write their outcome."""
@@ -170,6 +203,34 @@ class Dispatcher:
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
         await self._writer.stop()
+        if self._lease_task is not None:  # after the writer: the last outcomes kept their lease
+            self._lease_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lease_task
+
+    async def renew_and_reclaim(self) -> int:
+        """Renew this dispatcher's leases, then take back rows whose lease ended; return how many
+        were taken back."""
+        now = self.now()
+        await self._repo.renew_leases(self.worker, now + self.lease)
+        reclaimed = await self._repo.reclaim_expired(now)
+        if reclaimed:
+            self.stats.reclaimed += reclaimed
+            metrics.LEASE_RECLAIMS.inc(reclaimed)
+            log.warning("re-queued %d messages whose worker stopped renewing its lease", reclaimed)
+            self.wake()
+        return reclaimed
+
+    async def _keep_leases(self) -> None:
+        period = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.renew_and_reclaim()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: try again next period
+                log.exception("could not renew the outbox leases")
 
     def wake(self) -> None:
         """New rows were written: look now instead of at the next poll."""
@@ -228,7 +289,9 @@ class Dispatcher:
         for wait, ids in later.items():
             await self._repo.defer(ids, now + timedelta(seconds=wait))
         ready = await self._take_slots(ready)
-        claimed = await self._repo.claim([row.id for row in ready])
+        claimed = await self._repo.claim(
+            [row.id for row in ready], worker=self.worker, lease_until=self.now() + self.lease
+        )
         for row in ready:
             if row.id not in claimed:
                 self._busy_chats.discard(row.chat_id)
@@ -275,11 +338,14 @@ class Dispatcher:
                 await self._writer.submit(result)
             self._count(row, result)
         finally:
-            # Cancelled mid-send: the row stays 'sending' and requeue_in_flight returns it.
+            # Cancelled mid-send: the row stays 'sending' until its lease ends (or the restart).
             self._busy_chats.discard(row.chat_id)
             self._slots.release()
 
     def _count(self, row: OutboxRow, result: SendResult) -> None:
+        lane = outbox_ticket(row.kind, row.campaign_id).lane.name.lower()
+        outcome = "retried" if result.status == OutboxStatus.QUEUED else str(result.status)
+        metrics.SENDS.labels(outcome=outcome, lane=lane).inc()
         if result.status == OutboxStatus.SENT:
             self.stats.sent += 1
             self.meter.record(outbox_ticket(row.kind, row.campaign_id).stream)

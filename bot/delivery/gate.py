@@ -76,26 +76,14 @@ class _Queue:
         self.task: asyncio.Task[None] | None = None
 
 
-class MemorySendGate(SendGate):
-    """The gate for one process: buckets, chat pace and waiters in memory."""
+class QueuedSendGate(SendGate):
+    """A gate whose waiters queue in this process, best first (lane, then rested chats, then
+    arrival), one queue per bucket (free, paid), each served by its own task (`_serve`)."""
 
-    def __init__(
-        self,
-        rate: float,
-        *,
-        paid_rate: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._clock = clock
-        self._chats = ChatPace(clock)
-        self._rates = {False: rate * RATE_HEADROOM, True: (paid_rate or rate) * RATE_HEADROOM}
+    def __init__(self) -> None:
         self._queues: dict[bool, _Queue] = {}
         self._seq = itertools.count()
-        self._paused_until = 0.0
         self.granted: Counter[Lane] = Counter()
-
-    def pace(self, *, paid: bool = False) -> float:
-        return self._rates[paid]
 
     def waiting(self) -> Counter[Lane]:
         counts: Counter[Lane] = Counter()
@@ -105,18 +93,17 @@ class MemorySendGate(SendGate):
                     counts[Lane(waiter.lane)] += 1
         return counts
 
-    def chat_wait(self, chat_id: int) -> float:
-        return self._chats.wait(chat_id)
+    @abstractmethod
+    def _recent(self, chat_id: int) -> int:
+        """About how many messages the chat got lately (rested chats are served first)."""
 
-    def pause_for(self, seconds: float) -> bool:
-        until = self._clock() + seconds
-        if until <= self._paused_until:
-            return False
-        self._paused_until = until
-        for queue in self._queues.values():
-            queue.bucket.pause_until(until)
-            queue.wake.set()
-        return True
+    @abstractmethod
+    def _new_queue(self, paid: bool) -> _Queue:
+        """The queue of one bucket, before its task starts."""
+
+    @abstractmethod
+    async def _serve(self, queue: _Queue, paid: bool) -> None:
+        """Grant the queue's waiters, best first, for as long as the process runs."""
 
     async def admit(
         self, ticket: SendTicket, chat_id: int | None, *, edit: bool = False, paid: bool = False
@@ -125,7 +112,7 @@ class MemorySendGate(SendGate):
         chat = None if edit else chat_id
         waiter = _Waiter(
             int(ticket.lane),
-            0 if chat is None else self._chats.recent(chat),
+            0 if chat is None else self._recent(chat),
             next(self._seq),
             chat,
             asyncio.get_running_loop().create_future(),
@@ -153,13 +140,72 @@ class MemorySendGate(SendGate):
         queue = self._queues.get(paid)
         if queue is None or queue.task is None or queue.task.done():
             if queue is None:
-                bucket = TokenBucket(self._rates[paid], capacity=BUCKET_CAPACITY, clock=self._clock)
-                bucket.pause_until(self._paused_until)
-                queue = self._queues[paid] = _Queue(bucket)
-            queue.task = asyncio.create_task(self._serve(queue), name="vitrine-send-gate")
+                queue = self._queues[paid] = self._new_queue(paid)
+            queue.task = asyncio.create_task(self._serve(queue, paid), name="vitrine-send-gate")
         return queue
 
-    async def _serve(self, queue: _Queue) -> None:
+    @staticmethod
+    def _first_ready(
+        queue: _Queue, chat_wait: Callable[[int], float]
+    ) -> tuple[_Waiter | None, float]:
+        """The best waiter whose chat may get a message now, else None and the soonest wait."""
+        soonest = float("inf")
+        for waiter in queue.waiters:
+            wait = 0.0 if waiter.chat_id is None else chat_wait(waiter.chat_id)
+            if wait <= 0:
+                return waiter, 0.0
+            soonest = min(soonest, wait)
+        return None, soonest
+
+    @staticmethod
+    async def _sleep(queue: _Queue, seconds: float) -> None:
+        """Sleep `seconds`, or less when a new waiter (or a pause) arrives."""
+        queue.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(queue.wake.wait(), seconds)
+
+
+class MemorySendGate(QueuedSendGate):
+    """The gate for one process: buckets, chat pace and waiters in memory."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        paid_rate: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._clock = clock
+        self._chats = ChatPace(clock)
+        self._rates = {False: rate * RATE_HEADROOM, True: (paid_rate or rate) * RATE_HEADROOM}
+        self._paused_until = 0.0
+
+    def pace(self, *, paid: bool = False) -> float:
+        return self._rates[paid]
+
+    def chat_wait(self, chat_id: int) -> float:
+        return self._chats.wait(chat_id)
+
+    def _recent(self, chat_id: int) -> int:
+        return self._chats.recent(chat_id)
+
+    def pause_for(self, seconds: float) -> bool:
+        until = self._clock() + seconds
+        if until <= self._paused_until:
+            return False
+        self._paused_until = until
+        for queue in self._queues.values():
+            queue.bucket.pause_until(until)
+            queue.wake.set()
+        return True
+
+    def _new_queue(self, paid: bool) -> _Queue:
+        bucket = TokenBucket(self._rates[paid], capacity=BUCKET_CAPACITY, clock=self._clock)
+        bucket.pause_until(self._paused_until)
+        return _Queue(bucket)
+
+    async def _serve(self, queue: _Queue, paid: bool) -> None:
         """Grant tokens, best waiter first, for as long as the process runs."""
         while True:
             queue.waiters = [w for w in queue.waiters if not w.future.done()]
@@ -171,13 +217,7 @@ class MemorySendGate(SendGate):
             if delay > 0:
                 await self._sleep(queue, delay)
                 continue
-            chosen, soonest = None, float("inf")
-            for waiter in queue.waiters:
-                wait = 0.0 if waiter.chat_id is None else self._chats.wait(waiter.chat_id)
-                if wait <= 0:
-                    chosen = waiter
-                    break
-                soonest = min(soonest, wait)
+            chosen, soonest = self._first_ready(queue, self._chats.wait)
             if chosen is None:
                 await self._sleep(queue, soonest)
                 continue
@@ -186,10 +226,3 @@ class MemorySendGate(SendGate):
                 self._chats.take(chosen.chat_id)
             queue.waiters.remove(chosen)
             chosen.future.set_result(None)
-
-    @staticmethod
-    async def _sleep(queue: _Queue, seconds: float) -> None:
-        """Sleep `seconds`, or less when a new waiter (or a pause) arrives."""
-        queue.wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(queue.wake.wait(), seconds)

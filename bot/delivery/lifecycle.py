@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.campaigns.cards import CampaignCards
 from bot.context import VitrineApp
 from bot.delivery.dispatcher import Dispatcher
 from bot.services import Services
@@ -12,10 +13,14 @@ from storage.repositories.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 
-async def start_delivery(application: VitrineApp, services: Services) -> Dispatcher:
-    """Build the dispatcher over the application's bot, start it, and re-arm campaign jobs."""
-    from bot.campaigns.jobs import start_campaigns  # campaigns build on the delivery engine
+def build_dispatcher(
+    application: VitrineApp, services: Services, *, worker: str, exclusive: bool
+) -> Dispatcher:
+    """The dispatcher over the application's bot, with the renderers of campaign cards and digests.
 
+    `exclusive`: the only dispatcher of this database (SQLite, one process); see the dispatcher's
+    module doc for what that changes at start.
+    """
     repos = services.repos
 
     async def on_blocked(row: OutboxRow) -> None:
@@ -36,9 +41,24 @@ async def start_delivery(application: VitrineApp, services: Services) -> Dispatc
         services.gate,
         on_blocked=on_blocked,
         on_photo_uploaded=on_photo_uploaded,
+        exclusive=exclusive,
+        worker=worker,
     )
+    cards = CampaignCards(services.repos, services.texts, services.settings)
+    dispatcher.renderers["campaign"] = cards.render
+    dispatcher.renderers["digest"] = cards.render_digest
     services.outbox.attach(dispatcher)
-    await start_campaigns(application, services, dispatcher)
+    return dispatcher
+
+
+async def start_delivery(
+    application: VitrineApp, services: Services, *, worker: str, exclusive: bool = True
+) -> Dispatcher:
+    """Build the dispatcher, re-arm campaign jobs (with a job queue), and start sending."""
+    from bot.campaigns.jobs import start_campaigns  # campaigns build on the delivery engine
+
+    dispatcher = build_dispatcher(application, services, worker=worker, exclusive=exclusive)
+    await start_campaigns(application, services, dispatcher, name=worker)
     await dispatcher.start()
     return dispatcher
 

@@ -20,6 +20,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
 from bot.delivery.gate import SendGate
 from bot.delivery.lanes import REPLY, SendTicket
 
@@ -132,8 +133,11 @@ class TelegramRateLimiter(BaseRateLimiter[SendTicket]):
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 self.rate_limited += 1
+                metrics.TOO_MANY_REQUESTS.inc()
                 seconds = retry_after_seconds(error)
                 if self.gate.pause_for(seconds):
+                    metrics.PAUSES.inc()
+                    metrics.PAUSED_SECONDS.inc(seconds)
                     log.warning("Telegram asked to wait %.0fs; every send pauses", seconds)
                 attempt += 1
                 if not ticket.retry_in_place or attempt > self.max_retries:

@@ -21,10 +21,11 @@ log = logging.getLogger(__name__)
 class StatusWriter:
     """Collects SendResults and commits them together."""
 
-    def __init__(self, repo: OutboxRepository, *, uncommitted: int = 1) -> None:
+    def __init__(self, repo: OutboxRepository, *, worker: str, uncommitted: int = 1) -> None:
         if uncommitted < 1:
             raise ValueError("the writer needs room for at least one uncommitted outcome")
         self._repo = repo
+        self._worker = worker  # outcomes are written only for rows this worker still holds
         self.uncommitted = uncommitted
         self._room = asyncio.Semaphore(uncommitted)
         self._pending: list[tuple[SendResult, asyncio.Future[None]]] = []
@@ -44,7 +45,7 @@ class StatusWriter:
         """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._task is None or self._task.done():
-            await self._repo.record([result])  # not running: write directly
+            await self._repo.record([result], worker=self._worker)  # not running: write directly
             future.set_result(None)
             return future
         await self._room.acquire()
@@ -67,7 +68,7 @@ class StatusWriter:
         if not batch:
             return
         try:
-            await self._repo.record([result for result, _ in batch])
+            await self._repo.record([result for result, _ in batch], worker=self._worker)
         except Exception as error:
             log.exception("could not write %d send outcomes", len(batch))
             for _, future in batch:

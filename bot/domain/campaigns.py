@@ -162,6 +162,15 @@ def dedup_prefix(campaign_id: int, recurrence: str | None, now: datetime) -> str
     return f"c{campaign_id}:u"
 
 
+def run_key(starts_at: datetime | None) -> str:
+    """The unique key of one run of a campaign: the time it was scheduled for ("now": 0).
+
+    A recurring campaign is scheduled again at its next occurrence after each run, so each of
+    its runs has its own key; two processes firing the same run have the same one.
+    """
+    return f"at{int(starts_at.timestamp()) if starts_at else 0}"
+
+
 def next_occurrence(recurrence: str, tz: str, after: datetime) -> datetime:
     """The first instant strictly after `after` matching a recurrence in the expert's zone."""
     parts = recurrence.split()

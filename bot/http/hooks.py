@@ -9,6 +9,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import metrics
 from bot.http.dependencies import HttpContext
 from bot.orders.intake import MAX_BODY_BYTES, receive_order_callback
 
@@ -52,7 +53,17 @@ async def order_callback(ctx: HttpContext, request: Request) -> Response:
     )
     if result.outcome is not None and result.outcome.changed:
         await ctx.on_order(result.outcome)
+    metrics.ORDERS.labels(
+        result=_result_of(result.status_code, result.outcome), path="callback"
+    ).inc()
     return JSONResponse(result.body, status_code=result.status_code)
+
+
+def _result_of(status_code: int, outcome: object | None) -> str:
+    """applied (the ledger changed), duplicate (taken before) or refused (4xx)."""
+    if status_code >= 400:
+        return "refused"
+    return "applied" if outcome is not None and getattr(outcome, "changed", False) else "duplicate"
 
 
 def hook_routes(ctx: HttpContext) -> list[Route]:

@@ -6,17 +6,21 @@ import hmac
 import json
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 
-from bot.context import VitrineApp
+from bot.context import PROCESS_KEY, ProcessState, VitrineApp
 from bot.http import routes_for
 from bot.http.dependencies import from_application as http_context
+from bot.http.observe import WEBHOOK_ROUTE_NAME, ObservedRequests
 from bot.http.updates import well_typed
 from bot.inbound import first_delivery
+from bot.metrics import exposition, outbox_depth
 from bot.miniapp.routes import miniapp_routes
 from bot.miniapp.telegram_side import from_application as miniapp_context
 from bot.services import Services
@@ -31,11 +35,21 @@ def webhook_path(services: Services) -> str:
     return f"/telegram/{services.settings.webhook_secret[:32]}"
 
 
-def build_web_app(application: VitrineApp, services: Services) -> Starlette:
-    """Routes of the bot's HTTP server; later slices add /go and /hooks here."""
+def build_web_app(
+    application: VitrineApp, services: Services, *, for_people: bool = True
+) -> Starlette:
+    """Routes of the bot's HTTP server.
+
+    `for_people`: the webhook, /go, the order hooks and the Mini App too; without (the worker and
+    scheduler roles), only /healthz and /metrics, for the operator.
+    """
 
     async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "bot": application.bot.username})
+        health: dict[str, object] = {"status": "ok", "bot": application.bot.username}
+        process = application.bot_data.get(PROCESS_KEY)
+        if isinstance(process, ProcessState):
+            health.update(role=process.role, leading=process.leading)
+        return JSONResponse(health)
 
     async def telegram_webhook(request: Request) -> Response:
         header = request.headers.get("x-telegram-bot-api-secret-token", "")
@@ -55,20 +69,23 @@ def build_web_app(application: VitrineApp, services: Services) -> Starlette:
         await application.update_queue.put(update)
         return Response(status_code=200)
 
-    async def metrics(_request: Request) -> Response:
-        lines = [
-            "# HELP vitrine_up 1 while the process serves.",
-            "# TYPE vitrine_up gauge",
-            "vitrine_up 1",
-        ]
-        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    depth = outbox_depth(services.repos.outbox)
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz),
-        Route("/metrics", metrics),
-        Route(webhook_path(services), telegram_webhook, methods=["POST"]),
-    ]
+    async def metrics(_request: Request) -> Response:
+        try:
+            await depth.refresh()
+        except SQLAlchemyError:  # the database is away: the other figures still say so
+            log.warning("could not count the outbox for /metrics", exc_info=True)
+        body, content_type = exposition([depth])
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/metrics", metrics)]
+    if not for_people:
+        return Starlette(routes=routes, middleware=[Middleware(ObservedRequests)])
+    routes.append(
+        Route(webhook_path(services), telegram_webhook, methods=["POST"], name=WEBHOOK_ROUTE_NAME)
+    )
     http = http_context(application, services)
     routes += routes_for(http)
     routes += miniapp_routes(miniapp_context(application, http))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ObservedRequests)])

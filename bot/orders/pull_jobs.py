@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import metrics
 from bot.context import SERVICES_KEY, VitrineApp, VitrineContext
 from bot.domain.orders import OrderOutcome
 from bot.orders.notices import AppHandle
@@ -56,6 +57,7 @@ async def _forward_job(context: VitrineContext) -> None:
     services = context.application.bot_data[SERVICES_KEY]
     for puller in pullers_of(context.application, services).values():
         report = await puller.forward()
+        count_orders(report)
         if report.applied or report.stopped:
             log.info("partner %s forward: %s", puller.key, _summary(report))
 
@@ -64,7 +66,14 @@ async def _recheck_job(context: VitrineContext) -> None:
     services = context.application.bot_data[SERVICES_KEY]
     for puller in pullers_of(context.application, services).values():
         report = await puller.recheck()
+        count_orders(report)
         log.info("partner %s recheck: %s", puller.key, _summary(report))
+
+
+def count_orders(report: WalkReport) -> None:
+    """The walk's applied and refused orders in `vitrine_orders`."""
+    metrics.ORDERS.labels(result="applied", path="pull").inc(report.applied)
+    metrics.ORDERS.labels(result="refused", path="pull").inc(report.refused)
 
 
 def _summary(report: WalkReport) -> str:
@@ -98,4 +107,6 @@ def schedule_pulling(application: VitrineApp) -> None:
         )
         log.info("polling %s", ", ".join(p.key for p in settings.partners))
 
-    queue.run_once(arm, when=0.5, name="partner-pull-arm")
+    # Armed at registration, run when the queue starts: at once with --role all, on taking the
+    # lead for a standby scheduler (maybe long after): never dropped as a missed run.
+    queue.run_once(arm, when=0.5, name="partner-pull-arm", job_kwargs={"misfire_grace_time": None})

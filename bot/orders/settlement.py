@@ -80,11 +80,12 @@ def _arm_jobs(queue: JobQueue[VitrineContext], services: Services) -> None:
 def schedule_settlement(application: VitrineApp) -> None:
     """Arrange the hourly confirmation and the daily summary to be armed right after start."""
     queue = application.job_queue
-    if queue is None:  # installed without the job-queue extra: nothing timed runs
-        log.warning("no job queue: commissions are not confirmed automatically")
+    if queue is None:  # a web or worker process: the scheduler leader confirms and summarises
         return
 
     async def arm(context: VitrineContext) -> None:
         _arm_jobs(queue, context.application.bot_data[SERVICES_KEY])
 
-    queue.run_once(arm, when=0.5, name="money-jobs-arm")
+    # Armed at registration, run when the queue starts: at once with --role all, on taking the
+    # lead for a standby scheduler (maybe long after): never dropped as a missed run.
+    queue.run_once(arm, when=0.5, name="money-jobs-arm", job_kwargs={"misfire_grace_time": None})

@@ -25,8 +25,9 @@ from storage.repositories.audience import (
     FanTiming,
 )
 from storage.repositories.fanout import FanOutQueries
-from storage.schema import campaigns, experts, items, outbox
+from storage.schema import campaign_runs, campaigns, experts, items, outbox
 from storage.unit_of_work import Database
+from storage.upsert import upsert
 
 # Imported from here by the fan-out planner, the benchmarks and the tests.
 __all__ = [
@@ -201,6 +202,46 @@ class CampaignRepository(FanOutQueries, AudienceQueries):
                 .values(status=status, **values)
             )
         return result.rowcount == 1
+
+    async def record_run(
+        self, campaign_id: int, run_key: str, *, fired_by: str, fired_at: datetime
+    ) -> bool:
+        """Record that `fired_by` fires the run `run_key` of the campaign; False when another
+        process recorded it first (that one fires it: this one must not)."""
+        async with self._engine.begin() as conn:
+            statement = upsert(
+                conn,
+                campaign_runs,
+                {
+                    "campaign_id": campaign_id,
+                    "run_key": run_key,
+                    "fired_by": fired_by,
+                    "fired_at": fired_at,
+                },
+                ("campaign_id", "run_key"),
+                update=(),
+            )
+            if (await conn.execute(statement)).rowcount == 1:
+                return True
+            holder = await conn.scalar(
+                select(campaign_runs.c.fired_by).where(
+                    campaign_runs.c.campaign_id == campaign_id, campaign_runs.c.run_key == run_key
+                )
+            )
+        return holder == fired_by  # adopted from a dead firer (`adopt_unfinished_runs`)
+
+    async def adopt_unfinished_runs(self, fired_by: str) -> int:
+        """Make `fired_by` the firer of every recorded run whose campaign is still 'scheduled'
+        (its firer died mid-fan-out); return how many. Only the scheduler leader may: holding
+        the lead proves the earlier firer is gone."""
+        unfinished = select(campaigns.c.id).where(campaigns.c.status == CampaignStatus.SCHEDULED)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(campaign_runs)
+                .where(campaign_runs.c.campaign_id.in_(unfinished))
+                .values(fired_by=fired_by)
+            )
+        return int(result.rowcount or 0)
 
     async def card_fingerprint(self, campaign_id: int) -> tuple[Any, ...]:
         """What a campaign card shows that can change mid-run: expert status and item fields.

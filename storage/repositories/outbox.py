@@ -2,8 +2,12 @@
 
 Status machine: queued -> sending (claimed, the HTTP call may be in flight) -> sent | failed |
 blocked; queued -> dropped (campaign cancelled); digest -> sent (folded into a fan's digest).
-A row is only ever claimed from 'queued', so a message is sent twice only if the process dies
-between the HTTP call and the status write; `requeue_in_flight` puts those back at start-up.
+A row is only ever claimed from 'queued', so a message is sent twice only if its worker dies
+between the HTTP call and the status write. A claim records the worker (`claimed_by`) and a lease
+(`lease_until`) that the worker renews while it lives: `reclaim_expired` puts the rows of a worker
+that stopped renewing back in the queue, and only the claiming worker may write a row's outcome.
+With one process (SQLite), `requeue_in_flight` puts every 'sending' row back at start-up instead.
+On PostgreSQL the claim skips rows another worker's claim has locked (`FOR UPDATE SKIP LOCKED`).
 
 Events are not written separately: the outbox row *is* the delivery event (campaign, user,
 status, sent_at). The campaign counters follow its status changes by trigger; an INSERT here
@@ -107,10 +111,42 @@ class OutboxRepository:
         return result.rowcount == 1
 
     async def requeue_in_flight(self) -> int:
-        """Put rows left in 'sending' by a crash back in the queue; return how many."""
+        """Put every row left in 'sending' back in the queue; return how many.
+
+        Only for a process that is the outbox's one worker (SQLite): what is 'sending' at its
+        start was left by its own crash. Where several workers share the outbox, a live one's rows
+        are 'sending' too, so only `reclaim_expired` may take rows back.
+        """
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                update(outbox).where(outbox.c.status == "sending").values(status="queued")
+                update(outbox)
+                .where(outbox.c.status == "sending")
+                .values(status="queued", claimed_by=None, lease_until=None)
+            )
+        return int(result.rowcount or 0)
+
+    async def renew_leases(self, worker: str, until: datetime) -> int:
+        """Extend the lease of every row `worker` holds to `until`; return how many it holds."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.status == "sending", outbox.c.claimed_by == worker)
+                .values(lease_until=until)
+            )
+        return int(result.rowcount or 0)
+
+    async def reclaim_expired(self, now: datetime) -> int:
+        """Return to the queue the 'sending' rows whose lease ended by `now` (their worker stopped
+        renewing: killed, or cut off from the database); return how many."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.status == "sending",
+                    # No lease: claimed before leases existed (an upgrade mid-send).
+                    (outbox.c.lease_until.is_(None)) | (outbox.c.lease_until <= now),
+                )
+                .values(status="queued", claimed_by=None, lease_until=None)
             )
         return int(result.rowcount or 0)
 
@@ -218,16 +254,28 @@ class OutboxRepository:
         )
         return [i for i in ids if i not in held]
 
-    async def claim(self, row_ids: Sequence[int]) -> set[int]:
-        """Mark rows 'sending' (only those still queued); return the ids actually claimed."""
+    async def claim(
+        self, row_ids: Sequence[int], *, worker: str, lease_until: datetime
+    ) -> set[int]:
+        """Mark rows 'sending' for `worker` until `lease_until` (only those still queued); return
+        the ids actually claimed. Another worker's claim of the same rows gets none of them."""
         if not row_ids:
             return set()
+        wanted = outbox.c.id.in_(list(row_ids))
         async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Rows another worker's claim has locked are skipped, not waited for.
+                free = (
+                    select(outbox.c.id)
+                    .where(wanted, outbox.c.status == "queued")
+                    .with_for_update(skip_locked=True)
+                )
+                wanted = outbox.c.id.in_(free.scalar_subquery())
             claimed = (
                 await conn.execute(
                     update(outbox)
-                    .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "queued")
-                    .values(status="sending")
+                    .where(wanted, outbox.c.status == "queued")
+                    .values(status="sending", claimed_by=worker, lease_until=lease_until)
                     .returning(outbox.c.id)
                 )
             ).scalars()
@@ -244,15 +292,24 @@ class OutboxRepository:
                 .values(next_attempt_at=until)
             )
 
-    async def record(self, results: Sequence[SendResult]) -> None:
-        """Write a batch of send results in one transaction (one statement, many rows)."""
+    async def record(self, results: Sequence[SendResult], *, worker: str) -> None:
+        """Write a batch of `worker`'s send results in one transaction (one statement, many rows).
+
+        Only rows `worker` still holds are written: one whose lease ran out and that another worker
+        claimed again keeps that worker's outcome.
+        """
         if not results:
             return
         statement = (
             update(outbox)
-            .where(outbox.c.id == bindparam("row_id"), outbox.c.status == "sending")
+            .where(
+                outbox.c.id == bindparam("row_id"),
+                outbox.c.status == "sending",
+                outbox.c.claimed_by == bindparam("worker"),
+            )
             .values(
                 status=bindparam("new_status"),
+                lease_until=None,
                 error=bindparam("new_error"),
                 attempts=outbox.c.attempts + bindparam("attempt", type_=Integer),
                 # NULL keeps the column: only a 'sent' sets these, only a retry moves the time.
@@ -274,6 +331,7 @@ class OutboxRepository:
                 "sent": r.at if r.status == "sent" else None,
                 "message_id": r.telegram_message_id if r.status == "sent" else None,
                 "retry_at": r.retry_at,
+                "worker": worker,
             }
             for r in results
         ]
@@ -289,6 +347,16 @@ class OutboxRepository:
                 .values(status=status, error="blocked by the user")
             )
         return int(result.rowcount or 0)
+
+    async def pending_counts(self) -> dict[tuple[str, str], int]:
+        """Rows waiting or in flight (queued, sending, digest), by (status, kind)."""
+        query = (
+            select(outbox.c.status, outbox.c.kind, func.count())
+            .where(outbox.c.status.in_(("queued", "sending", "digest")))
+            .group_by(outbox.c.status, outbox.c.kind)
+        )
+        async with self._engine.connect() as conn:
+            return {(status, kind): int(n) for status, kind, n in await conn.execute(query)}
 
     async def next_due_at(self) -> datetime | None:
         """When the earliest queued row falls due (None if the queue is empty)."""

@@ -26,6 +26,7 @@ from storage.schema.accounts import (
 )
 from storage.schema.base import UtcTimestamp, metadata
 from storage.schema.campaigns import (
+    campaign_runs,
     campaigns,
     outbox,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "audit_log",
     "bot_state",
     "campaign_counters",
+    "campaign_runs",
     "campaign_timeline",
     "campaigns",
     "cart_items",

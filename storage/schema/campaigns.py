@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -39,6 +40,20 @@ campaigns = Table(
 )
 
 
+# One row per run that fired, under its unique key (the campaign and the start time of the run),
+# with the process that fires it: no other process can fire that run again, unless it took the
+# scheduler's lead from a dead firer and adopted its unfinished runs (bot/campaigns/runs.py).
+campaign_runs = Table(
+    "campaign_runs",
+    metadata,
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False),
+    Column("run_key", String(64), nullable=False),
+    Column("fired_by", String(64), nullable=False),
+    Column("fired_at", UtcTimestamp, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "run_key"),
+)
+
+
 outbox = Table(
     "outbox",
     metadata,
@@ -55,6 +70,9 @@ outbox = Table(
     Column("telegram_message_id", BigInteger),
     Column("error", Text),
     Column("sent_at", UtcTimestamp),
+    # A 'sending' row's worker and lease: a killed worker's rows are reclaimed when it ends.
+    Column("claimed_by", String(64)),
+    Column("lease_until", UtcTimestamp),
     created_column(),
     CheckConstraint(
         "status IN ('queued', 'sending', 'sent', 'failed', 'blocked', 'dropped', 'digest')",

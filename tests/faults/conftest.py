@@ -57,6 +57,21 @@ def bot_messages_per_chat(sandbox: Any) -> dict[int, int]:
     return counts
 
 
+def deliveries_of(sandbox: Any, title: str) -> dict[int, int]:
+    """How many times each chat got a card with `title` (read from the sandbox's own state)."""
+    counts: dict[int, int] = {}
+    for bot in list(sandbox.sandbox.bots.values()):
+        for chat_id, chat in list(bot.chats.items()):
+            n = sum(
+                1
+                for m in list(chat.messages.values())
+                if m.sender == "bot" and title in (m.caption or m.text or "")
+            )
+            if n:
+                counts[chat_id] = n
+    return counts
+
+
 async def seed_campaign_audience(
     repos: Any, photo_dir: Path, telegram_ids: range | list[int], handle: str = "lina_beauty"
 ) -> tuple[int, int]:

@@ -34,7 +34,13 @@ from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.schema import orders, outbox, webhook_receipts
 from tests.conftest import BOT_TOKEN, free_port
-from tests.faults.conftest import create_push, make_sim_users, seed_campaign_audience, wait_for
+from tests.faults.conftest import (
+    create_push,
+    deliveries_of,
+    make_sim_users,
+    seed_campaign_audience,
+    wait_for,
+)
 
 SOAK = os.environ.get("VITRINE_SOAK") == "1"
 KILLS, FAN_COUNT = (20, 10_000) if SOAK else (5, 2_000)
@@ -62,21 +68,6 @@ def start_bot(sandbox: Any, tmp_path: Path, port: int, run: int) -> subprocess.P
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-
-
-def delivered(sandbox: Any, title: str) -> dict[int, int]:
-    """How many times each chat got the campaign's card (read from the sandbox's state)."""
-    counts: dict[int, int] = {}
-    for bot in list(sandbox.sandbox.bots.values()):
-        for chat_id, chat in list(bot.chats.items()):
-            n = sum(
-                1
-                for m in list(chat.messages.values())
-                if m.sender == "bot" and title in (m.caption or m.text or "")
-            )
-            if n:
-                counts[chat_id] = n
-    return counts
 
 
 class Partner:
@@ -155,13 +146,13 @@ async def test_repeated_kills_repeat_within_the_bound_and_lose_nothing(tmp_path:
             try:
 
                 async def reached(point: int = point) -> bool:
-                    return len(delivered(sandbox, title)) >= point
+                    return len(deliveries_of(sandbox, title)) >= point
 
                 await wait_for(reached, timeout=120, interval=0.05)
             finally:
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
-            have = delivered(sandbox, title)
+            have = deliveries_of(sandbox, title)
             async with repos.engine.connect() as conn:
                 chats = (
                     await conn.execute(
@@ -188,7 +179,7 @@ async def test_repeated_kills_repeat_within_the_bound_and_lose_nothing(tmp_path:
         finally:
             last.send_signal(signal.SIGTERM)
             last.wait(timeout=30)
-        have = delivered(sandbox, title)
+        have = deliveries_of(sandbox, title)
 
     duplicates = sum(n - 1 for n in have.values())
     print(

@@ -77,7 +77,12 @@ async def test_injected_429_and_5xx_still_deliver_once_and_blocked_fans_are_not_
             campaign_id = await create_push(repos, expert_id, item_id)
             campaigns = campaigns_of(runtime.application.bot_data)
             await hold(runtime, campaign_id)  # hold it while fans block the bot
-            assert await runs.fire_run(runtime.services, campaign_id, datetime.now(UTC)) is None
+            assert (
+                await runs.fire_run(
+                    runtime.services, campaign_id, datetime.now(UTC), fired_by="test"
+                )
+                is None
+            )
             await release(runtime, campaign_id)
             # Hold the dispatcher's claims so that nothing is claimed between the fan-out and the
             # campaign's pause; otherwise a fan could get the push before blocking the bot.

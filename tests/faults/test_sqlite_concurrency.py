@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +114,9 @@ async def test_eight_writers_a_thousand_transactions_each(services: Services) ->
             row_id = (
                 await conn.execute(select(outbox.c.id).where(outbox.c.dedup_key == key))
             ).scalar_one()
-        assert await repos.outbox.claim([row_id]) == {row_id}
-        await repos.outbox.record([SendResult(row_id, OutboxStatus.SENT, now, 1)])
+        lease = now + timedelta(minutes=1)
+        assert await repos.outbox.claim([row_id], worker="w", lease_until=lease) == {row_id}
+        await repos.outbox.record([SendResult(row_id, OutboxStatus.SENT, now, 1)], worker="w")
 
     async def favourite(writer: int, n: int) -> None:
         number = (writer % WRITERS_PER_KIND) * TRANSACTIONS + n

@@ -122,7 +122,10 @@ async def test_a_digest_too_long_for_one_message_ends_with_how_many_more(
             progress_chat_id=None,
         )
         # The fan-out alone (the progress messages would pace Lina's chat at one a second).
-        assert await runs.fire_run(vitrine.services, campaign.id, datetime.now(UTC)) == 1
+        assert (
+            await runs.fire_run(vitrine.services, campaign.id, datetime.now(UTC), fired_by="test")
+            == 1
+        )
 
     dispatcher = vitrine.services.outbox.dispatcher
     assert dispatcher is not None

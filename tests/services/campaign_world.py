@@ -31,7 +31,7 @@ class RecordingRunner:
 
     async def fire(self, campaign_id: int) -> int | None:
         self.calls.append(("fire", campaign_id))
-        return await runs.fire_run(self.services, campaign_id, now_utc())
+        return await runs.fire_run(self.services, campaign_id, now_utc(), fired_by="test")
 
     def arm_start(self, campaign_id: int, when: datetime) -> None:
         self.calls.append(("arm_start", campaign_id, when))

@@ -154,7 +154,7 @@ async def test_cancel_drops_the_unsent_messages_with_the_campaign(services: Serv
     for telegram_id in (9401, 9402):
         await fan(services, telegram_id, lina.id)
     campaign_id = await stored(services, lina.id, item.id)
-    assert await runs.fire_run(services, campaign_id, now_utc()) == 2
+    assert await runs.fire_run(services, campaign_id, now_utc(), fired_by="test") == 2
     assert await status_of(services, campaign_id) == CampaignStatus.RUNNING
     runner = RecordingRunner(services)
     campaign = await service.ask_cancel(services, user_id=user_id, campaign_id=campaign_id)
@@ -168,7 +168,9 @@ async def test_cancel_drops_the_unsent_messages_with_the_campaign(services: Serv
         services, runner, user_id=user_id, campaign_id=campaign_id, now=now_utc()
     )
     assert not again.changed
-    assert await runs.fire_run(services, campaign_id, now_utc()) is None  # never fires again
+    assert (
+        await runs.fire_run(services, campaign_id, now_utc(), fired_by="test") is None
+    )  # never fires again
 
 
 async def test_a_run_is_cancelled_when_its_expert_or_its_items_are_gone(
@@ -179,11 +181,11 @@ async def test_a_run_is_cancelled_when_its_expert_or_its_items_are_gone(
     await fan(services, 9501, lina.id)
     items_gone = await stored(services, lina.id, first.id)
     await services.repos.items.set_status(first.id, "delisted")
-    assert await runs.fire_run(services, items_gone, now_utc()) is None
+    assert await runs.fire_run(services, items_gone, now_utc(), fired_by="test") is None
     assert await status_of(services, items_gone) == CampaignStatus.CANCELLED
     expert_gone = await stored(services, lina.id, second.id)
     await services.repos.experts.set_status(lina.id, "suspended", reason="Fake claims.")
-    assert await runs.fire_run(services, expert_gone, now_utc()) is None
+    assert await runs.fire_run(services, expert_gone, now_utc(), fired_by="test") is None
     assert await status_of(services, expert_gone) == CampaignStatus.CANCELLED
     assert await services.repos.outbox.campaign_counts(expert_gone) == {}
 
@@ -198,7 +200,7 @@ async def test_a_recurring_run_is_scheduled_again_and_a_one_off_is_done(
     once = await stored(services, lina.id, item.id)
     now = now_utc()
     for campaign_id in (daily, once):
-        assert await runs.fire_run(services, campaign_id, now) == 1
+        assert await runs.fire_run(services, campaign_id, now, fired_by="test") == 1
     again = await runs.finish_run(services, daily, now)
     assert again is not None and again.status == CampaignStatus.SCHEDULED
     assert again.starts_at is not None and now < again.starts_at <= now + timedelta(days=1)
@@ -242,7 +244,7 @@ async def test_a_presales_reservers_are_reminded_once(services: Services) -> Non
         services, expert_id=lina.id, tz=TZ, draft=draft, progress_chat_id=None
     )
     assert campaign.kind == CampaignKind.PRESALE and campaign.ends_at == opens
-    assert await runs.fire_run(services, campaign.id, now_utc()) == 2
+    assert await runs.fire_run(services, campaign.id, now_utc(), fired_by="test") == 2
     assert await services.repos.reservations.reserve(keen, item.id)
     assert (await runs.rearm(services, now_utc(), GRACE)).presales == ((item.id, opens),)
     opened = await runs.take_presale_reminders(services, item.id, now_utc())

@@ -147,7 +147,11 @@ async def _workload(repos: Repositories, rng: random.Random) -> list[int]:
             await repos.orders.set_status(order_id, "cancelled", NOON)
     # Delivery: claims, every kind of result, retries, a blocked chat, a cancelled campaign.
     due = await repos.outbox.due(NOON + timedelta(days=2), 500)
-    claimed = sorted(await repos.outbox.claim([row.id for row in due]))
+    claimed = sorted(
+        await repos.outbox.claim(
+            [row.id for row in due], worker="w", lease_until=NOON + timedelta(days=3)
+        )
+    )
     outcomes = [OutboxStatus.SENT] * 3 + [
         OutboxStatus.FAILED,
         OutboxStatus.BLOCKED,
@@ -157,7 +161,8 @@ async def _workload(repos: Repositories, rng: random.Random) -> list[int]:
         [
             SendResult(row_id, rng.choice(outcomes), NOON + timedelta(minutes=n % 300))
             for n, row_id in enumerate(claimed[: len(claimed) * 2 // 3])
-        ]
+        ],
+        worker="w",
     )
     await repos.outbox.drop_pending_for_chat(due[0].chat_id)
     digests = await repos.outbox.due_digest_rows(NOON + timedelta(days=2))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import DeliverySettings
@@ -29,8 +29,11 @@ async def test_at_most_the_bound_of_outcomes_wait_for_their_commit(tmp_path: Pat
     for n in range(6):
         await repos.outbox.enqueue("notice", 500 + n, {"method": "sendMessage"}, f"w{n}")
     rows = await repos.outbox.due(datetime.now(UTC), 10)
-    claimed = sorted(await repos.outbox.claim([row.id for row in rows]))
-    writer = StatusWriter(repos.outbox, uncommitted=UNCOMMITTED)
+    lease = datetime.now(UTC) + timedelta(minutes=1)
+    claimed = sorted(
+        await repos.outbox.claim([row.id for row in rows], worker="w", lease_until=lease)
+    )
+    writer = StatusWriter(repos.outbox, worker="w", uncommitted=UNCOMMITTED)
     writer.start()
     # Another process holds the write lock: no commit can happen until it lets go.
     other = sqlite3.connect(path, isolation_level=None)

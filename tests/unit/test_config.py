@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, with_role
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678"
 
@@ -169,3 +169,88 @@ def test_postgresql_without_its_drivers_names_the_extra_to_install(
             env(tmp_path, VITRINE_DATABASE_URL="postgresql://u:pw@db/x", VITRINE_SECRET_KEY=KEY)
         )
     assert caught.value.setting == "VITRINE_DATABASE_URL" and "pw" not in str(caught.value)
+
+
+PG = "postgresql+asyncpg://vitrine@db/shop"
+HOOK = "https://bot.example/tg"
+
+
+REDIS = "redis://127.0.0.1:6379/0"
+SCALE = {"VITRINE_DATABASE_URL": PG, "TELEGRAM_BOT_TOKEN": TOKEN}
+
+
+@pytest.mark.parametrize(
+    ("role", "overrides", "setting", "reason"),
+    [
+        ("worker", {}, "--role", "with SQLite run one process, --role all"),
+        ("web", {"VITRINE_DATABASE_URL": PG}, "--role", "need TELEGRAM_BOT_TOKEN"),
+        ("worker", SCALE, "VITRINE_REDIS_URL", "share Telegram's limits through Redis"),
+        (
+            "web",
+            {**SCALE, "VITRINE_REDIS_URL": REDIS},
+            "VITRINE_WEBHOOK_URL",
+            "only one could poll",
+        ),
+        (
+            "scheduler",
+            {**SCALE, "VITRINE_REDIS_URL": REDIS},
+            "VITRINE_WEBHOOK_URL",
+            "only one could poll",
+        ),
+        ("cook", {}, "--role", "expected one of all, web, worker, scheduler"),
+    ],
+)
+def test_a_role_that_cannot_work_is_refused_with_its_reason(
+    tmp_path: Path, role: str, overrides: dict[str, str], setting: str, reason: str
+) -> None:
+    settings = load_settings(env(tmp_path, VITRINE_SECRET_KEY=KEY, **overrides))
+    with pytest.raises(ConfigError) as caught:
+        with_role(settings, role)
+    assert caught.value.setting == setting
+    assert reason in str(caught.value)
+
+
+def test_the_roles_of_a_scale_out_are_accepted(tmp_path: Path) -> None:
+    shared = {**SCALE, "VITRINE_SECRET_KEY": KEY, "VITRINE_REDIS_URL": REDIS}
+    with_hook = load_settings(env(tmp_path, VITRINE_WEBHOOK_URL=HOOK, **shared))
+    assert [with_role(with_hook, r).role for r in ("web", "worker", "scheduler", "all")] == [
+        "web",
+        "worker",
+        "scheduler",
+        "all",
+    ]
+    # A worker takes no updates: it needs no webhook.
+    assert with_role(load_settings(env(tmp_path, **shared)), "worker").role == "worker"
+    # SQLite and the sandbox demo: one process, the default role.
+    assert with_role(load_settings(env(tmp_path)), "all").role == "all"
+
+
+def test_the_cli_refuses_a_role_on_sqlite_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--role", "worker"],
+        env={**os.environ, **env(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("vitrine: configuration error: --role: worker shares one PostgreSQL")
+
+
+def test_a_bad_redis_url_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, VITRINE_REDIS_URL="http://:hunter2@cache:6379"))
+    assert caught.value.setting == "VITRINE_REDIS_URL"
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_self_hosted_bot_api_server_may_deliver_webhooks_over_http(tmp_path: Path) -> None:
+    local = {"TELEGRAM_BOT_TOKEN": TOKEN, "VITRINE_WEBHOOK_URL": "http://10.0.0.5:8080"}
+    settings = load_settings(
+        env(tmp_path, VITRINE_TELEGRAM_API_URL="http://10.0.0.9:8081/bot", **local)
+    )
+    assert settings.webhook_url == "http://10.0.0.5:8080"
+    with pytest.raises(ConfigError, match="https"):  # Telegram's cloud: https only
+        load_settings(env(tmp_path, **local))
