@@ -142,6 +142,16 @@ class RedisSendGate(QueuedSendGate):
         self._pause = redis.register_script(_PAUSE)
         self._background: set[asyncio.Task[Any]] = set()
 
+    @property
+    def redis(self) -> Redis:
+        """The client the gate talks through (the notice folding shares it)."""
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        """The bot's key prefix in Redis."""
+        return self._prefix
+
     def pace(self, *, paid: bool = False) -> float:
         return self._rates[paid]
 

@@ -4,6 +4,10 @@ Telegram lets a bot send about one message per second to a private chat and twen
 a group. When notices for one chat arrive faster than that, the ones waiting are folded into a
 single summary message per interval (split over several messages only if it would not fit):
 nothing is dropped.
+
+Whose turn a chat's next message is, is the `ChatSlots`' to say: in this process's memory, or,
+when the bot's processes share a Redis (VITRINE_REDIS_URL), there: then a chat gets one message
+per interval from all the web processes together, each folding what it holds meanwhile.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
 from bot.services import Services
 from bot.texts import MessageTooLong
+
+if TYPE_CHECKING:  # the `redis` extra: imported only where VITRINE_REDIS_URL is set
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +89,53 @@ class Notice:
     user_id: int | None = None
 
 
+class ChatSlots(Protocol):
+    """Turns at a chat: one message per interval."""
+
+    async def take(self, chat_id: int, interval: float) -> float:
+        """Take the chat's turn for the next `interval` seconds: 0 when taken (send now), else
+        the seconds until it may be asked again."""
+        ...
+
+
+class MemoryChatSlots:
+    """The turns of one process's chats."""
+
+    def __init__(self) -> None:
+        self._free_at: dict[int, float] = {}
+
+    async def take(self, chat_id: int, interval: float) -> float:
+        now = time.monotonic()
+        free_at = self._free_at.get(chat_id, float("-inf"))
+        if now < free_at:
+            return free_at - now
+        self._free_at[chat_id] = now + interval
+        return 0.0
+
+
+class RedisChatSlots:
+    """The turns of every process's chats, one Redis key per chat that lives one interval."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def take(self, chat_id: int, interval: float) -> float:
+        from redis.exceptions import RedisError
+
+        key = f"{self._prefix}:notice:{chat_id}"
+        try:
+            if await self._redis.set(key, 1, nx=True, px=max(1, round(interval * 1000))):
+                return 0.0
+            left = await self._redis.pttl(key)
+        except RedisError:  # folding is a courtesy: the send gate still paces the chat
+            log.warning("could not ask Redis whose turn a chat is; sending", exc_info=True)
+            return 0.0
+        return max(int(left), 1) / 1000
+
+
 @dataclass
 class _ChatQueue:
-    last_sent: float = float("-inf")
     pending: list[Notice] = field(default_factory=list)
     flusher: asyncio.Task[None] | None = None
 
@@ -102,9 +153,11 @@ class NoticeBatcher:
         *,
         private_interval: float = PRIVATE_INTERVAL,
         group_interval: float = GROUP_INTERVAL,
+        slots: ChatSlots | None = None,
     ) -> None:
         self._deliver = deliver
         self._render_summary = render_summary
+        self._slots = slots or MemoryChatSlots()
         self._private_interval = private_interval
         self._group_interval = group_interval
         self._chats: dict[int, _ChatQueue] = {}
@@ -117,13 +170,11 @@ class NoticeBatcher:
         """Send now if the chat is quiet, else queue for the next summary of this chat."""
         async with self._lock:
             queue = self._chats.setdefault(chat_id, _ChatQueue())
-            due = queue.last_sent + self._interval(chat_id)
-            if not queue.pending and time.monotonic() >= due:
-                queue.last_sent = time.monotonic()
-                send_now = True
-            else:
+            send_now = not queue.pending and (
+                await self._slots.take(chat_id, self._interval(chat_id)) == 0
+            )
+            if not send_now:
                 queue.pending.append(notice)
-                send_now = False
                 if queue.flusher is None or queue.flusher.done():
                     queue.flusher = asyncio.create_task(
                         self._flush_later(chat_id), name="notice-flush"
@@ -141,14 +192,15 @@ class NoticeBatcher:
         while True:
             async with self._lock:
                 queue = self._chats[chat_id]
-                wait = queue.last_sent + self._interval(chat_id) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            async with self._lock:
-                taken, queue.pending = queue.pending, []
-                queue.last_sent = time.monotonic()
+                if not queue.pending:
+                    return
+                wait = await self._slots.take(chat_id, self._interval(chat_id))
+                taken: list[Notice] = []
+                if wait == 0:
+                    taken, queue.pending = queue.pending, []
             if not taken:
-                return
+                await asyncio.sleep(wait)
+                continue
             try:
                 await self._send_folded(chat_id, taken)
             except Exception:  # a failed flush must not kill the chat's queue forever
@@ -210,7 +262,14 @@ def batcher_of(application: AppHandle, services: Services) -> NoticeBatcher:
         def summary(language: str, lines: list[str]) -> str:
             return services.texts.render("merchant/notice_batch", language, lines=lines)
 
-        batcher = NoticeBatcher(deliver, summary)
+        slots: ChatSlots | None = None
+        if services.settings.redis_url is not None:
+            from bot.delivery.redis_gate import RedisSendGate
+
+            gate = services.gate
+            if isinstance(gate, RedisSendGate):
+                slots = RedisChatSlots(gate.redis, gate.prefix)
+        batcher = NoticeBatcher(deliver, summary, slots=slots)
         application.bot_data[BATCHER_KEY] = batcher
     return batcher
 

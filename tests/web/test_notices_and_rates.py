@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from typing import Any
 
 import pytest
@@ -100,3 +102,48 @@ def test_rates_are_shown_as_percentages() -> None:
         "0%",
         "100%",
     ]
+
+
+async def test_two_processes_give_a_chat_one_message_per_interval_between_them() -> None:
+    """Two web processes' batchers sharing the turns through Redis: a merchant's burst of order
+    notices, half through each, makes one notice at once and then folded summaries, as one process
+    would; nothing is dropped. (Each process alone would send its first notice at once: two.)"""
+    from redis.asyncio import Redis
+
+    from bot.orders.notices import RedisChatSlots
+    from tests.auxil.redis import forget_namespace, fresh_namespace, redis_server_url
+
+    namespace = fresh_namespace()
+    clients = [Redis.from_url(redis_server_url()) for _ in range(2)]
+    sent: list[tuple[float, dict[str, Any]]] = []
+
+    async def deliver(**kwargs: Any) -> None:
+        sent.append((time.monotonic(), kwargs))
+
+    texts = Texts()
+    batchers = [
+        NoticeBatcher(
+            deliver,
+            lambda language, lines: texts.render("merchant/notice_batch", language, lines=lines),
+            private_interval=0.3,
+            slots=RedisChatSlots(client, f"vitrine:{namespace}:gate"),
+        )
+        for client in clients
+    ]
+    try:
+        started = time.monotonic()
+        for n in range(10):
+            await batchers[n % 2].add(42, notice(n))
+        for batcher in batchers:
+            await batcher.drain()
+    finally:
+        for client in clients:
+            await client.aclose()
+        await forget_namespace(namespace)
+    assert sum(1 for at, _ in sent if at - started < 0.25) == 1  # one at once, between both
+    texts_sent = "\n".join(kwargs["text"] for _, kwargs in sent)
+    assert "full notice 0" in texts_sent
+    assert all(f"order {n}" in texts_sent for n in range(1, 10))  # nothing dropped
+    assert len(sent) == 3  # the first, then one summary from each process, a turn apart
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.25
