@@ -21,9 +21,11 @@ from bench.harness import Verdict, append_results, machine_line, now_utc, print_
 # name -> module; the order `all` runs them in.
 BENCHMARKS = {
     "push": "bench.bench_push",
+    "push-pg": "bench.bench_push_pg",
     "push-unlimited": "bench.bench_push_unlimited",
     "fanout": "bench.bench_fanout",
     "updates": "bench.bench_updates",
+    "updates-pg": "bench.bench_updates_pg",
     "go": "bench.bench_go",
     "orders": "bench.bench_orders",
     "miniapp": "bench.bench_miniapp",

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,8 +64,11 @@ async def _campaign(database: Path, fans: int, starts_at: datetime) -> tuple[int
     return campaign.id, campaign.starts_at  # as stored (whole seconds): when the job fires
 
 
-def run(folder: Path, quick: bool) -> Verdict:
-    """Fire the campaign through the strict sandbox and read what it delivered, when."""
+def prepare(folder: Path, quick: bool) -> tuple[Path, int, int, datetime, Path]:
+    """The SQLite file with the fans and the campaign, and the sandbox's people file.
+
+    Returns (database, fans, campaign id, start time as stored, people file).
+    """
     fans = 200 if quick else 10_000
     database = folder / "push.sqlite3"
     seed_demo_catalogue(database, fans=fans, telegram_base=TELEGRAM_BASE)
@@ -72,37 +78,30 @@ def run(folder: Path, quick: bool) -> Verdict:
     users = folder / "users.txt"
     people = [TELEGRAM_BASE + n for n in range(fans)] + [d.telegram_id for d in DEMO_EXPERTS]
     users.write_text("\n".join(str(p) for p in people))
-    sandbox_port, bot_port = free_port(), free_port()
-    sandbox_log, bot_log = folder / "sandbox.log", folder / "bot.log"
-    sandbox = spawn("bench.sandbox_process", [str(sandbox_port), str(users)], {}, sandbox_log)
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    try:
-        wait_http(f"{sandbox_url}/bench/stats", sandbox, sandbox_log)
-        env = bot_env(folder, database, bot_port, f"{sandbox_url}/bot")
-        env["VITRINE_TELEGRAM_FILE_URL"] = f"{sandbox_url}/file/bot"
-        bot = spawn("bench.bot_process", ["vitrine"], env, bot_log)
-        try:
-            wait_http(f"http://127.0.0.1:{bot_port}/healthz", bot, bot_log, timeout=120)
-            deadline = time.time() + 60 + fans / (SEND_RATE * RATE_HEADROOM) * 1.5
-            while time.time() < deadline:
-                with sqlite3.connect(database) as db:
-                    counts = dict(
-                        db.execute(
-                            "SELECT status, count(*) FROM outbox WHERE campaign_id = ?"
-                            " GROUP BY status",
-                            (campaign_id,),
-                        ).fetchall()
-                    )
-                if counts and not counts.get("queued") and not counts.get("sending"):
-                    break
-                if bot.poll() is not None:
-                    raise RuntimeError(f"the bot died:\n{tail(bot_log)}")
-                time.sleep(1.0)
-            measured = httpx.get(f"{sandbox_url}/bench/stats", timeout=30).json()
-        finally:
-            stop(bot)
-    finally:
-        stop(sandbox)
+    return database, fans, campaign_id, starts_at, users
+
+
+def wait_until_sent(
+    counts: Callable[[], dict[str, int]],
+    processes: Sequence[tuple[subprocess.Popen[bytes], Path]],
+    fans: int,
+) -> None:
+    """Until the campaign has nothing queued or in flight (or its time is up)."""
+    deadline = time.time() + 60 + fans / (SEND_RATE * RATE_HEADROOM) * 1.5
+    while time.time() < deadline:
+        now = counts()
+        if now and not now.get("queued") and not now.get("sending"):
+            return
+        for process, log in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"a bot process died:\n{tail(log)}")
+        time.sleep(1.0)
+
+
+def push_verdict(
+    name: str, measured: dict[str, Any], fans: int, starts_at: datetime, size: str
+) -> Verdict:
+    """What the sandbox saw, as `push` reports it: steady rate against the configured pace."""
     per_chat = {int(k): v for k, v in measured["per_chat"].items()}
     fan_counts = [per_chat.get(TELEGRAM_BASE + n, 0) for n in range(fans)]
     lost = sum(1 for c in fan_counts if c == 0)
@@ -115,7 +114,7 @@ def run(folder: Path, quick: bool) -> Verdict:
     first = times[0] - starts_at.timestamp() if times else float("nan")
     too_many = int(measured["statuses"].get("429", 0))
     return Verdict(
-        NAME,
+        name,
         steady / paced,
         TARGET,
         higher_is_better=True,
@@ -123,7 +122,7 @@ def run(folder: Path, quick: bool) -> Verdict:
             f"configured pace: {RATE_HEADROOM:.0%} of VITRINE_SEND_RATE {SEND_RATE:g}/s = "
             f"{paced:g} msg/s"
         ),
-        size=f"{fans:,} fans",
+        size=size,
         figures=[
             ("delivered in steady state (10-90 %)", f"{steady:.2f} msg/s"),
             ("429 answers / lost / duplicates", f"{too_many} / {lost} / {duplicates}"),
@@ -134,3 +133,37 @@ def run(folder: Path, quick: bool) -> Verdict:
         if not too_many and not lost and not duplicates
         else ["429, loss or duplicates seen"],
     )
+
+
+def run(folder: Path, quick: bool) -> Verdict:
+    """Fire the campaign through the strict sandbox and read what it delivered, when."""
+    database, fans, campaign_id, starts_at, users = prepare(folder, quick)
+    sandbox_port, bot_port = free_port(), free_port()
+    sandbox_log, bot_log = folder / "sandbox.log", folder / "bot.log"
+    sandbox = spawn("bench.sandbox_process", [str(sandbox_port), str(users)], {}, sandbox_log)
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    try:
+        wait_http(f"{sandbox_url}/bench/stats", sandbox, sandbox_log)
+        env = bot_env(folder, database, bot_port, f"{sandbox_url}/bot")
+        env["VITRINE_TELEGRAM_FILE_URL"] = f"{sandbox_url}/file/bot"
+        bot = spawn("bench.bot_process", ["vitrine"], env, bot_log)
+        try:
+            wait_http(f"http://127.0.0.1:{bot_port}/healthz", bot, bot_log, timeout=120)
+
+            def counts() -> dict[str, int]:
+                with sqlite3.connect(database) as db:
+                    return dict(
+                        db.execute(
+                            "SELECT status, count(*) FROM outbox WHERE campaign_id = ?"
+                            " GROUP BY status",
+                            (campaign_id,),
+                        ).fetchall()
+                    )
+
+            wait_until_sent(counts, [(bot, bot_log)], fans)
+            measured = httpx.get(f"{sandbox_url}/bench/stats", timeout=30).json()
+        finally:
+            stop(bot)
+    finally:
+        stop(sandbox)
+    return push_verdict(NAME, measured, fans, starts_at, f"{fans:,} fans")

@@ -108,19 +108,33 @@ def measure(
     concurrency: int = CONCURRENCY,
     abuser: dict[str, Any] | None = None,
     label: str = "",
+    scale_out: dict[str, str] | None = None,
+    web_processes: int = 1,
 ) -> Side:
-    """Run the presses against one bot process (`vitrine` or `echo`), optionally with a flood."""
-    sink_port, bot_port = free_port(), free_port()
-    env = {
-        **bot_env(folder, database, bot_port, f"http://127.0.0.1:{sink_port}/bot"),
-        "VITRINE_WEBHOOK_URL": "https://vitrine-bench.invalid",
-        "BENCH_LIFTED_RATE": LIFTED_RATE,
-    }
-    secret = load_settings(env).webhook_secret
+    """Run the presses against one bot process (`vitrine` or `echo`), optionally with a flood.
+
+    `scale_out`: the settings of a PostgreSQL + Redis deployment; the presses then go to
+    `web_processes` processes of `vitrine run --role web` (each fan to one of them).
+    """
+    sink_port = free_port()
+    bot_ports = [free_port() for _ in range(web_processes)]
+
+    def env_of(n: int) -> dict[str, str]:
+        env = {
+            **bot_env(folder, database, bot_ports[n], f"http://127.0.0.1:{sink_port}/bot"),
+            "VITRINE_WEBHOOK_URL": "https://vitrine-bench.invalid",
+            "BENCH_LIFTED_RATE": LIFTED_RATE,
+        }
+        if scale_out is not None:
+            env.update(scale_out, VITRINE_DATA_DIR=str(folder / f"data-web-{n}"))
+        return env
+
+    secret = load_settings(env_of(0)).webhook_secret
     config = {
         "sink_port": sink_port,
         "bot_host": "127.0.0.1",
-        "bot_port": bot_port,
+        "bot_port": bot_ports[0],
+        "bot_ports": bot_ports,
         "webhook_path": f"/telegram/{secret[:32]}",
         "secret": secret,
         "fans": browsing,
@@ -133,16 +147,24 @@ def measure(
     config_file.write_text(json.dumps(config))
     fans_log, bot_log = folder / f"fans-{run_name}.log", folder / f"bot-{run_name}.log"
     fans = spawn("bench.fans", [str(config_file), str(out)], {}, fans_log)
+    args = [mode, "--role", "web"] if scale_out is not None else [mode]
     try:
         wait_http(f"http://127.0.0.1:{sink_port}/__bench/stats", fans, fans_log)
-        bot = spawn("bench.bot_process", [mode], env, bot_log)
+        bots = [
+            spawn("bench.bot_process", args, env_of(n), bot_log.with_suffix(f".{n}.log"))
+            for n in range(web_processes)
+        ]
         try:
             fans.wait(timeout=seconds + 300)
-            rss = peak_rss_mb(bot.pid) if bot.poll() is None else float("nan")
-            if bot.poll() is not None:
-                raise RuntimeError(f"the {mode} bot died:\n{tail(bot_log)}")
+            rss = max(peak_rss_mb(bot.pid) if bot.poll() is None else float("nan") for bot in bots)
+            for n, bot in enumerate(bots):
+                if bot.poll() is not None:
+                    raise RuntimeError(
+                        f"the {mode} bot died:\n{tail(bot_log.with_suffix(f'.{n}.log'))}"
+                    )
         finally:
-            stop(bot)
+            for bot in bots:
+                stop(bot)
     finally:
         stop(fans)
     if fans.returncode != 0 or not out.exists():

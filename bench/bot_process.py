@@ -1,6 +1,6 @@
 """The processes under test: the real bot, and the baselines that run in exactly its setup.
 
-`python -m bench.bot_process vitrine` is `vitrine run` (settings from the environment). With
+`python -m bench.bot_process vitrine [ARGS]` is `vitrine run [ARGS]` (settings from the environment). With
 BENCH_LIFTED_RATE=<n> its send gate paces at n messages/s instead of Telegram's 30/s: the
 benchmark's Bot API is the fast sink, not Telegram, and the point is the bot's own ceiling.
 Everything else of the send path stays (limiter, lanes, per-chat pace).
@@ -54,19 +54,19 @@ def run_vitrine() -> int:
     lifted = os.environ.get("BENCH_LIFTED_RATE")
     if lifted:
         import bot.services
-        from bot.config import DeliverySettings
+        from bot.config import Settings
         from bot.delivery.gate import MemorySendGate, SendGate
 
         rate = float(lifted)
 
-        def lifted_gate(delivery: DeliverySettings) -> SendGate:
-            del delivery  # the configured rate is what is lifted
+        def lifted_gate(settings: Settings, *, member: str) -> SendGate:
+            del settings, member  # the configured rate is what is lifted
             return MemorySendGate(rate, paid_rate=rate)
 
         bot.services.build_gate = lifted_gate
     from bot.cli import main
 
-    return main(["run"])
+    return main(["run", *sys.argv[2:]])  # e.g. `vitrine --role web` (updates-pg)
 
 
 async def _echo() -> None:

@@ -124,17 +124,20 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     sink.listener = listener
     server = await serve(sink.handle, "127.0.0.1", int(config["sink_port"]))
     host, port = config["bot_host"], int(config["bot_port"])
-    probe = Connection(host, port)
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            await probe.request("GET", "/healthz")
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-    await probe.close()
+    # Several web processes (updates-pg): each fan keeps its connection to one, in turn.
+    ports = [int(p) for p in config.get("bot_ports") or [port]]
+    for each in ports:
+        probe = Connection(host, each)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                await probe.request("GET", "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+        await probe.close()
 
     seconds = float(config["seconds"])
     headers = {
@@ -152,7 +155,7 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         nonlocal timeouts, errors, completed
         telegram_id = int(fan["telegram_id"])
         state = states[telegram_id] = FanState()
-        connection = Connection(host, port)
+        connection = Connection(host, ports[number % len(ports)])
         rng = random.Random(number)
         press = 0
         await asyncio.sleep(rng.random() * 0.5)  # fans do not all press in the same instant
