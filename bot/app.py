@@ -275,6 +275,8 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await lock.release()
     finally:
         await services.close()
+        metrics.LEADING.set(0)
+        metrics.process_ends()
 
 
 async def _start_role(runtime: Runtime, lock: LeaderLock) -> None:
@@ -289,6 +291,10 @@ async def _start_role(runtime: Runtime, lock: LeaderLock) -> None:
         process.leading = True
         metrics.LEADING.set(1)
         await _start_bot(application, services, process)
+        if services.repos.engine.dialect.name == "postgresql":  # web processes may join it
+            runtime.leading_task = asyncio.create_task(
+                _keep_lead(runtime, lock), name="vitrine-lead"
+            )
     elif process.role == "web":
         await application.start()
         delivery = DeliveryElsewhere(services.gate, services.settings.delivery)
@@ -317,12 +323,22 @@ async def _lead(runtime: Runtime, lock: LeaderLock) -> None:
     delivery = DeliveryElsewhere(services.gate, services.settings.delivery)
     await start_campaigns(application, services, delivery, name=process.name, follow_others=True)
     await _take_updates(application, services)
+    await _keep_lead(runtime, lock)
+
+
+async def _keep_lead(runtime: Runtime, lock: LeaderLock) -> None:
+    """Make sure every second that the lock is still this process's; once it is not, stop the
+    timed work first, then raise LeadershipLost (the process exits; a supervisor restarts it as
+    a standby), so it never arms work beside the new leader."""
     while True:
         await asyncio.sleep(LEADER_CHECK_SECONDS)
         if not await lock.still_leading():
             break
-    process.leading = False
+    runtime.process.leading = False
     metrics.LEADING.set(0)
+    queue = runtime.application.job_queue
+    if queue is not None and queue.scheduler.running:
+        await queue.stop(wait=False)
     raise LeadershipLost("lost the scheduler lock: stopping, so that a standby leads alone")
 
 
@@ -330,9 +346,12 @@ async def _start_bot(application: VitrineApp, services: Services, process: Proce
     """Commands, the application, delivery, then updates (webhook or polling)."""
     await register_commands(application, services)
     await application.start()
-    # One process on SQLite is the outbox's only worker; on PostgreSQL workers may join it.
-    exclusive = services.repos.engine.dialect.name == "sqlite"
-    await start_delivery(application, services, worker=process.name, exclusive=exclusive)
+    # One process on SQLite is the outbox's only worker; on PostgreSQL workers may join it, and
+    # web processes store campaigns this process must find (`sync`).
+    shared = services.repos.engine.dialect.name == "postgresql"
+    await start_delivery(
+        application, services, worker=process.name, exclusive=not shared, follow_others=shared
+    )
     await _take_updates(application, services)
 
 

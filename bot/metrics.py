@@ -77,6 +77,14 @@ LEADING = Gauge(
 UP = Gauge("vitrine_up", "1 while the process serves.", multiprocess_mode="liveall")
 
 
+def process_ends() -> None:
+    """In multiprocess mode: withdraw this process's live gauges (its files stay for counters)."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(os.getpid())
+
+
 def observe_since(histogram: Histogram, started: float, **labels: str) -> None:
     """Record the seconds since `started` (time.perf_counter) in `histogram`."""
     metric = histogram.labels(**labels) if labels else histogram

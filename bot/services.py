@@ -97,6 +97,7 @@ def build_throttle(settings: Settings) -> UpdateThrottle | None:
 
 
 FREE_BROADCAST_RATE = 30.0  # Telegram's per-bot limit without paid broadcast
+REDIS_TIMEOUT_SECONDS = 5.0
 
 
 def build_gate(settings: Settings, *, member: str) -> SendGate:
@@ -113,7 +114,13 @@ def build_gate(settings: Settings, *, member: str) -> SendGate:
 
     token = settings.telegram_bot_token
     return RedisSendGate(
-        Redis.from_url(settings.redis_url),
+        # Bounded waits: a Redis that stops answering is an error the gate retries, not a hang.
+        Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            health_check_interval=30,
+        ),
         rate,
         paid_rate=paid_rate,
         # One bot's limits: two bots sharing a Redis keep theirs apart (the token's bot id).

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 log = logging.getLogger(__name__)
 
 SCHEDULER_LOCK_KEY = 0x76697363  # "visc": one per database, beside the writer and migration keys
+CHECK_TIMEOUT_SECONDS = 5.0  # the lock's connection must answer within this to still lead
 
 
 class LeaderLock:
@@ -90,9 +91,11 @@ class LeaderLock:
             return self._held
         assert self._connection is not None
         try:
-            await self._connection.scalar(text("SELECT 1"))
-            await self._connection.commit()
-        except (OSError, SQLAlchemyError):
+            # A dropped network path would leave the query waiting for minutes: not leading.
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await self._connection.scalar(text("SELECT 1"))
+                await self._connection.commit()
+        except (OSError, SQLAlchemyError, TimeoutError):
             log.error("lost the connection that holds the scheduler lock")
             await self.release()
             return False

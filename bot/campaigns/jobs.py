@@ -153,7 +153,13 @@ class CampaignRuntime:
     # --- jobs -----------------------------------------------------------------------------
 
     async def _fire_job(self, context: VitrineContext) -> None:
-        await self.fire(_job_value(context))
+        campaign_id = _job_value(context)
+        try:
+            await self.fire(campaign_id)
+        finally:
+            # Fired, or not fireable then (paused): a later `sync` may arm this time again (a
+            # resumed campaign), and a fired one is no longer 'scheduled' for it to find.
+            self._armed.pop(f"campaign-start {campaign_id}", None)
 
     async def fire(self, campaign_id: int) -> int | None:
         """Start a run now: fan out, post the progress message, and follow it."""

@@ -141,7 +141,9 @@ async def fire_run(
         campaign_id=found.id,
         audience=audience,
         payload=payload,
-        dedup_prefix=dedup_prefix(found.id, found.recurrence, now),
+        # The run's scheduled time, not the firing's: a run fired again (adopted by a new
+        # leader after midnight) keeps its keys, so no fan gets it twice.
+        dedup_prefix=dedup_prefix(found.id, found.recurrence, found.starts_at or now),
         now=now,
         platform_cap=services.settings.delivery.pushes_per_fan_per_day,
     )

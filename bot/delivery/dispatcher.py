@@ -41,6 +41,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import InputFile, Message
@@ -152,6 +153,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # time.monotonic() before which nothing is claimed (429)
         self._busy_chats: set[int] = set()  # one message in flight per chat
+        # Rows claimed whose outcome is not committed yet: the only leases this worker renews.
+        self._held: set[int] = set()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
@@ -212,7 +215,8 @@ class Dispatcher:
         """Renew this dispatcher's leases, then take back rows whose lease ended; return how many
         were taken back."""
         now = self.now()
-        await self._repo.renew_leases(self.worker, now + self.lease)
+        if self._held:
+            await self._repo.renew_leases(self.worker, sorted(self._held), now + self.lease)
         reclaimed = await self._repo.reclaim_expired(now)
         if reclaimed:
             self.stats.reclaimed += reclaimed
@@ -289,9 +293,14 @@ class Dispatcher:
         for wait, ids in later.items():
             await self._repo.defer(ids, now + timedelta(seconds=wait))
         ready = await self._take_slots(ready)
-        claimed = await self._repo.claim(
-            [row.id for row in ready], worker=self.worker, lease_until=self.now() + self.lease
-        )
+        try:
+            claimed = await self._repo.claim(
+                [row.id for row in ready], worker=self.worker, lease_until=self.now() + self.lease
+            )
+        except BaseException:  # the database failed the claim: no row is this worker's
+            self._release(ready)
+            raise
+        self._held.update(claimed)
         for row in ready:
             if row.id not in claimed:
                 self._busy_chats.discard(row.chat_id)
@@ -305,6 +314,18 @@ class Dispatcher:
             # Everything due is paced: wait for the soonest chat instead of spinning.
             await asyncio.sleep(min(min(later), IDLE_POLL_SECONDS))
         return bool(ready)
+
+    def _release(self, rows: list[OutboxRow]) -> None:
+        """Give back the slots and chats of rows taken for a claim that did not happen."""
+        for row in rows:
+            self._busy_chats.discard(row.chat_id)
+            self._slots.release()
+
+    def _written(self, row_id: int, committed: asyncio.Future[None]) -> None:
+        """The row's outcome is committed (or failed to be: its lease then ends, and the row is
+        sent again): this worker renews its lease no more."""
+        del committed
+        self._held.discard(row_id)
 
     async def _take_slots(self, ready: list[OutboxRow]) -> list[OutboxRow]:
         """The first rows of `ready` that got a send slot (one waited for, then those free now):
@@ -332,10 +353,14 @@ class Dispatcher:
                     row.id, OutboxStatus.FAILED, self.now(), error=f"internal: {error!r}"[:500]
                 )
             if result.status == OutboxStatus.BLOCKED and self._on_blocked is not None:
-                await self._writer.write(result)  # committed before the fan's rows are dropped
+                try:
+                    await self._writer.write(result)  # committed before the fan's rows drop
+                finally:
+                    self._held.discard(row.id)
                 await self._on_blocked(row)
             else:
-                await self._writer.submit(result)
+                committed = await self._writer.submit(result)
+                committed.add_done_callback(partial(self._written, row.id))
             self._count(row, result)
         finally:
             # Cancelled mid-send: the row stays 'sending' until its lease ends (or the restart).

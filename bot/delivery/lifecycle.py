@@ -52,13 +52,23 @@ def build_dispatcher(
 
 
 async def start_delivery(
-    application: VitrineApp, services: Services, *, worker: str, exclusive: bool = True
+    application: VitrineApp,
+    services: Services,
+    *,
+    worker: str,
+    exclusive: bool = True,
+    follow_others: bool = False,
 ) -> Dispatcher:
-    """Build the dispatcher, re-arm campaign jobs (with a job queue), and start sending."""
+    """Build the dispatcher, re-arm campaign jobs (with a job queue), and start sending.
+
+    `follow_others`: other processes store campaigns too; look for them every few seconds.
+    """
     from bot.campaigns.jobs import start_campaigns  # campaigns build on the delivery engine
 
     dispatcher = build_dispatcher(application, services, worker=worker, exclusive=exclusive)
-    await start_campaigns(application, services, dispatcher, name=worker)
+    await start_campaigns(
+        application, services, dispatcher, name=worker, follow_others=follow_others
+    )
     await dispatcher.start()
     return dispatcher
 

@@ -8,9 +8,13 @@ Redis, by one Lua script per grant, so it is atomic and on one clock (Redis's `T
   pacing.py), one for free sends and one for paid broadcast;
 - each chat's pace: the same GCRA per chat the memory gate's `ChatPace` keeps;
 - the pause after a 429: whichever process got it, nobody sends until it ends;
-- the lanes: a call refused for want of a token leaves a mark of its lane for a second; while a
-  lower (more urgent) lane's mark is fresh, no other process's call of a higher lane is granted.
-  So a web process's replies go before a worker's campaign pushes, as in one process.
+- the lanes: a call refused for want of a token leaves a mark of its lane on its bucket for a
+  second (renewed while more of its lane are ready); while another process's more urgent mark is
+  fresh, no call of a higher lane is granted from that bucket. So a web process's replies go
+  before a worker's campaign pushes, as in one process.
+
+Times are Redis's `TIME` in microseconds (exact in a Lua double): at 900 messages a second an
+interval is 1,111 µs, which whole milliseconds would round to 1,000.
 
 `chat_wait` (the dispatcher asks it before it claims a row) answers from what this process
 learnt: its own grants and the refusals the script explained. A chat paced by another process
@@ -47,30 +51,32 @@ GRANTED, BUCKET, CHAT, LANE, PAUSED = 0, 1, 2, 3, 4
 WANT_SECONDS = 1.0  # how long a refused call's lane mark holds other processes' lower lanes back
 RETRY_SECONDS = 1.0  # Redis away: the pump asks again this often
 
-# KEYS: bucket, pause, wants, chat ("" when the call has no chat limit).
-# ARGV: interval_ms, tolerance_ms, lane, member, more_waiting (0|1), chat_interval_ms,
-#       chat_tolerance_ms, want_ms.
-# Returns {outcome, wait_ms, chat_due_ms_ahead}.
+# KEYS: bucket, pause, wants (of this bucket), chat ("" when the call has no chat limit).
+# ARGV (times in microseconds: Redis's TIME, exact in a Lua double): interval, tolerance, lane,
+#       member, more_waiting (0|1), chat_interval, chat_tolerance, want.
+# Returns {outcome, wait_us, chat_due_us_ahead}.
 _ADMIT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
 local lane, member, more = tonumber(ARGV[3]), ARGV[4], ARGV[5] == '1'
 local chat_interval, chat_tolerance = tonumber(ARGV[6]), tonumber(ARGV[7])
-local want_ms = tonumber(ARGV[8])
+local want = tonumber(ARGV[8])
 local mine = lane .. ':' .. member
+local keep_ms = math.ceil(want / 1000) * 4
 
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 if paused > now then return {4, paused - now, 0} end
 
+-- Another process's more urgent call waits for this bucket: it goes first.
 local wants = redis.call('HGETALL', KEYS[3])
 for i = 1, #wants, 2 do
-  local until_ms = tonumber(wants[i + 1])
-  if until_ms <= now then
+  local until_us = tonumber(wants[i + 1])
+  if until_us <= now then
     redis.call('HDEL', KEYS[3], wants[i])
   else
-    local other_lane = tonumber(string.match(wants[i], '^(%d+):'))
-    if other_lane < lane then return {3, interval, 0} end
+    local other_lane, other = string.match(wants[i], '^(%d+):(.*)$')
+    if tonumber(other_lane) < lane and other ~= member then return {3, interval, 0} end
   end
 end
 
@@ -85,36 +91,39 @@ end
 local due = tonumber(redis.call('GET', KEYS[1]) or '0')
 if due < now then due = now end
 if due - tolerance > now then
-  redis.call('HSET', KEYS[3], mine, now + want_ms)
-  redis.call('PEXPIRE', KEYS[3], want_ms * 4)
+  redis.call('HSET', KEYS[3], mine, now + want)
+  redis.call('PEXPIRE', KEYS[3], keep_ms)
   return {1, due - tolerance - now, 0}
 end
 
-redis.call('SET', KEYS[1], due + interval, 'PX', interval + tolerance + 60000)
+redis.call('SET', KEYS[1], due + interval, 'PX', math.ceil((interval + tolerance) / 1000) + 60000)
 if KEYS[4] ~= '' then
   if chat_due < now then chat_due = now end
   chat_due = chat_due + chat_interval
-  redis.call('SET', KEYS[4], chat_due, 'PX', chat_due - now + 1000)
+  redis.call('SET', KEYS[4], chat_due, 'PX', math.ceil((chat_due - now) / 1000) + 1000)
 end
 if more then
-  redis.call('HSET', KEYS[3], mine, now + want_ms)
-  redis.call('PEXPIRE', KEYS[3], want_ms * 4)
+  redis.call('HSET', KEYS[3], mine, now + want)
+  redis.call('PEXPIRE', KEYS[3], keep_ms)
 else
   redis.call('HDEL', KEYS[3], mine)
 end
 return {0, 0, chat_due - now}
 """
 
-# KEYS: pause. ARGV: seconds_ms. Returns 1 if this extended the pause.
+# KEYS: pause. ARGV: milliseconds. Stored in microseconds, as _ADMIT reads it. Returns 1 if
+# this extended the pause.
 _PAUSE = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local until_ms = now + tonumber(ARGV[1])
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local until_us = now + tonumber(ARGV[1]) * 1000
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ms <= paused then return 0 end
-redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]) + 1000)
+if until_us <= paused then return 0 end
+redis.call('SET', KEYS[1], until_us, 'PX', tonumber(ARGV[1]) + 1000)
 return 1
 """
+
+US = 1_000_000  # microseconds a second
 
 
 class RedisSendGate(QueuedSendGate):
@@ -208,25 +217,31 @@ class RedisSendGate(QueuedSendGate):
             if chosen is None:
                 await self._sleep(queue, soonest)
                 continue
-            more = sum(1 for w in queue.waiters if w.lane == chosen.lane) > 1
+            # Others of the lane ready to go too (not those paced by their chat): keep the mark.
+            more = any(
+                w is not chosen
+                and w.lane == chosen.lane
+                and (w.chat_id is None or self.chat_wait(w.chat_id) <= 0)
+                for w in queue.waiters
+            )
             chat = chosen.chat_id
             try:
-                outcome, wait_ms, chat_ahead_ms = await self._admit(
+                outcome, wait_us, chat_ahead_us = await self._admit(
                     keys=[
                         bucket_key,
                         f"{self._prefix}:pause",
-                        f"{self._prefix}:wants",
+                        f"{bucket_key}:wants",
                         "" if chat is None else f"{self._prefix}:chat:{chat}",
                     ],
                     args=[
-                        max(1, round(interval * 1000)),
-                        round(tolerance * 1000),
+                        max(1, round(interval * US)),
+                        round(tolerance * US),
                         chosen.lane,
                         self._member,
                         1 if more else 0,
-                        round(chat_interval(chat or 1) * 1000),
-                        round((chat_burst(chat or 1) - 1) * chat_interval(chat or 1) * 1000),
-                        round(WANT_SECONDS * 1000),
+                        round(chat_interval(chat or 1) * US),
+                        round((chat_burst(chat or 1) - 1) * chat_interval(chat or 1) * US),
+                        round(WANT_SECONDS * US),
                     ],
                 )
             except RedisError:
@@ -236,23 +251,23 @@ class RedisSendGate(QueuedSendGate):
             now = self._clock()
             if outcome == GRANTED:
                 if chat is not None:
-                    self._remember_chat(chat, now + self._chat_ready_in(chat, chat_ahead_ms))
+                    self._remember_chat(chat, now + self._chat_ready_in(chat, chat_ahead_us))
                 with contextlib.suppress(ValueError):
                     queue.waiters.remove(chosen)
                 if not chosen.future.done():
                     chosen.future.set_result(None)
             elif outcome == CHAT and chat is not None:
-                self._remember_chat(chat, now + wait_ms / 1000)
+                self._remember_chat(chat, now + wait_us / US)
             elif outcome == PAUSED:
-                self._paused_until = max(self._paused_until, now + wait_ms / 1000)
+                self._paused_until = max(self._paused_until, now + wait_us / US)
             else:  # BUCKET or LANE: the shared schedule says when to ask again
-                await self._sleep(queue, max(wait_ms, 1) / 1000)
+                await self._sleep(queue, max(wait_us, 1) / US)
 
     @staticmethod
-    def _chat_ready_in(chat: int, ahead_ms: float) -> float:
-        """Seconds until a chat whose schedule is `ahead_ms` in the future may get a message."""
+    def _chat_ready_in(chat: int, ahead_us: float) -> float:
+        """Seconds until a chat whose schedule is `ahead_us` in the future may get a message."""
         tolerance = (chat_burst(chat) - 1) * chat_interval(chat)
-        return max(0.0, ahead_ms / 1000 - tolerance)
+        return max(0.0, ahead_us / US - tolerance)
 
     def _remember_chat(self, chat: int, ready_at: float) -> None:
         self._chat_next[chat] = ready_at

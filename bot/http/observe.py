@@ -18,6 +18,7 @@ from bot import metrics
 
 access_log = logging.getLogger("vitrine.access")
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 WEBHOOK_ROUTE_NAME = "telegram-webhook"
 # Routes whose template is itself a secret: what the label and the log say instead.
 SECRET_TEMPLATES: Mapping[str, str] = {WEBHOOK_ROUTE_NAME: "/telegram/{secret}"}
@@ -60,6 +61,7 @@ class ObservedRequests:
             seconds = time.perf_counter() - started
             route = route_label(scope)
             method = str(scope.get("method", ""))
+            method = method if method in METHODS else "other"  # a label is never what was sent
             metrics.HTTP_SECONDS.labels(
                 route=route, method=method, status=f"{status // 100}xx"
             ).observe(seconds)

@@ -125,12 +125,19 @@ class OutboxRepository:
             )
         return int(result.rowcount or 0)
 
-    async def renew_leases(self, worker: str, until: datetime) -> int:
-        """Extend the lease of every row `worker` holds to `until`; return how many it holds."""
+    async def renew_leases(self, worker: str, row_ids: Sequence[int], until: datetime) -> int:
+        """Extend to `until` the leases of the rows `worker` still holds among `row_ids` (those it
+        is sending); return how many it holds."""
+        if not row_ids:
+            return 0
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(outbox)
-                .where(outbox.c.status == "sending", outbox.c.claimed_by == worker)
+                .where(
+                    outbox.c.id.in_(list(row_ids)),
+                    outbox.c.status == "sending",
+                    outbox.c.claimed_by == worker,
+                )
                 .values(lease_until=until)
             )
         return int(result.rowcount or 0)

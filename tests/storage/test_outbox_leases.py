@@ -79,7 +79,7 @@ async def test_a_killed_workers_rows_return_when_its_lease_ends_and_its_late_out
     ids = await queue_rows(a, 4)
     assert await a.outbox.claim(ids, worker="a", lease_until=NOW + LEASE) == set(ids)
     # Worker b lives on and renews its (no) leases; worker a renews nothing from here: killed.
-    assert await b.outbox.renew_leases("b", NOW + timedelta(seconds=20) + LEASE) == 0
+    assert await b.outbox.renew_leases("b", ids, NOW + timedelta(seconds=20) + LEASE) == 0
     assert await b.outbox.reclaim_expired(NOW + LEASE - timedelta(seconds=1)) == 0
     assert await b.outbox.reclaim_expired(NOW + LEASE) == 4
     later = NOW + LEASE + timedelta(seconds=1)
@@ -103,14 +103,14 @@ async def test_a_live_worker_keeps_its_rows_by_renewing(
     a, b = two_workers
     ids = await queue_rows(a, 3)
     assert await a.outbox.claim(ids, worker="a", lease_until=NOW + LEASE) == set(ids)
-    assert await a.outbox.renew_leases("a", NOW + timedelta(seconds=20) + LEASE) == 3
+    assert await a.outbox.renew_leases("a", ids, NOW + timedelta(seconds=20) + LEASE) == 3
     # The first lease's end has passed, the renewed one's not: another worker takes nothing.
     assert await b.outbox.reclaim_expired(NOW + LEASE + timedelta(seconds=5)) == 0
     assert await b.outbox.claim(ids, worker="b", lease_until=NOW + 2 * LEASE) == set()
     await a.outbox.record([SendResult(i, OutboxStatus.SENT, NOW, 1) for i in ids], worker="a")
     assert {r["status"] for r in await a.outbox.all_rows()} == {"sent"}
     # A written outcome holds no lease: nothing to renew, nothing to reclaim.
-    assert await a.outbox.renew_leases("a", NOW + 3 * LEASE) == 0
+    assert await a.outbox.renew_leases("a", ids, NOW + 3 * LEASE) == 0
     assert await b.outbox.reclaim_expired(NOW + 10 * LEASE) == 0
 
 
