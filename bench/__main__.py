@@ -2,8 +2,9 @@
 
 Each benchmark seeds its own data in a fresh SQLite file (in a temporary folder; the `-pg` ones
 then move it into a fresh PostgreSQL database, dropped at the end), runs its load generator and
-sink in processes of their own on loopback, bounded in count and time, and returns a `Verdict`. The run's table, with a line describing the machine, is appended to
-bench/RESULTS.md. `--quick` runs small sizes (all of them in under two minutes), for CI.
+sink in processes of their own on loopback, bounded in count and time, and returns a `Verdict`.
+The run's table, with a line describing the machine, is appended to bench/RESULTS.md. `--quick`
+runs small sizes (all of them in under two minutes), for CI.
 """
 
 from __future__ import annotations

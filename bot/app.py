@@ -60,6 +60,7 @@ PEOPLE_ROLES = frozenset({"all", "web"})
 SCHEDULING_ROLES = frozenset({"all", "scheduler"})
 LEADER_POLL_SECONDS = 1.0  # a standby scheduler asks for the lead this often
 LEADER_CHECK_SECONDS = 1.0  # the leader makes sure its lock's connection lives this often
+ALL_LEAD_WAIT_SECONDS = 40.0  # `all` on PostgreSQL waits this long for the lock at start
 
 # Telegram's language codes for our catalogues; the default (no code) list is Chinese.
 COMMAND_LANGUAGE_CODES = {CHINESE: "zh", ENGLISH: "en"}
@@ -274,20 +275,28 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
                 await _stop_bot(application, services, server, server_task)
                 await lock.release()
     finally:
-        await services.close()
-        metrics.LEADING.set(0)
-        metrics.process_ends()
+        try:
+            await services.close()
+        finally:
+            metrics.LEADING.set(0)
+            metrics.process_ends()
 
 
 async def _start_role(runtime: Runtime, lock: LeaderLock) -> None:
     """Start what the process's role runs (bot/roles in the README: `vitrine run --role`)."""
     application, services, process = runtime.application, runtime.services, runtime.process
     if process.role == "all":
-        if not await lock.try_lead():
+        try:
+            # A restart after a lost connection finds its old session still holding the lock
+            # until the server notices (tcp keepalives: about 25 s): wait that long, no more.
+            await asyncio.wait_for(
+                lock.wait_for_lead(poll_seconds=LEADER_POLL_SECONDS), ALL_LEAD_WAIT_SECONDS
+            )
+        except TimeoutError:
             raise LeadershipLost(
                 "another process leads this database's scheduler: beside it, run --role web"
                 " or --role worker, not all"
-            )
+            ) from None
         process.leading = True
         metrics.LEADING.set(1)
         await _start_bot(application, services, process)
@@ -339,7 +348,10 @@ async def _keep_lead(runtime: Runtime, lock: LeaderLock) -> None:
     queue = runtime.application.job_queue
     if queue is not None and queue.scheduler.running:
         await queue.stop(wait=False)
-    raise LeadershipLost("lost the scheduler lock: stopping, so that a standby leads alone")
+    raise LeadershipLost(
+        "lost the scheduler lock: stopping, so that no two processes arm timed work"
+        " (restarted, it leads again once the lock is free)"
+    )
 
 
 async def _start_bot(application: VitrineApp, services: Services, process: ProcessState) -> None:

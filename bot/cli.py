@@ -386,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"vitrine: could not start: {exc}", file=sys.stderr)
             return 1
-        except LeadershipLost as exc:  # a supervisor restarts it, as a standby
+        except LeadershipLost as exc:  # a supervisor restarts it
             print(f"vitrine: {exc}", file=sys.stderr)
             return 3
     return 0

@@ -113,7 +113,17 @@ def create_engine(url: str) -> AsyncEngine:
             url,
             pool_pre_ping=True,
             hide_parameters=True,
-            connect_args={"server_settings": {"lock_timeout": str(SQLITE_BUSY_TIMEOUT_MS)}},
+            connect_args={
+                "server_settings": {
+                    "lock_timeout": str(SQLITE_BUSY_TIMEOUT_MS),
+                    # The server ends the session of a client that vanished (its host died, the
+                    # network dropped) within about 25 s instead of the kernel's two hours: a
+                    # dead scheduler leader's lock is free for its standby that soon.
+                    "tcp_keepalives_idle": "10",
+                    "tcp_keepalives_interval": "5",
+                    "tcp_keepalives_count": "3",
+                }
+            },
         )
     tune_sync_engine(engine.sync_engine)
     return engine

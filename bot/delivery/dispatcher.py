@@ -290,8 +290,13 @@ class Dispatcher:
                 ready.append(row)
             else:
                 later.setdefault(min(max(wait, 0.05), 60.0), []).append(row.id)
-        for wait, ids in later.items():
-            await self._repo.defer(ids, now + timedelta(seconds=wait))
+        try:
+            for wait, ids in later.items():
+                await self._repo.defer(ids, now + timedelta(seconds=wait))
+        except BaseException:  # the rows chosen hold no slot yet: only their chats go back
+            for row in ready:
+                self._busy_chats.discard(row.chat_id)
+            raise
         ready = await self._take_slots(ready)
         try:
             claimed = await self._repo.claim(
@@ -340,6 +345,7 @@ class Dispatcher:
 
     async def _send(self, row: OutboxRow) -> None:
         """Send one claimed row and write its outcome before freeing the slot."""
+        handed = False  # the outcome reached the writer (which ends the row's lease renewals)
         try:
             try:
                 result = await self._attempt(row)
@@ -361,9 +367,12 @@ class Dispatcher:
             else:
                 committed = await self._writer.submit(result)
                 committed.add_done_callback(partial(self._written, row.id))
+            handed = True
             self._count(row, result)
         finally:
             # Cancelled mid-send: the row stays 'sending' until its lease ends (or the restart).
+            if not handed:
+                self._held.discard(row.id)
             self._busy_chats.discard(row.chat_id)
             self._slots.release()
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -234,7 +235,7 @@ class RedisSendGate(QueuedSendGate):
                         "" if chat is None else f"{self._prefix}:chat:{chat}",
                     ],
                     args=[
-                        max(1, round(interval * US)),
+                        math.ceil(interval * US),  # never a hair over the configured rate
                         round(tolerance * US),
                         chosen.lane,
                         self._member,
