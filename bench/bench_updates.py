@@ -191,8 +191,14 @@ def run(folder: Path, quick: bool) -> Verdict:
     print(f"  vitrine: {bot}", flush=True)
     echo = measure(folder, database, browsing, "echo", seconds)
     print(f"  echo: {echo}", flush=True)
+    follows = "1,000,000" if not quick else "20,000"
+    return versus_echo(NAME, bot, echo, f"{CONCURRENCY} fans, {seconds:.0f} s, {follows} follows")
+
+
+def versus_echo(name: str, bot: Side, echo: Side, size: str, *, bot_label: str = "bot") -> Verdict:
+    """The verdict of the bot's presses against the echo bot's, as `updates` reports it."""
     return Verdict(
-        NAME,
+        name,
         bot.rate / echo.rate,
         TARGET,
         higher_is_better=True,
@@ -200,13 +206,11 @@ def run(folder: Path, quick: bool) -> Verdict:
             f"PTB echo bot, same webhook and sink: {echo.rate:,.0f} presses/s, "
             f"p50 {echo.p50_ms:.0f} / p99 {echo.p99_ms:.0f} ms"
         ),
-        size=f"{CONCURRENCY} fans, {seconds:.0f} s, 1,000,000 follows"
-        if not quick
-        else f"{CONCURRENCY} fans, {seconds:.0f} s, 20,000 follows",
+        size=size,
         figures=[
             ("presses handled (page, details, ♥)", f"{bot.rate:,.0f}/s ({bot.completed:,})"),
             ("p50 / p99 latency", f"{bot.p50_ms:.0f} / {bot.p99_ms:.0f} ms"),
             ("timeouts / errors", f"{bot.timeouts} / {bot.errors}"),
-            ("peak RSS bot / echo", f"{bot.peak_rss_mb:.0f} / {echo.peak_rss_mb:.0f} MB"),
+            (f"peak RSS {bot_label} / echo", f"{bot.peak_rss_mb:.0f} / {echo.peak_rss_mb:.0f} MB"),
         ],
     )

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from bench.bench_push_pg import DEFAULT_REDIS, REDIS_ENV, drop_database, fresh_database
-from bench.bench_updates import CONCURRENCY, TARGET, measure, seed_browsing
+from bench.bench_updates import CONCURRENCY, measure, seed_browsing, versus_echo
 from bench.harness import Verdict
 from storage.move import move_database
 
@@ -49,24 +49,8 @@ def run(folder: Path, quick: bool) -> Verdict:
     echo = measure(folder, database, browsing, "echo", seconds)
     print(f"  echo: {echo}", flush=True)
     follows = "20,000" if quick else "1,000,000"
-    return Verdict(
-        NAME,
-        bot.rate / echo.rate,
-        TARGET,
-        higher_is_better=True,
-        baseline=(
-            f"PTB echo bot (one process), same webhook and sink: {echo.rate:,.0f} presses/s, "
-            f"p50 {echo.p50_ms:.0f} / p99 {echo.p99_ms:.0f} ms"
-        ),
-        size=f"{CONCURRENCY} fans, {seconds:.0f} s, {follows} follows, PostgreSQL + Redis, "
-        f"{WEB_PROCESSES} web processes",
-        figures=[
-            ("presses handled (page, details, ♥)", f"{bot.rate:,.0f}/s ({bot.completed:,})"),
-            ("p50 / p99 latency", f"{bot.p50_ms:.0f} / {bot.p99_ms:.0f} ms"),
-            ("timeouts / errors", f"{bot.timeouts} / {bot.errors}"),
-            (
-                "peak RSS of a web process / echo",
-                f"{bot.peak_rss_mb:.0f} / {echo.peak_rss_mb:.0f} MB",
-            ),
-        ],
+    size = (
+        f"{CONCURRENCY} fans, {seconds:.0f} s, {follows} follows, PostgreSQL + Redis, "
+        f"{WEB_PROCESSES} web processes (echo bot: one)"
     )
+    return versus_echo(NAME, bot, echo, size, bot_label="of a web process")
