@@ -382,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app import LeadershipLost
 
         try:
-            asyncio.run(_run(settings))
+            from bot import event_loop
+
+            event_loop.run(_run(settings), event_loop=settings.event_loop)
         except OSError as exc:
             print(f"vitrine: could not start: {exc}", file=sys.stderr)
             return 1

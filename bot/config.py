@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.event_loop import EVENT_LOOPS, default_event_loop, uvloop_available
+
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -140,6 +142,8 @@ class Settings:
     # Several processes share Telegram's limits through Redis (bot/delivery/redis_gate.py);
     # None: this process's own gate, in memory. May carry a password: never printed.
     redis_url: str | None = field(default=None, repr=False)
+    # `uvloop` (the default where it is installed) or `asyncio` (bot/event_loop.py).
+    event_loop: str = "asyncio"
 
     @property
     def sandbox_mode(self) -> bool:
@@ -336,6 +340,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     ):
         raise ConfigError("VITRINE_WEBHOOK_URL", "Telegram only delivers webhooks to https URLs")
     redis_url = get("VITRINE_REDIS_URL", None, _parse_redis_url)
+    event_loop = get("VITRINE_EVENT_LOOP", default_event_loop()).lower()
+    if event_loop not in EVENT_LOOPS:
+        raise ConfigError("VITRINE_EVENT_LOOP", f"expected one of {', '.join(EVENT_LOOPS)}")
+    if event_loop == "uvloop" and not uvloop_available():
+        raise ConfigError("VITRINE_EVENT_LOOP", "uvloop is not installed on this machine")
     timezone = get("VITRINE_TIMEZONE", "Asia/Shanghai")
     try:
         from zoneinfo import ZoneInfo
@@ -356,6 +365,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     resolved_secret = secret_key or _load_or_create_secret(data_dir)
     return Settings(
         redis_url=redis_url,
+        event_loop=event_loop,
         telegram_bot_token=token,
         telegram_api_url=api_url,
         telegram_file_url=file_url,

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.context import PROCESS_KEY, ProcessState, VitrineApp
+from bot.event_loop import running_loop_name
 from bot.http import routes_for
 from bot.http.dependencies import from_application as http_context
 from bot.http.observe import WEBHOOK_ROUTE_NAME, ObservedRequests
@@ -45,7 +46,11 @@ def build_web_app(
     """
 
     async def healthz(_request: Request) -> Response:
-        health: dict[str, object] = {"status": "ok", "bot": application.bot.username}
+        health: dict[str, object] = {
+            "status": "ok",
+            "bot": application.bot.username,
+            "event_loop": running_loop_name(),
+        }
         process = application.bot_data.get(PROCESS_KEY)
         if isinstance(process, ProcessState):
             health.update(role=process.role, leading=process.leading)

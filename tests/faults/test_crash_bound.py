@@ -18,7 +18,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -33,7 +32,8 @@ from bot.domain.webhooks import decode_secret, sign_webhook
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
 from storage.schema import orders, outbox, webhook_receipts
-from tests.conftest import BOT_TOKEN, free_port
+from tests.auxil.processes import start_cli_bot
+from tests.conftest import free_port
 from tests.faults.conftest import (
     create_push,
     deliveries_of,
@@ -52,21 +52,14 @@ ITEM = "600000000001"  # a demo item of the Lumière shop
 
 def start_bot(sandbox: Any, tmp_path: Path, port: int, run: int) -> subprocess.Popen[bytes]:
     """`python -m bot.cli run` against the sandbox, as production runs it."""
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "VITRINE_TELEGRAM_API_URL": sandbox.bot_api_url,
-        "VITRINE_TELEGRAM_FILE_URL": sandbox.file_api_url,
-        "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'vitrine.sqlite3'}",
-        "VITRINE_DATA_DIR": str(tmp_path / "data"),
-        "VITRINE_HTTP_PORT": str(port),
-        "VITRINE_PAID_BROADCAST": "true",
-        "VITRINE_SEND_RATE": "400",
-        "VITRINE_SEND_CONCURRENCY": str(CONCURRENCY),
-    }
-    log = (tmp_path / f"run-{run}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    return start_cli_bot(
+        sandbox,
+        tmp_path,
+        port,
+        tmp_path / f"run-{run}.log",
+        VITRINE_PAID_BROADCAST="true",
+        VITRINE_SEND_RATE="400",
+        VITRINE_SEND_CONCURRENCY=str(CONCURRENCY),
     )
 
 

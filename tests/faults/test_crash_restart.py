@@ -9,16 +9,15 @@ A campaign scheduled for the future survives the restart and fires once.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from storage.database import create_engine, migrate
 from storage.repositories import Repositories
-from tests.conftest import BOT_TOKEN, free_port
+from tests.auxil.processes import start_cli_bot
+from tests.conftest import free_port
 from tests.faults.conftest import (
     bot_messages_per_chat,
     create_push,
@@ -34,21 +33,14 @@ FANS = range(300_000, 302_000)
 
 def start_bot(sandbox: Any, tmp_path: Path, log_name: str) -> subprocess.Popen[bytes]:
     """`python -m bot.cli run` against the sandbox, as production would run it."""
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "VITRINE_TELEGRAM_API_URL": sandbox.bot_api_url,
-        "VITRINE_TELEGRAM_FILE_URL": sandbox.file_api_url,
-        "VITRINE_DATABASE_URL": f"sqlite:///{tmp_path / 'vitrine.sqlite3'}",
-        "VITRINE_DATA_DIR": str(tmp_path / "data"),
-        "VITRINE_HTTP_PORT": str(free_port()),
-        "VITRINE_PAID_BROADCAST": "true",
-        "VITRINE_SEND_RATE": "400",
-        "VITRINE_SEND_CONCURRENCY": str(CONCURRENCY),
-    }
-    log = (tmp_path / log_name).open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    return start_cli_bot(
+        sandbox,
+        tmp_path,
+        free_port(),
+        tmp_path / log_name,
+        VITRINE_PAID_BROADCAST="true",
+        VITRINE_SEND_RATE="400",
+        VITRINE_SEND_CONCURRENCY=str(CONCURRENCY),
     )
 
 

@@ -254,3 +254,27 @@ def test_a_self_hosted_bot_api_server_may_deliver_webhooks_over_http(tmp_path: P
     assert settings.webhook_url == "http://10.0.0.5:8080"
     with pytest.raises(ConfigError, match="https"):  # Telegram's cloud: https only
         load_settings(env(tmp_path, **local))
+
+
+def test_the_event_loop_is_uvloop_by_default_and_asyncio_on_request(tmp_path: Path) -> None:
+    assert load_settings(env(tmp_path)).event_loop == "uvloop"
+    chosen = load_settings(env(tmp_path, VITRINE_EVENT_LOOP="AsyncIO"))
+    assert chosen.event_loop == "asyncio"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, VITRINE_EVENT_LOOP="trio"))
+    assert str(caught.value) == "VITRINE_EVENT_LOOP: expected one of uvloop, asyncio"
+
+
+def test_without_uvloop_the_default_is_asyncio_and_asking_for_uvloop_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # uvloop is installed wherever these tests run; a machine without it (Windows) is simulated.
+    import bot.config
+    import bot.event_loop
+
+    monkeypatch.setattr(bot.event_loop, "uvloop_available", lambda: False)
+    monkeypatch.setattr(bot.config, "uvloop_available", lambda: False)
+    assert load_settings(env(tmp_path)).event_loop == "asyncio"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, VITRINE_EVENT_LOOP="uvloop"))
+    assert str(caught.value) == "VITRINE_EVENT_LOOP: uvloop is not installed on this machine"
