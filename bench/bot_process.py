@@ -29,6 +29,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot import event_loop
+
 
 def _uvicorn_config(app: Starlette, port: int) -> uvicorn.Config:
     # The same settings bot/app.py gives the bot's own HTTP server.
@@ -157,11 +159,12 @@ def main() -> int:
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "vitrine":
         return run_vitrine()
+    # The baselines run on the loop `vitrine run` picks (bot/event_loop.py), as the bot does.
     if mode == "echo":
-        asyncio.run(_echo())
+        event_loop.run(_echo())
         return 0
     if mode == "bare":
-        asyncio.run(_bare())
+        event_loop.run(_bare())
         return 0
     print("usage: python -m bench.bot_process vitrine|echo|bare", file=sys.stderr)
     return 2

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from bench.harness import BOT_TOKEN
+from bot import event_loop
 
 TEXT = (
     "<b>Lina's pick of the week</b>\n"
@@ -163,12 +164,13 @@ def main() -> int:
     """Run one side and write its figures."""
     mode, database, api_url = sys.argv[1], sys.argv[2], sys.argv[3]
     count, concurrency, out = int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6])
+    # Every side on the loop `vitrine run` picks (bot/event_loop.py): the bot's and the baseline's.
     if mode == "dispatcher":
-        result = asyncio.run(dispatcher(Path(database), api_url, count, concurrency))
+        result = event_loop.run(dispatcher(Path(database), api_url, count, concurrency))
     elif mode == "ptb":
-        result = asyncio.run(ptb_loop(api_url, count, concurrency))
+        result = event_loop.run(ptb_loop(api_url, count, concurrency))
     else:
-        result = asyncio.run(bare_loop(api_url, count, concurrency))
+        result = event_loop.run(bare_loop(api_url, count, concurrency))
     out.write_text(json.dumps(result))
     return 0
 
