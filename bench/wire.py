@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 Handler = Callable[[bytes, bytes, bytes], Awaitable[tuple[int, bytes]]]
 MAX_HEADER_BYTES = 65536
@@ -49,8 +50,8 @@ class _ServerProtocol(asyncio.Protocol):
         self._task: asyncio.Task[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport: uvloop's (if a load generator ever runs on it) is no asyncio.Transport.
+        self._transport = cast(asyncio.Transport, transport)
         self._task = asyncio.get_running_loop().create_task(self._serve())
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -19,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import uvicorn
+from starlette.applications import Starlette
 from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -73,6 +74,23 @@ class BotEndpoint:
     token: str
     api_url: str
     file_url: str
+
+
+def http_server_config(web: Starlette, settings: Settings) -> uvicorn.Config:
+    """uvicorn's settings for the bot's HTTP side.
+
+    httptools parses HTTP (`http="auto"` takes it when installed, and it is a dependency); no
+    access log of uvicorn's own: bot/http/observe.py keeps one that names route templates only.
+    """
+    return uvicorn.Config(
+        web,
+        host=settings.http_host,
+        port=settings.http_port,
+        http="auto",
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+    )
 
 
 class _Server(uvicorn.Server):
@@ -243,15 +261,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
     metrics.UP.set(1)
     metrics.LEADING.set(0)
     web = build_web_app(application, services, for_people=role in PEOPLE_ROLES)
-    config = uvicorn.Config(
-        web,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-    )
-    server = _Server(config)
+    server = _Server(http_server_config(web, settings))
     lock = LeaderLock(services.repos.engine)
     try:
         async with application:

@@ -143,7 +143,7 @@ class Settings:
     # None: this process's own gate, in memory. May carry a password: never printed.
     redis_url: str | None = field(default=None, repr=False)
     # `uvloop` (the default where it is installed) or `asyncio` (bot/event_loop.py).
-    event_loop: str = "asyncio"
+    event_loop: str = field(default_factory=default_event_loop)
 
     @property
     def sandbox_mode(self) -> bool:
@@ -340,7 +340,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     ):
         raise ConfigError("VITRINE_WEBHOOK_URL", "Telegram only delivers webhooks to https URLs")
     redis_url = get("VITRINE_REDIS_URL", None, _parse_redis_url)
-    event_loop = get("VITRINE_EVENT_LOOP", default_event_loop()).lower()
+    event_loop = get("VITRINE_EVENT_LOOP", default_event_loop()).strip().lower()
     if event_loop not in EVENT_LOOPS:
         raise ConfigError("VITRINE_EVENT_LOOP", f"expected one of {', '.join(EVENT_LOOPS)}")
     if event_loop == "uvloop" and not uvloop_available():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -40,8 +41,19 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def run(main: Coroutine[Any, Any, Result], *, event_loop: str | None = None) -> Result:
-    """`asyncio.run(main)` on the named loop (default: `default_event_loop()`)."""
-    with asyncio.Runner(loop_factory=loop_factory(event_loop or default_event_loop())) as runner:
+    """`asyncio.run(main)` on the named loop.
+
+    Default: `VITRINE_EVENT_LOOP` when set (bot/config.py validates it for the bot itself), else
+    `default_event_loop()`; so a process started beside the bot (a benchmark's baseline) runs on
+    the loop the bot runs on.
+    """
+    name = event_loop or os.environ.get("VITRINE_EVENT_LOOP", "").strip().lower()
+    try:
+        factory = loop_factory(name or default_event_loop())
+    except ValueError:
+        main.close()  # never to be run: not left to warn that it was never awaited
+        raise
+    with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(main)
 
 

@@ -16,10 +16,12 @@ def start_cli_bot(
 ) -> subprocess.Popen[bytes]:
     """The bot on SQLite in `folder`, its HTTP side on `port`, its output in `log`.
 
-    `settings`: more VITRINE_* variables (they win over the ones given here).
+    `settings`: more VITRINE_* variables (they win over the ones given here). The test run's own
+    VITRINE_EVENT_LOOP is not passed on: the bot gets its default unless `settings` names one.
     """
+    inherited = {k: v for k, v in os.environ.items() if k != "VITRINE_EVENT_LOOP"}
     env = {
-        **os.environ,
+        **inherited,
         "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
         "VITRINE_TELEGRAM_API_URL": sandbox.bot_api_url,
         "VITRINE_TELEGRAM_FILE_URL": sandbox.file_api_url,

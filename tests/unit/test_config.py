@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings, with_role
+from bot.event_loop import uvloop_available
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678"
 
@@ -256,6 +257,7 @@ def test_a_self_hosted_bot_api_server_may_deliver_webhooks_over_http(tmp_path: P
         load_settings(env(tmp_path, **local))
 
 
+@pytest.mark.skipif(not uvloop_available(), reason="uvloop is not installed on this machine")
 def test_the_event_loop_is_uvloop_by_default_and_asyncio_on_request(tmp_path: Path) -> None:
     assert load_settings(env(tmp_path)).event_loop == "uvloop"
     chosen = load_settings(env(tmp_path, VITRINE_EVENT_LOOP="AsyncIO"))
