@@ -30,13 +30,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import event_loop
+from bot.app import http_server_config
 
 
 def _uvicorn_config(app: Starlette, port: int) -> uvicorn.Config:
-    # The same settings bot/app.py gives the bot's own HTTP server.
-    return uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False
-    )
+    # The very settings bot/app.py gives the bot's own HTTP server.
+    return http_server_config(app, host="127.0.0.1", port=port)
 
 
 async def _serve_until_stopped(server: uvicorn.Server) -> None:

@@ -76,16 +76,16 @@ class BotEndpoint:
     file_url: str
 
 
-def http_server_config(web: Starlette, settings: Settings) -> uvicorn.Config:
-    """uvicorn's settings for the bot's HTTP side.
+def http_server_config(web: Starlette, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's settings for the bot's HTTP side (and the benchmarks' baselines beside it).
 
     httptools parses HTTP (`http="auto"` takes it when installed, and it is a dependency); no
     access log of uvicorn's own: bot/http/observe.py keeps one that names route templates only.
     """
     return uvicorn.Config(
         web,
-        host=settings.http_host,
-        port=settings.http_port,
+        host=host,
+        port=port,
         http="auto",
         log_level="warning",
         lifespan="off",
@@ -261,7 +261,7 @@ async def running(settings: Settings, endpoint: BotEndpoint) -> AsyncIterator[Ru
     metrics.UP.set(1)
     metrics.LEADING.set(0)
     web = build_web_app(application, services, for_people=role in PEOPLE_ROLES)
-    server = _Server(http_server_config(web, settings))
+    server = _Server(http_server_config(web, host=settings.http_host, port=settings.http_port))
     lock = LeaderLock(services.repos.engine)
     try:
         async with application:

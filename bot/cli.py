@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import event_loop
 from bot.config import ROLES, ConfigError, Settings, load_settings, parse_database_url, with_role
 from bot.logs import configure_logging
 
@@ -382,8 +383,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app import LeadershipLost
 
         try:
-            from bot import event_loop
-
             event_loop.run(_run(settings), event_loop=settings.event_loop)
         except OSError as exc:
             print(f"vitrine: could not start: {exc}", file=sys.stderr)

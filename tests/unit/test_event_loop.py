@@ -36,7 +36,7 @@ def test_run_takes_the_named_loop_then_vitrine_event_loop_then_uvloop(
 
 def test_the_bots_http_side_parses_with_httptools(tmp_path: Path) -> None:
     settings = load_settings({"VITRINE_DATA_DIR": str(tmp_path / "data")})
-    config = http_server_config(Starlette(), settings)
+    config = http_server_config(Starlette(), host=settings.http_host, port=settings.http_port)
     config.load()
     assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
     assert (config.host, config.port) == ("127.0.0.1", 8080)
